@@ -1,0 +1,34 @@
+# The two set-up commands of the README are `make demo` and `make test`; each builds .venv
+# by itself, once (the stamp is refreshed when pyproject.toml changes).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint bench workbook clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/pixie-xl demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+# Rebuild the committed workbook from code (reproducible: building twice gives the same sheets).
+workbook: $(STAMP)
+	$(BIN)/pixie-xl workbook new workbook/PixieBudget.xlsm
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
