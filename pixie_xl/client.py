@@ -1,0 +1,398 @@
+"""The HTTP client of the sync service (SPEC §4), and the wire format ↔ records.
+
+A :class:`Client` speaks JSON with bearer-token auth. Failures come back as the
+:mod:`pixie_xl.core.errors` family: ``application/problem+json`` answers are mapped by
+their ``code`` and status, a refused connection is :class:`ServerUnreachable`, 401/403 are
+:class:`Unauthorized`/:class:`Forbidden`. Every write carries an ``Idempotency-Key`` that is
+reused when the same write is retried, so a retry never takes effect twice.
+
+>>> budget_from_json({"id": "B1", "object": "P1", "start": "2026-01-01",
+...     "end": "2026-12-31", "version": 2, "kind": "master",
+...     "created_at": "2026-01-10T09:00:00+00:00",
+...     "lines": [{"activity": "ROAD", "income": "0", "cost": "1000.00"}]}).lines[0].cost.minor
+100000
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import requests
+
+from pixie_xl.core import errors
+from pixie_xl.core.findings import Finding, Severity, SourceRef
+from pixie_xl.core.money import Money
+from pixie_xl.core.records import (
+    Activity,
+    BudgetDraft,
+    BudgetHistory,
+    BudgetLine,
+    BudgetVersion,
+    CostDate,
+    CrmObject,
+    IncomeDate,
+    ObjectKind,
+    Profile,
+    Settings,
+    VersionKind,
+)
+
+DEFAULT_SERVER = "http://127.0.0.1:8750"
+#: how often a failed request is tried again (connection errors and 502/503/504 only)
+RETRIES = 2
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def token_file() -> Path:
+    """Where the service writes its first admin token (``PIXIE_TOKEN_FILE`` overrides)."""
+    env = os.environ.get("PIXIE_TOKEN_FILE")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("pixie-xl")) / "token"
+
+
+def resolve_token(explicit: str | None = None, book_token: str | None = None) -> str | None:
+    """The token: explicit → ``PIXIE_TOKEN`` → the workbook's token cell → the token file."""
+    for candidate in (explicit, os.environ.get("PIXIE_TOKEN"), book_token):
+        if candidate and str(candidate).strip():
+            return str(candidate).strip()
+    path = token_file()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            return line.strip()
+    return None
+
+
+def resolve_server(explicit: str | None = None, book_server: str | None = None) -> str:
+    """The server URL: explicit → ``PIXIE_SERVER`` → the workbook's Pixie sheet → default."""
+    for candidate in (explicit, os.environ.get("PIXIE_SERVER"), book_server):
+        if candidate and str(candidate).strip():
+            return str(candidate).strip().rstrip("/")
+    return DEFAULT_SERVER
+
+
+_BY_CODE: dict[str, type[errors.PixieError]] = {
+    "stale_version": errors.StaleVersion,
+    "validation_failed": errors.ValidationFailed,
+    "unauthorized": errors.Unauthorized,
+    "forbidden": errors.Forbidden,
+    "not_found": errors.NotFound,
+    "bad_file": errors.BadFile,
+}
+_BY_STATUS: dict[int, type[errors.PixieError]] = {
+    401: errors.Unauthorized,
+    403: errors.Forbidden,
+    404: errors.NotFound,
+    409: errors.RuleViolation,
+    422: errors.InvalidInput,
+}
+
+
+def finding_from_json(f: Mapping) -> Finding:
+    """A finding as the service sends it (``source`` as ``"Sheet!A1"`` or sheet + cell)."""
+    src = f.get("source")
+    if isinstance(src, Mapping):
+        ref = SourceRef(str(src.get("sheet", "")), str(src.get("cell", "")))
+    elif isinstance(src, str) and src:
+        sheet, _, cell = src.partition("!")
+        ref = SourceRef(sheet, cell)
+    elif f.get("sheet"):
+        ref = SourceRef(str(f["sheet"]), str(f.get("cell", "")))
+    else:
+        ref = None
+    sev = str(f.get("severity", "error")).lower()
+    return Finding(
+        ref,
+        str(f.get("code", "error")),
+        str(f.get("message", "")),
+        Severity(sev) if sev in Severity._value2member_map_ else Severity.ERROR,
+    )
+
+
+def error_from_response(resp: requests.Response) -> errors.PixieError:
+    """Turn an error answer (problem+json or not) into the matching PixieError."""
+    try:
+        body = resp.json()
+    except ValueError:
+        body = {}
+    if not isinstance(body, Mapping):
+        body = {}
+    code = str(body.get("code") or "")
+    message = str(body.get("detail") or body.get("title") or resp.reason or "error")
+    message = f"{message} (HTTP {resp.status_code})"
+    cls = _BY_CODE.get(code) or _BY_STATUS.get(resp.status_code, errors.PixieError)
+    if cls is errors.ValidationFailed or body.get("findings"):
+        err: errors.PixieError = errors.ValidationFailed(
+            message, [finding_from_json(f) for f in body.get("findings") or ()]
+        )
+        if code:
+            err.code = code
+    else:
+        err = cls(message, code=code or None, detail=dict(body))
+    err.status = resp.status_code
+    return err
+
+
+class Client:
+    """A session with one sync service.
+
+    ``token`` is resolved by :func:`resolve_token` (pass ``book_token`` when a workbook's
+    Pixie sheet holds one). Methods return the service's JSON (dicts and lists); the
+    ``*_records`` helpers below turn it into core records.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        timeout: float = 30.0,
+        *,
+        book_token: str | None = None,
+        session: requests.Session | None = None,
+    ):
+        self.base_url = base_url.rstrip("/")
+        self.token = resolve_token(token, book_token)
+        self.timeout = timeout
+        self.session = session or requests.Session()
+
+    # --- plumbing ---------------------------------------------------------------------
+    def _request(self, method: str, path: str, *, write: bool = False, **kw) -> requests.Response:
+        headers = dict(kw.pop("headers", {}) or {})
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        if write:
+            headers["Idempotency-Key"] = str(uuid.uuid4())  # the same key for every retry
+        url = self.base_url + path
+        last: Exception | None = None
+        for attempt in range(RETRIES + 1):
+            if attempt:
+                time.sleep(0.2 * attempt)
+            try:
+                resp = self.session.request(
+                    method, url, headers=headers, timeout=self.timeout, **kw
+                )
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                last = exc
+                continue
+            if resp.status_code in (502, 503, 504) and attempt < RETRIES:
+                continue
+            if resp.status_code >= 400:
+                raise error_from_response(resp)
+            return resp
+        raise errors.ServerUnreachable(
+            f"the Pixie service at {self.base_url} does not answer ({type(last).__name__})"
+        )
+
+    def get(self, path: str, **params) -> object:
+        clean = {k: v for k, v in params.items() if v is not None}
+        return self._request("GET", path, params=clean).json()
+
+    def post(self, path: str, json: object = None, **kw) -> object:
+        resp = self._request("POST", path, write=True, json=json, **kw)
+        return resp.json() if resp.content else None
+
+    def put(self, path: str, json: object) -> object:
+        return self._request("PUT", path, write=True, json=json).json()
+
+    def delete(self, path: str) -> None:
+        self._request("DELETE", path, write=True)
+
+    # --- endpoints --------------------------------------------------------------------
+    def healthz(self) -> dict:
+        """``{"status", "time", "timezone"}``; needs no token."""
+        return self._request("GET", "/healthz").json()
+
+    def server_time(self) -> datetime:
+        """The server's clock (aware, in the company timezone)."""
+        return datetime.fromisoformat(self.healthz()["time"])
+
+    def objects(self) -> list[dict]:
+        return _items(self.get("/api/v1/objects"), "objects")
+
+    def activities(self) -> list[dict]:
+        return _items(self.get("/api/v1/activities"), "activities")
+
+    def settings(self) -> dict:
+        return self.get("/api/v1/settings")
+
+    def profiles(self) -> list[dict]:
+        """Seasonal profiles kept on the service (empty where the service has none)."""
+        try:
+            return _items(self.get("/api/v1/profiles"), "profiles")
+        except errors.NotFound:
+            return []
+
+    def budgets(self, object: str | None = None, on: date | None = None) -> list[dict]:
+        return _items(
+            self.get("/api/v1/budgets", object=object, date=on and on.isoformat()), "budgets"
+        )
+
+    def budget(self, budget_id: str) -> dict:
+        return self.get(f"/api/v1/budgets/{budget_id}")
+
+    def versions(self, budget_id: str) -> list[dict]:
+        return _items(self.get(f"/api/v1/budgets/{budget_id}/versions"), "versions")
+
+    def save_batch(self, budgets: Sequence[Mapping]) -> list[dict]:
+        """Save many budgets all or nothing; returns the saved budgets in the same order."""
+        return _items(self.post("/api/v1/budgets/batch", {"budgets": list(budgets)}), "budgets")
+
+    def delete_budget(self, budget_id: str) -> None:
+        self.delete(f"/api/v1/budgets/{budget_id}")
+
+    def sync(self, cursor: str | None = None) -> dict:
+        """One page of changes since ``cursor`` (``None``: from the beginning)."""
+        return self.get("/api/v1/sync", cursor=cursor or "")
+
+    def variance(self, frm: date, to: date, object: str | None = None) -> list[dict]:
+        body = self.get(
+            "/api/v1/variance", **{"from": frm.isoformat(), "to": to.isoformat()}, object=object
+        )
+        return _items(body, "rows")
+
+    def ingest(self, path: Path | str) -> dict:
+        """Upload one CSV/.xlsx file of objects, activities, actual lines or purchase orders."""
+        path = Path(path)
+        ctype = (
+            "text/csv"
+            if path.suffix.lower() == ".csv"
+            else ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        )
+        with path.open("rb") as fh:
+            return self.post("/api/v1/ingest", files={"file": (path.name, fh, ctype)})
+
+
+def _items(body: object, key: str) -> list:
+    if isinstance(body, list):
+        return body
+    if isinstance(body, Mapping):
+        for k in (key, "items", "data", "rows"):
+            if isinstance(body.get(k), list):
+                return body[k]
+    return []
+
+
+# --- wire format ↔ records ------------------------------------------------------------
+
+
+def object_from_json(o: Mapping) -> CrmObject:
+    return CrmObject(
+        str(o["id"]),
+        str(o.get("name") or o["id"]),
+        ObjectKind(o.get("kind") or "project"),
+        o.get("parent") or None,
+        o.get("currency") or "EUR",
+    )
+
+
+def activity_from_json(a: Mapping) -> Activity:
+    active = a.get("active", True)
+    if isinstance(active, str):
+        active = active.strip().lower() not in {"0", "false", "no", "n", ""}
+    return Activity(str(a["code"]), str(a.get("name") or a["code"]), bool(active))
+
+
+def settings_from_json(s: Mapping) -> Settings:
+    base = Settings()
+    return Settings(
+        timezone=s.get("timezone") or base.timezone,
+        currency=s.get("currency") or base.currency,
+        cost_date=CostDate(s.get("cost_date") or base.cost_date),
+        income_date=IncomeDate(s.get("income_date") or base.income_date),
+        warn_ratio=Decimal(str(s.get("warn_ratio", base.warn_ratio))),
+        over_ratio=Decimal(str(s.get("over_ratio", base.over_ratio))),
+    )
+
+
+def profile_from_json(p: Mapping) -> Profile:
+    weights = p.get("weights")
+    if weights is None:
+        months = [
+            "jan",
+            "feb",
+            "mar",
+            "apr",
+            "may",
+            "jun",
+            "jul",
+            "aug",
+            "sep",
+            "oct",
+            "nov",
+            "dec",
+        ]
+        weights = [p.get(m, p.get(m.title(), 0)) for m in months]
+    return Profile(str(p.get("name") or p.get("profile")), tuple(Decimal(str(w)) for w in weights))
+
+
+def _money(value: object, currency: str) -> Money:
+    if value in (None, ""):
+        return Money.zero(currency)
+    return Money.of(str(value), currency)
+
+
+def budget_from_json(b: Mapping, currency: str = "EUR", seq: int = 0) -> BudgetVersion:
+    """One budget state (current figures, or one entry of ``/versions``)."""
+    kind = VersionKind(b.get("kind") or ("master" if seq == 0 else "correction"))
+    created = b.get("created_at")
+    return BudgetVersion(
+        budget_id=str(b["id"]),
+        seq=int(b.get("seq", seq)),
+        kind=kind,
+        object=str(b["object"]),
+        start=date.fromisoformat(str(b["start"])[:10]),
+        end=date.fromisoformat(str(b["end"])[:10]),
+        lines=tuple(
+            BudgetLine(
+                str(ln["activity"]),
+                _money(ln.get("income"), currency),
+                _money(ln.get("cost"), currency),
+                ln.get("phasing") or "days",
+                ln.get("note") or "",
+            )
+            for ln in b.get("lines") or ()
+        ),
+        created_at=datetime.fromisoformat(created) if created else datetime.min,
+        revision=int(b.get("version") or 1),
+    )
+
+
+def history_from_json(versions: Sequence[Mapping], currency: str = "EUR") -> BudgetHistory:
+    """A budget's ``/versions`` (oldest first) as a history."""
+    return BudgetHistory(tuple(budget_from_json(v, currency, i) for i, v in enumerate(versions)))
+
+
+def draft_to_json(d: BudgetDraft) -> dict:
+    """The body of one budget in a batch save."""
+    body: dict = {
+        "object": d.object,
+        "start": d.start.isoformat(),
+        "end": d.end.isoformat(),
+        "lines": [
+            {
+                "activity": ln.activity,
+                "income": str(ln.income),
+                "cost": str(ln.cost),
+                "phasing": ln.phasing,
+                "note": ln.note,
+            }
+            for ln in d.lines
+        ],
+    }
+    if d.budget_id:
+        body["id"] = d.budget_id
+    if d.based_on is not None:
+        body["version"] = d.based_on
+    return body

@@ -1,0 +1,360 @@
+"""The custom worksheet formulas (SPEC §3), bound to Excel with xlwings CE.
+
+Every formula reads the local cache that Refresh fills (:mod:`pixie_xl.excel.cache`); none
+calls the server. Which cache: the server named on the calling workbook's ``Pixie`` sheet
+(xlwings passes the calling cell as the parameter named ``caller``), else ``PIXIE_SERVER``,
+else the cache refreshed last.
+
+Arguments as Excel hands them over: ``object`` is an object id, a parent (its descendants
+are included) or ``"*"``; ``activity`` an activity code or ``"*"``; dates are datetimes,
+Excel serial numbers or ISO text; ``kind`` is ``"income"`` or ``"cost"``. A bad argument
+gives a readable text in the cell (``#PIXIE! unknown object "P-9"``), never an exception.
+
+On Linux ``xw.func``/``xw.arg``/``xw.ret`` are no-ops, so the functions are plain callables.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from datetime import date, datetime
+from decimal import Decimal
+
+import xlwings as xw
+
+from pixie_xl.core.errors import PixieError
+from pixie_xl.core.money import Money, from_excel
+from pixie_xl.excel.cache import Cache, Lookup, lookup_for
+
+#: Excel's day 0 in the 1900 date system (serial 1 is 1900-01-01 after the leap-year bug)
+_SERIAL_BASE = date(1899, 12, 30).toordinal()
+_KINDS = ("income", "cost")
+TABLE_HEADER = (
+    "Object",
+    "Object name",
+    "Activity",
+    "Kind",
+    "Original budget",
+    "Current budget",
+    "Actual",
+    "Committed",
+    "Variance",
+    "Variance %",
+    "Used %",
+    "Available",
+    "Forecast",
+    "Status",
+)
+
+
+class ArgError(Exception):
+    """A formula argument that cannot be used; its text goes into the cell."""
+
+
+# --- choosing the cache ----------------------------------------------------------------
+
+_CACHES: dict[str | None, Cache | None] = {}
+_BOOK_SERVERS: dict[str, str | None] = {}
+
+
+def _book_server(caller) -> str | None:
+    """The server URL on the calling workbook's Pixie sheet (remembered per workbook)."""
+    if caller is None:
+        return None
+    try:
+        book = caller.sheet.book
+        name = book.fullname
+        if name not in _BOOK_SERVERS:
+            from pixie_xl.sheets.layout import PIXIE_CELLS, PIXIE_SHEET
+
+            value = book.sheets[PIXIE_SHEET].range(PIXIE_CELLS["server"]).value
+            _BOOK_SERVERS[name] = (str(value).strip() if value else "") or None
+        return _BOOK_SERVERS[name]
+    except Exception:  # a formula must never crash: fall back to the environment
+        return None
+
+
+def _cache(caller=None) -> Cache | None:
+    url = _book_server(caller) or os.environ.get("PIXIE_SERVER") or None
+    try:
+        return _CACHES[url]
+    except KeyError:
+        pass
+    cache = Cache(url) if url else None
+    if cache is None or not cache.exists():
+        cache = Cache.most_recent()
+    _CACHES[url] = cache
+    return cache
+
+
+def _lookup(caller=None) -> Lookup:
+    cache = _cache(caller)
+    if cache is None:
+        raise ArgError("no data yet: press Refresh actuals (or run pixie-xl refresh)")
+    return lookup_for(cache)
+
+
+def forget() -> None:
+    """Forget which cache each workbook uses (tests, and after a server change)."""
+    _CACHES.clear()
+    _BOOK_SERVERS.clear()
+
+
+# --- arguments -------------------------------------------------------------------------
+
+
+def _ordinal(value, name: str) -> int:
+    if isinstance(value, datetime | date):
+        return value.toordinal()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if not 0 < value < 2958466:
+            raise ArgError(f"{name} {value!r} is not a date")
+        return _SERIAL_BASE + int(value)
+    if isinstance(value, str) and value.strip():
+        try:
+            return date.fromisoformat(value.strip()[:10]).toordinal()
+        except ValueError:
+            pass
+    raise ArgError(f'{name} "{value}" is not a date')
+
+
+def _object(lk: Lookup, value) -> str:
+    oid = "" if value is None else str(value).strip()
+    if oid == "*" or oid in lk.tree.objects:
+        return oid
+    raise ArgError(f'unknown object "{oid}"')
+
+
+def _activity(lk: Lookup, value) -> str:
+    code = "" if value is None else str(value).strip()
+    if code == "*" or code in lk.activities:
+        return code
+    raise ArgError(f'unknown activity "{code}"')
+
+
+def _kind(value) -> str:
+    kind = "cost" if value is None or value == "" else str(value).strip().lower()
+    if kind not in _KINDS:
+        raise ArgError(f'kind "{value}" is not income or cost')
+    return kind
+
+
+def _period(frm, to) -> tuple[int, int]:
+    a, b = _ordinal(frm, "from date"), _ordinal(to, "to date")
+    if b < a:
+        raise ArgError("to date is before from date")
+    return a, b
+
+
+def _number(lk: Lookup, minor: int) -> float:
+    # one division of an exact integer: the float nearest the exact decimal amount
+    return minor / lk.scale
+
+
+def _readable(fn):
+    """Turn every failure of a formula into the text ``#PIXIE! …`` shown in the cell."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ArgError as exc:
+            return f"#PIXIE! {exc}"
+        except PixieError as exc:
+            return f"#PIXIE! {exc.message}"
+        except Exception as exc:  # never a crash in a cell
+            return f"#PIXIE! {type(exc).__name__}: {exc}"
+
+    return wrapper
+
+
+def _figures(lk: Lookup, obj, act, frm: int, to: int, kind: str) -> tuple[int, int, int]:
+    """Current budget, actual and committed (0 on income) of the subtree, in minor units."""
+    budget = lk.budget(obj, act, date.fromordinal(frm), date.fromordinal(to), kind, "current")
+    actual = lk.amount(obj, act, frm, to, kind)
+    committed = lk.amount(obj, act, frm, to, "committed") if kind == "cost" else 0
+    return budget, actual, committed
+
+
+# --- the formulas ----------------------------------------------------------------------
+
+
+@xw.func
+@_readable
+def PIXIE_ACTUAL(object, activity, from_date, to_date, kind="cost", caller=None):
+    """Actual income or cost of an object (with its descendants) and activity in a period.
+
+    ``PIXIE_ACTUAL("P-100", "ROAD", DATE(2026,1,1), DATE(2026,3,31), "cost")``; object and
+    activity may be ``"*"``; dates inclusive; kind ``"income"`` or ``"cost"`` (default).
+    """
+    lk = _lookup(caller)
+    frm, to = _period(from_date, to_date)
+    obj, act, k = _object(lk, object), _activity(lk, activity), _kind(kind)
+    return _number(lk, lk.amount(obj, act, frm, to, k))
+
+
+@xw.func
+@_readable
+def PIXIE_BUDGET(object, activity, from_date, to_date, kind="cost", version="current", caller=None):
+    """Budget prorated to a period by each line's phasing.
+
+    ``version`` is ``"current"`` (default: the newest correction, else the master) or
+    ``"original"`` (the master's figures).
+    """
+    lk = _lookup(caller)
+    frm, to = _period(from_date, to_date)
+    obj, act, k = _object(lk, object), _activity(lk, activity), _kind(kind)
+    ver = str(version or "current").strip().lower()
+    if ver not in ("current", "original"):
+        raise ArgError(f'version "{version}" is not current or original')
+    minor = lk.budget(obj, act, date.fromordinal(frm), date.fromordinal(to), k, ver)
+    return _number(lk, minor)
+
+
+@xw.func
+@_readable
+def PIXIE_COMMITTED(object, activity, from_date, to_date, caller=None):
+    """Committed cost: the uninvoiced rest of approved and received purchase orders,
+    dated by their order date."""
+    lk = _lookup(caller)
+    frm, to = _period(from_date, to_date)
+    obj, act = _object(lk, object), _activity(lk, activity)
+    return _number(lk, lk.amount(obj, act, frm, to, "committed"))
+
+
+@xw.func
+@_readable
+def PIXIE_VARIANCE(object, activity, from_date, to_date, kind="cost", caller=None):
+    """Variance as in the Variance table, positive when favourable.
+
+    Cost: current budget − actual. Income: actual − current budget.
+    """
+    lk = _lookup(caller)
+    frm, to = _period(from_date, to_date)
+    obj, act, k = _object(lk, object), _activity(lk, activity), _kind(kind)
+    budget, actual, _ = _figures(lk, obj, act, frm, to, k)
+    return _number(lk, budget - actual if k == "cost" else actual - budget)
+
+
+@xw.func
+@_readable
+def PIXIE_AVAILABLE(object, activity, from_date, to_date, caller=None):
+    """Cost budget still free: current budget − actual − committed."""
+    lk = _lookup(caller)
+    frm, to = _period(from_date, to_date)
+    obj, act = _object(lk, object), _activity(lk, activity)
+    budget, actual, committed = _figures(lk, obj, act, frm, to, "cost")
+    return _number(lk, budget - actual - committed)
+
+
+@xw.func
+@_readable
+def PIXIE_STATUS(object, activity, from_date, to_date, kind="cost", caller=None):
+    """The status word of the Variance table: OK, WARN, OVER, BEHIND or UNBUDGETED."""
+    from pixie_xl.core import variance
+
+    lk = _lookup(caller)
+    frm, to = _period(from_date, to_date)
+    obj, act, k = _object(lk, object), _activity(lk, activity), _kind(kind)
+    status = variance.figure(
+        lk.facts,
+        None if obj == "*" else obj,
+        None if act == "*" else act,
+        date.fromordinal(frm),
+        date.fromordinal(to),
+        k,
+        "status",
+    )
+    return str(getattr(status, "value", status))
+
+
+@xw.func
+@xw.ret(expand="table")
+@_readable
+def PIXIE_TABLE(object, from_date, to_date, caller=None):
+    """The Variance rows of an object and its descendants (``"*"``: all) as a dynamic
+    array, with a header row."""
+    from pixie_xl.core import variance
+
+    lk = _lookup(caller)
+    frm, to = _period(from_date, to_date)
+    obj = _object(lk, object)
+    rows = variance.variance_rows(
+        lk.facts,
+        date.fromordinal(frm),
+        date.fromordinal(to),
+        lk.today,
+        object_id=None if obj == "*" else obj,
+    )
+    return [list(TABLE_HEADER), *(variance_values(r) for r in rows)]
+
+
+@xw.func
+@_readable
+def PIXIE_LAST_REFRESH(caller=None):
+    """When the cache was last refreshed (in the company timezone), or a text saying never."""
+    from zoneinfo import ZoneInfo
+
+    lk = _lookup(caller)
+    if lk.refreshed is None:
+        return "never"
+    return lk.refreshed.astimezone(ZoneInfo(lk.settings.timezone)).replace(tzinfo=None)
+
+
+@xw.func
+@xw.arg("weights", ndim=2)
+@xw.ret(expand="table")
+@_readable
+def PIXIE_ALLOCATE(amount, weights):
+    """Split ``amount`` in proportion to a range of weights; the parts add up exactly.
+
+    Returns an array of the weights' shape: ``PIXIE_ALLOCATE(100, {1,1,1})`` gives
+    ``33.34, 33.33, 33.33``. Weights must be numbers ≥ 0, not all zero.
+    """
+    from pixie_xl.core import allocation
+
+    money = from_excel(amount)
+    shape_rows = isinstance(weights, list) and weights and isinstance(weights[0], list)
+    grid = weights if shape_rows else [weights if isinstance(weights, list) else [weights]]
+    flat = [w for row in grid for w in row]
+    try:
+        ws = [Decimal(str(w)) if w not in (None, "") else Decimal(0) for w in flat]
+    except ArithmeticError:
+        raise ArgError("weights must be numbers") from None
+    if any(isinstance(w, bool | str) and w != "" for w in flat) or any(w < 0 for w in ws):
+        raise ArgError("weights must be numbers of at least 0")
+    if not any(ws):
+        raise ArgError("weights are all zero")
+    parts = allocation.largest_remainder(money.minor, ws)
+    values = iter([Money(p, money.currency).decimal for p in parts])
+    out = [[float(next(values)) for _ in row] for row in grid]
+    if not shape_rows and isinstance(weights, list):
+        return [[v] for v in out[0]]  # a 1-D range came in: answer as a column
+    return out
+
+
+def variance_values(row) -> list:
+    """A VarianceRow as the cells of a PIXIE_TABLE row (money as numbers, % as fractions)."""
+
+    def num(m):
+        return None if m is None else float(m.decimal)
+
+    def pct(p):
+        return None if p is None else float(p)
+
+    return [
+        row.object,
+        row.object_name,
+        row.activity,
+        str(row.kind),
+        num(row.original),
+        num(row.current),
+        num(row.actual),
+        num(row.committed),
+        num(row.variance),
+        pct(row.variance_pct),
+        pct(row.used_pct),
+        num(row.available),
+        num(row.forecast),
+        str(row.status),
+    ]
