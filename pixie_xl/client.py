@@ -245,6 +245,15 @@ class Client:
     def versions(self, budget_id: str) -> list[dict]:
         return _items(self.get(f"/api/v1/budgets/{budget_id}/versions"), "versions")
 
+    def histories(self, currencies: Mapping[str, str] | None = None, default: str = "EUR"):
+        """Every budget as a :class:`BudgetHistory` (versions fetched only where corrected)."""
+        out = []
+        for b in self.budgets():
+            cur = (currencies or {}).get(b["object"], default)
+            versions = self.versions(str(b["id"])) if b.get("kind") == "correction" else [b]
+            out.append(history_from_json(versions or [b], cur))
+        return out
+
     def save_batch(self, budgets: Sequence[Mapping]) -> list[dict]:
         """Save many budgets all or nothing; returns the saved budgets in the same order."""
         return _items(self.post("/api/v1/budgets/batch", {"budgets": list(budgets)}), "budgets")

@@ -1,0 +1,396 @@
+"""The workbook actions, shared by the button macros and the command line (STYLE §9, §10).
+
+Each takes a :class:`~pixie_xl.sheets.book.Book` (and a client or cache where it needs
+one), reads a table, calls the core, writes a table. Data problems come back as findings;
+operational failures raise :class:`~pixie_xl.core.errors.PixieError`.
+
+* :func:`validate` — every finding to ``Checks``, the bad cells marked.
+* :func:`save` — validate, then save every changed budget all or nothing, and write back
+  Budget ID and Version.
+* :func:`refresh` — delta sync into the cache, then :func:`build_variance`.
+* :func:`build_variance` — Variance, Variance by month, Alerts and the refresh time.
+* :func:`import_budgets` — a budget file, validated, appended all or nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pixie_xl import client as wire
+from pixie_xl.core.errors import PixieError
+from pixie_xl.core.findings import Finding, Severity, has_errors
+from pixie_xl.core.records import BudgetDraft, BudgetHistory, Profile
+from pixie_xl.excel.cache import Cache
+from pixie_xl.sheets import layout
+from pixie_xl.sheets.book import Book
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_msg: str) -> None:
+    pass
+
+
+# --- the Pixie sheet -------------------------------------------------------------------
+
+
+def pixie_value(book: Book, name: str) -> object:
+    """A control-panel value (``server``, ``token``, ``report_from`` …), None if absent."""
+    cell = layout.PIXIE_CELLS.get(name)
+    if cell is None:
+        return None
+    try:
+        value = book.get_value(layout.PIXIE_SHEET, cell)
+    except (KeyError, ValueError):
+        return None
+    return None if value in ("", None) else value
+
+
+def book_client(
+    book: Book | None, server: str | None = None, token: str | None = None
+) -> wire.Client:
+    """A client for the server named by the option, ``PIXIE_SERVER`` or the Pixie sheet."""
+    url = wire.resolve_server(server, book and _text(pixie_value(book, "server")))
+    return wire.Client(url, token, book_token=book and _text(pixie_value(book, "token")))
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value).strip() or None
+
+
+def _as_date(value: object) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return date.fromordinal(date(1899, 12, 30).toordinal() + int(value))
+    if isinstance(value, str) and value.strip():
+        try:
+            return date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            return None
+    return None
+
+
+# --- the rules' context ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    """Master data, budgets and the time that validation checks against."""
+
+    settings: object
+    objects: list
+    activities: list
+    profiles: dict[str, Profile]
+    budgets: list[BudgetHistory]
+    now: datetime
+
+
+def source_from_server(client: wire.Client) -> Source:
+    settings = wire.settings_from_json(client.settings())
+    objects = [wire.object_from_json(o) for o in client.objects()]
+    currencies = {o.id: o.currency for o in objects}
+    return Source(
+        settings,
+        objects,
+        [wire.activity_from_json(a) for a in client.activities()],
+        {p.name: p for p in map(wire.profile_from_json, client.profiles())},
+        client.histories(currencies, settings.currency),
+        client.server_time(),
+    )
+
+
+def source_from_cache(cache: Cache) -> Source:
+    settings = cache.settings()
+    tz = ZoneInfo(settings.timezone)
+    today = cache.server_today()
+    return Source(
+        settings,
+        cache.objects(),
+        cache.activities(),
+        cache.profiles(),
+        cache.histories(),
+        datetime.combine(today, datetime.now(tz).time(), tz),
+    )
+
+
+def _book_profiles(book: Book) -> dict[str, Profile]:
+    """The workbook's Profiles table (it wins over the service's profiles of one name)."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        table = book.read_table(layout.PROFILES_SHEET, layout.PROFILES_TABLE)
+    except (KeyError, ValueError, PixieError):
+        return {}
+    out = {}
+    for row in table.rows:
+        if not row or row[0] in (None, ""):
+            continue
+        try:
+            weights = tuple(Decimal(str(w if w not in (None, "") else 0)) for w in row[1:13])
+        except InvalidOperation:
+            continue
+        out[str(row[0]).strip()] = Profile(str(row[0]).strip(), weights)
+    return out
+
+
+def _context(source: Source, profiles: dict[str, Profile]):
+    from pixie_xl.core.validation import Context
+
+    return Context(
+        activities=source.activities,
+        objects=source.objects,
+        profiles={**source.profiles, **profiles},
+        currency=source.settings.currency,
+        budgets=source.budgets,
+        now=source.now,
+        timezone=source.settings.timezone,
+    )
+
+
+def _source(book: Book, client: wire.Client | None, cache: Cache | None) -> Source:
+    if client is not None:
+        return source_from_server(client)
+    cache = cache or _book_cache(book)
+    if cache is None:
+        raise PixieError(
+            "no master data to check against: connect to the service or refresh once",
+            code="no_cache",
+        )
+    return source_from_cache(cache)
+
+
+def _book_cache(book: Book) -> Cache | None:
+    url = wire.resolve_server(None, _text(pixie_value(book, "server")))
+    cache = Cache(url)
+    return cache if cache.exists() else Cache.most_recent()
+
+
+# --- validate and save -----------------------------------------------------------------
+
+
+def check(book: Book, client: wire.Client | None = None, cache: Cache | None = None):
+    """Validate the Budgets table; write Checks and mark cells. Returns the core's Result."""
+    from pixie_xl.core.validation import validate_rows
+    from pixie_xl.sheets.tables import read_budget_rows
+
+    source = _source(book, client, cache)
+    rows = read_budget_rows(book)
+    result = validate_rows(rows, _context(source, _book_profiles(book)))
+    report(book, result.findings)
+    return result
+
+
+def report(book: Book, findings: Sequence[Finding]) -> None:
+    """Findings to the Checks sheet, the cells marked, a status line."""
+    from pixie_xl.sheets.tables import write_checks
+
+    write_checks(book, findings)
+    bad = sorted(
+        {
+            f.source.cell
+            for f in findings
+            if f.is_error and f.source and f.source.cell and f.source.sheet == layout.BUDGETS_SHEET
+        }
+    )
+    book.mark_cells(layout.BUDGETS_SHEET, bad, Severity.ERROR)
+    errors = sum(f.is_error for f in findings)
+    notes = len(findings) - errors
+    book.status(
+        f"{errors} error(s), {notes} note(s): see the Checks sheet"
+        if findings
+        else "Budgets checked: no problems"
+    )
+
+
+def validate(book: Book, client: wire.Client | None = None, cache: Cache | None = None):
+    """Every finding about the Budgets table (also written to Checks, the cells marked).
+
+    Checked against the service's master data, budgets and clock when ``client`` is
+    given, else against the cache's last copy.
+    """
+    return list(check(book, client, cache).findings)
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    """What a save did: the findings (errors mean nothing was saved) and the saved ids."""
+
+    findings: list[Finding]
+    saved: list[dict]
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.findings)
+
+
+def _unchanged(d: BudgetDraft, histories: dict[str, BudgetHistory]) -> bool:
+    h = histories.get(d.budget_id or "")
+    if h is None:
+        return False
+    cur = h.current
+    key = lambda ln: ln.activity  # noqa: E731 - a sort key
+    return (
+        (cur.object, cur.start, cur.end) == (d.object, d.start, d.end)
+        and sorted(cur.lines, key=key) == sorted(d.lines, key=key)
+        and (d.based_on is None or d.based_on == h.revision)
+    )
+
+
+_ROW = re.compile(r"(\d+)$")
+
+
+def _rows_of(d: BudgetDraft) -> list[int]:
+    refs = [ln.source for ln in d.lines if ln.source is not None]
+    if d.source is not None:
+        refs.append(d.source)
+    return sorted({int(m.group(1)) for r in refs if (m := _ROW.search(r.cell or ""))})
+
+
+def save(book: Book, client: wire.Client, progress: Progress = _quiet) -> SaveOutcome:
+    """Validate, then save every new or changed budget in one batch, all or nothing.
+
+    Budget ID and Version are written back to every row of each saved budget; the INFO
+    findings say which edits became corrections. An unchanged budget is not sent.
+    """
+    progress("validating")
+    result = check(book, client)
+    findings = list(result.findings)
+    if has_errors(findings):
+        return SaveOutcome(findings, [])
+    histories = {h.budget_id: h for h in client.histories()}
+    todo = [d for d in result.drafts if not _unchanged(d, histories)]
+    saved = []
+    if todo:
+        progress(f"saving {len(todo)} budget(s)")
+        saved = client.save_batch([wire.draft_to_json(d) for d in todo])
+    _write_back(book, todo, saved)
+    _write_back(
+        book,
+        [d for d in result.drafts if d not in todo],
+        [
+            {"id": d.budget_id, "version": histories[d.budget_id].revision}
+            for d in result.drafts
+            if d not in todo
+        ],
+    )
+    book.status(f"saved {len(saved)} budget(s); {len(result.drafts) - len(todo)} unchanged")
+    return SaveOutcome(findings, saved)
+
+
+def _write_back(book: Book, drafts: Sequence[BudgetDraft], saved: Sequence[dict]) -> None:
+    table = book.read_table(layout.BUDGETS_SHEET, layout.BUDGETS_TABLE)
+    cols = {h.strip().lower(): c for h, c in zip(table.header, table.columns, strict=True)}
+    id_col, ver_col = cols.get("budget id"), cols.get("version")
+    for d, s in zip(drafts, saved, strict=False):
+        for row in _rows_of(d):
+            if id_col:
+                book.set_value(layout.BUDGETS_SHEET, f"{id_col}{row}", str(s["id"]))
+            if ver_col:
+                book.set_value(layout.BUDGETS_SHEET, f"{ver_col}{row}", int(s["version"]))
+
+
+# --- refresh and variance --------------------------------------------------------------
+
+
+def report_period(book: Book, today: date, frm=None, to=None) -> tuple[date, date]:
+    """The period: the arguments, else the Pixie sheet's Report from/to, else this year."""
+    a = _as_date(frm) or _as_date(pixie_value(book, "report_from")) or date(today.year, 1, 1)
+    b = _as_date(to) or _as_date(pixie_value(book, "report_to")) or date(today.year, 12, 31)
+    if b < a:
+        raise PixieError(f"the report period ends ({b}) before it starts ({a})", code="usage")
+    return a, b
+
+
+def refresh(
+    book: Book,
+    client: wire.Client,
+    frm: date | None = None,
+    to: date | None = None,
+    progress: Progress = _quiet,
+) -> dict:
+    """Pull what changed into the cache (delta sync), then build the variance sheets."""
+    cache = Cache(client.base_url)
+    progress("syncing")
+    cache.refresh(client, progress)
+    return build_variance(book, cache, frm, to, progress)
+
+
+def build_variance(
+    book: Book,
+    cache: Cache,
+    frm: date | None = None,
+    to: date | None = None,
+    progress: Progress = _quiet,
+) -> dict:
+    """Variance, Variance by month and Alerts from the cache; returns the totals."""
+    from pixie_xl.core import variance
+    from pixie_xl.sheets import tables
+
+    progress("computing variance")
+    lk = cache.lookup()
+    a, b = report_period(book, lk.today, frm, to)
+    rows = variance.variance_rows(lk.facts, a, b, lk.today)
+    months = variance.month_rows(lk.facts, a, b)
+    alerts = variance.alerts(rows)
+    progress(f"writing {len(rows)} variance rows")
+    tables.write_variance(book, rows)
+    tables.write_months(book, months)
+    tables.write_alerts(book, alerts)
+    _set_pixie(book, "report_from", a)
+    _set_pixie(book, "report_to", b)
+    if lk.refreshed is not None:
+        tz = ZoneInfo(lk.settings.timezone)
+        _set_pixie(book, "last_refresh", lk.refreshed.astimezone(tz).replace(tzinfo=None))
+    book.status(f"variance {a}..{b}: {len(rows)} rows, {len(alerts)} alert(s)")
+    totals = variance.totals(rows)
+    return {"rows": rows, "alerts": alerts, "totals": totals, "from": a, "to": b}
+
+
+def _set_pixie(book: Book, name: str, value: object) -> None:
+    cell = layout.PIXIE_CELLS.get(name)
+    if cell:
+        if isinstance(value, date) and not isinstance(value, datetime):
+            value = datetime.combine(value, time())
+        book.set_value(layout.PIXIE_SHEET, cell, value)
+
+
+# --- import ----------------------------------------------------------------------------
+
+
+def import_budgets(
+    book: Book,
+    path: Path | str,
+    client: wire.Client | None = None,
+    cache: Cache | None = None,
+) -> list[Finding]:
+    """Read a budget file, validate it, and append it to the Budgets table all or nothing.
+
+    Returns the findings; with any error the table is left as it was (the findings go to
+    the Checks sheet, pointing at the file's cells).
+    """
+    from pixie_xl.core.validation import validate_rows
+    from pixie_xl.sheets.tables import read_budget_file, read_budget_rows, write_budgets
+
+    source = _source(book, client, cache)
+    incoming = read_budget_file(Path(path))
+    existing = read_budget_rows(book)
+    ctx = _context(source, _book_profiles(book))
+    # checked together with the sheet's rows, so an overlap with them is found too
+    result = validate_rows([*existing, *incoming], ctx)
+    findings = list(result.findings)
+    if has_errors(findings):
+        report(book, findings)
+        book.alert(f"{Path(path).name}: nothing imported, see the Checks sheet")
+        return findings
+    write_budgets(book, [*existing, *incoming])
+    report(book, findings)
+    book.status(f"imported {len(incoming)} budget line(s) from {Path(path).name}")
+    return findings

@@ -1,0 +1,114 @@
+"""The entry points the workbook's buttons call (``RunPython "import …; …()"`` in VBA Subs).
+
+The only place that calls ``xw.Book.caller()`` (STYLE §10): each entry point wraps the
+calling workbook in an ``XlwingsBook``, runs the action of :mod:`pixie_xl.excel.actions`
+and turns a :class:`~pixie_xl.core.errors.PixieError` into a message box.
+
+Import budgets asks for the file with Excel's own Open dialog
+(``Application.GetOpenFilename``, Windows and Mac Excel through COM/AppleScript); where
+there is no dialog (or it is cancelled), the path typed in the Pixie sheet's
+``Import file`` cell is used.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import xlwings as xw
+
+from pixie_xl.core.errors import PixieError
+from pixie_xl.core.findings import has_errors
+from pixie_xl.excel import actions
+
+
+def _book():
+    from pixie_xl.sheets.xlwings_book import XlwingsBook
+
+    return XlwingsBook(xw.Book.caller())
+
+
+def _entry(fn):
+    """Run ``fn(book)``; a PixieError becomes an alert instead of a Python traceback."""
+
+    @functools.wraps(fn)
+    def wrapper():
+        book = _book()
+        try:
+            fn(book)
+        except PixieError as exc:
+            book.status(f"failed: {exc.message}")
+            book.alert(exc.message)
+            if hasattr(exc, "findings") and exc.findings:
+                actions.report(book, exc.findings)
+
+    return wrapper
+
+
+@xw.sub
+@_entry
+def validate(book) -> None:
+    """Validate button: findings to the Checks sheet, the bad cells marked."""
+    try:
+        client = actions.book_client(book)
+        findings = actions.validate(book, client)
+    except PixieError as exc:
+        if exc.code not in ("server_unreachable",):
+            raise
+        findings = actions.validate(book)  # offline: check against the last refresh
+    if has_errors(findings):
+        book.alert(f"{sum(f.is_error for f in findings)} problem(s): see the Checks sheet")
+
+
+@xw.sub
+@_entry
+def save_budgets(book) -> None:
+    """Save budgets button: validate, then save all or nothing; IDs and versions back."""
+    outcome = actions.save(book, actions.book_client(book))
+    if not outcome.ok:
+        book.alert("Nothing was saved: fix the problems listed on the Checks sheet")
+    book.save()
+
+
+@xw.sub
+@_entry
+def refresh_actuals(book) -> None:
+    """Refresh actuals button: pull what changed from the service, rebuild the variance."""
+    actions.refresh(book, actions.book_client(book))
+
+
+@xw.sub
+@_entry
+def build_variance(book) -> None:
+    """Build variance button: rebuild the variance sheets from the last refresh (offline)."""
+    cache = actions._book_cache(book)
+    if cache is None:
+        raise PixieError("no data yet: press Refresh actuals first", code="no_cache")
+    actions.build_variance(book, cache)
+
+
+def _ask_path(book) -> str | None:
+    try:
+        app = xw.Book.caller().app
+        chosen = app.api.GetOpenFilename("Budget files (*.xlsx;*.csv),*.xlsx;*.csv")
+        if chosen not in (False, None, "False", ""):
+            return str(chosen)
+    except Exception:  # no dialog on this platform: fall back to the typed path
+        pass
+    typed = actions.pixie_value(book, "import_file")
+    return str(typed).strip() if typed else None
+
+
+@xw.sub
+@_entry
+def import_budgets(book) -> None:
+    """Import budgets button: choose a .xlsx/.csv file, validate it, append all or nothing."""
+    path = _ask_path(book)
+    if not path:
+        book.alert("Choose a budget file, or type its path in the Pixie sheet's Import file")
+        return
+    try:
+        client = actions.book_client(book)
+        client.healthz()
+    except PixieError:
+        client = None
+    actions.import_budgets(book, path, client)
