@@ -18,7 +18,6 @@ from pixie_xl.cli.common import (
     token_option,
 )
 from pixie_xl.core.errors import ServerUnreachable
-from pixie_xl.excel import actions
 
 workbook_arg = click.argument(
     "workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -43,6 +42,8 @@ def import_(ctx, file: Path, into: Path, server, token) -> None:
     The rows are validated with the workbook's own rows against the service (or, offline,
     the last refresh); with any error nothing is imported and each error is printed.
     """
+    from pixie_xl.excel import actions
+
     book = open_book(into)
     client = _client_or_none(book, server, token)
     progress(f"importing {file.name}")
@@ -61,6 +62,8 @@ def validate(ctx, workbook: Path, server, token) -> None:
 
     Checks against the service when it answers, else against the last refresh.
     """
+    from pixie_xl.excel import actions
+
     book = open_book(workbook)
     client = _client_or_none(book, server, token)
     progress("validating" + ("" if client else " against the last refresh (offline)"))
@@ -80,6 +83,8 @@ def save(ctx, workbook: Path, server, token) -> None:
     Budget ID and Version are written back into the workbook; edits to locked budgets
     become corrections (listed as notes).
     """
+    from pixie_xl.excel import actions
+
     book = open_book(workbook)
     client = actions.book_client(book, server, token)
     outcome = actions.save(book, client, progress)
@@ -94,14 +99,20 @@ def save(ctx, workbook: Path, server, token) -> None:
 @workbook_arg
 @server_option
 @token_option
-@click.option("--from", "frm", callback=parse_date, help="First day of the report period.")
-@click.option("--to", "to", callback=parse_date, help="Last day of the report period.")
+@click.option(
+    "--from", "frm", metavar="DATE", callback=parse_date, help="First day of the report period."
+)
+@click.option(
+    "--to", "to", metavar="DATE", callback=parse_date, help="Last day of the report period."
+)
 @click.pass_context
 def refresh(ctx, workbook: Path, server, token, frm: date | None, to: date | None) -> None:
     """Pull what changed from the service and rebuild Variance, months and Alerts.
 
     The period defaults to the workbook's Report from/to, else the current year.
     """
+    from pixie_xl.excel import actions
+
     book = open_book(workbook)
     client = actions.book_client(book, server, token)
     out = actions.refresh(book, client, frm, to, progress)
@@ -116,6 +127,8 @@ def refresh(ctx, workbook: Path, server, token, frm: date | None, to: date | Non
 
 def _client_or_none(book, server, token):
     """A client when the service answers; None (work offline) when it does not."""
+    from pixie_xl.excel import actions
+
     client = actions.book_client(book, server, token)
     try:
         client.healthz()
