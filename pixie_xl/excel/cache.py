@@ -432,7 +432,7 @@ class Lookup:
     dated by their order date). Budgets are prorated per line with ``core.phasing``.
 
     >>> lk = Lookup.__new__(Lookup)
-    >>> lk.sums = {("P1", "*", "cost"): ([10, 12], [0, 500, 800])}
+    >>> lk._sums = {("P1", "*", "cost"): ([10, 12], [0, 500, 800])}
     >>> lk.amount("P1", "*", 11, 12, "cost"), lk.amount("P1", "*", 1, 30, "cost")
     (300, 800)
     """
@@ -454,9 +454,22 @@ class Lookup:
         raw, commitments = _load_frames(cache)
         self.actuals = dating.dated_actuals(raw, self.settings)
         self.commitments = commitments
-        self.sums = _running_sums(self.actuals, commitments, self.tree)
-        self.budget_lines = _budget_index(self.histories, self.tree)
+        self._sums = None
+        self._budget_lines = None
         self._facts = None
+
+    @property
+    def sums(self) -> dict:
+        """The running sums, built on the first formula (a refresh alone does not need them)."""
+        if self._sums is None:
+            self._sums = _running_sums(self.actuals, self.commitments, self.tree)
+        return self._sums
+
+    @property
+    def budget_lines(self) -> dict:
+        if self._budget_lines is None:
+            self._budget_lines = _budget_index(self.histories, self.tree)
+        return self._budget_lines
 
     def keys(self, object_id: str) -> list[str]:
         """``object_id``, its ancestors and ``"*"``: every key a line of it is summed into."""
@@ -464,7 +477,8 @@ class Lookup:
 
     def amount(self, object_id: str, activity: str, frm: int, to: int, kind: str) -> int:
         """Minor units of ``kind`` for the object's subtree between two date ordinals."""
-        entry = self.sums.get((object_id, activity, kind))
+        sums = self._sums if self._sums is not None else self.sums
+        entry = sums.get((object_id, activity, kind))
         if entry is None or to < frm:
             return 0
         dates, cum = entry

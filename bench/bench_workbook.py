@@ -1,0 +1,238 @@
+"""The workbook side: reading + validating budgets, formula look-ups, a file-mode refresh.
+
+1. Reading and validating a 100,000-line budget file (.xlsx written with XlsxWriter),
+   against python-calamine only reading it (target: within 2×).
+2. 10,000 ``PIXIE_ACTUAL`` look-ups from the cache with mixed objects, activities and
+   periods (target: under 5 µs each), beside a bare dict of running sums doing the same
+   look-ups.
+3. A file-mode refresh (cache pre-filled: 1,000,000 actual lines; no service) of a workbook
+   with 10,000 budget lines: the variance from the cache, the three sheets written and the
+   workbook saved, against openpyxl loading and saving that refreshed workbook unchanged
+   (target: within 2×).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import tempfile
+import time
+from bisect import bisect_left, bisect_right
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from bench.harness import Result, absolute, best_of, relative
+
+ACTIVITIES = ["ROAD", "MAINT", "DESIGN", "SURVEY", "PAVE", "LIGHT", "DRAIN", "SIGN", "GREEN",
+              "CLEAN"]  # fmt: skip
+HEADER = ["Budget ID", "Version", "Object", "Period start", "Period end", "Activity",
+          "Income budget", "Cost budget", "Phasing", "Note"]  # fmt: skip
+
+
+def _objects(n_projects: int, n_departments: int = 20) -> list[dict]:
+    depts = [{"id": f"D-{i:03d}", "name": f"Department {i}", "kind": "department"}
+             for i in range(n_departments)]  # fmt: skip
+    projects = [
+        {"id": f"P-{i:05d}", "name": f"Project {i}", "kind": "project",
+         "parent": f"D-{i % n_departments:03d}"}
+        for i in range(n_projects)
+    ]  # fmt: skip
+    return depts + projects
+
+
+def _budget_rows(n_lines: int) -> list[list]:
+    """``n_lines`` budget lines: one 2026 budget of ten lines per project."""
+    rows = []
+    for i in range(n_lines // len(ACTIVITIES)):
+        for k, act in enumerate(ACTIVITIES):
+            rows.append(["", "", f"P-{i:05d}", date(2026, 1, 1), date(2026, 12, 31), act,
+                         (i * 7 + k) * 10 % 5000 + 0.5, (i * 13 + k) * 10 % 9000 + 0.25,
+                         "days", ""])  # fmt: skip
+    return rows
+
+
+# --- 1. read + validate -------------------------------------------------------------------
+
+
+def bench_read_validate(folder: Path, n_lines: int = 100_000) -> list[Result]:
+    import xlsxwriter
+    from pixie_xl.core.validation import Context, validate_rows
+    from pixie_xl.sheets.tables import read_budget_file
+    from python_calamine import CalamineWorkbook
+
+    from pixie_xl.client import activity_from_json, object_from_json
+
+    path = folder / "budgets-100k.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Budgets")
+    datefmt = wb.add_format({"num_format": "yyyy-mm-dd"})
+    ws.write_row(0, 0, HEADER)
+    for r, row in enumerate(_budget_rows(n_lines), start=1):
+        ws.write_row(r, 0, row[:3])
+        ws.write_datetime(r, 3, datetime(2026, 1, 1), datefmt)
+        ws.write_datetime(r, 4, datetime(2026, 12, 31), datefmt)
+        ws.write_row(r, 5, row[5:])
+    wb.close()
+    ctx = Context(
+        activities=[activity_from_json({"code": a, "name": a}) for a in ACTIVITIES],
+        objects=[object_from_json(o) for o in _objects(n_lines // len(ACTIVITIES))],
+        profiles={},
+        currency="EUR",
+        budgets=[],
+        now=datetime(2026, 11, 2, 9, tzinfo=UTC),
+        timezone="Europe/Amsterdam",
+    )
+
+    def ours():
+        result = validate_rows(read_budget_file(path), ctx)
+        assert not [f for f in result.findings if f.is_error], result.findings[:3]
+
+    def floor():
+        CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Budgets").to_python()
+
+    t_floor, t_ours = best_of(floor), best_of(ours)
+    return [relative("read_validate_100k_budget_lines", t_ours, t_floor, "s", 2.0)]
+
+
+# --- 2. formula look-ups ------------------------------------------------------------------
+
+
+def _fill_cache(cache, n_lines: int, n_projects: int, budgets: list | None = None) -> None:
+    rnd = random.Random(7)
+    objects = _objects(n_projects)
+    day0 = date(2026, 1, 1)
+
+    def lines():
+        for i in range(n_lines):
+            p = f"P-{rnd.randrange(n_projects):05d}"
+            d = (day0 + timedelta(days=rnd.randrange(365))).isoformat()
+            kind = "income" if i % 4 == 0 else "cost"
+            yield (f"L{i}", f"T{i // 3}", p, ACTIVITIES[i % len(ACTIVITIES)], kind, d,
+                   "2026-01-01T09:00:00+01:00", rnd.randrange(1, 500_000), "")  # fmt: skip
+
+    cache.fill(
+        settings={"timezone": "Europe/Amsterdam", "currency": "EUR"},
+        objects=objects,
+        activities=[{"code": a, "name": a, "active": True} for a in ACTIVITIES],
+        lines=lines(),
+        budgets=budgets or [],
+        server_time=datetime(2026, 11, 2, 9, tzinfo=UTC),
+    )
+
+
+def bench_lookups(folder: Path, n_calls: int = 10_000) -> list[Result]:
+    from pixie_xl.excel import udfs
+    from pixie_xl.excel.cache import Cache
+
+    os.environ["PIXIE_CACHE_DIR"] = str(folder / "cache-lookups")
+    os.environ["PIXIE_SERVER"] = "http://bench-lookups:1"
+    cache = Cache("http://bench-lookups:1")
+    _fill_cache(cache, 200_000, 200)
+    udfs.forget()
+    lk = cache.lookup()
+    rnd = random.Random(3)
+    objs = ["*", *[f"D-{i:03d}" for i in range(20)], *[f"P-{i:05d}" for i in range(200)]]
+    calls = []
+    for _ in range(n_calls):
+        a = datetime(2026, 1, 1) + timedelta(days=rnd.randrange(300))
+        b = a + timedelta(days=rnd.randrange(1, 120))
+        calls.append((rnd.choice(objs), rnd.choice(["*", *ACTIVITIES]), a, b,
+                      rnd.choice(["cost", "income"])))  # fmt: skip
+    udfs.PIXIE_ACTUAL(*calls[0])  # builds the running sums once, as the first cell does
+    sums = dict(lk.sums)
+    keys = [(o, act, k, a.toordinal(), b.toordinal()) for o, act, a, b, k in calls]
+
+    def bare():
+        total = 0
+        for o, act, k, a, b in keys:
+            entry = sums.get((o, act, k))
+            if entry is not None:
+                dates, cum = entry
+                total += cum[bisect_right(dates, b)] - cum[bisect_left(dates, a)]
+        return total
+
+    def ours():
+        f = udfs.PIXIE_ACTUAL
+        for c in calls:
+            f(*c)
+
+    # a check that both do the same work: the same total
+    total = sum(round(udfs.PIXIE_ACTUAL(*c) * 100) for c in calls)
+    assert total == bare(), "PIXIE_ACTUAL disagrees with the bare running sums"
+    t_bare = best_of(bare, 5) / n_calls * 1e6
+    t_ours = best_of(ours, 5) / n_calls * 1e6
+    return [absolute("pixie_actual_lookup", t_ours, "µs/call", 5.0, floor=t_bare)]
+
+
+# --- 3. file-mode refresh -----------------------------------------------------------------
+
+
+def bench_refresh(folder: Path, n_budget_lines: int = 10_000, n_actuals: int = 1_000_000):
+    import openpyxl
+    from pixie_xl.excel.builder import build_workbook
+    from pixie_xl.sheets.filebook import FileBook
+    from pixie_xl.sheets.tables import write_budgets
+
+    from pixie_xl.excel import actions
+    from pixie_xl.excel.cache import Cache
+
+    n_projects = n_budget_lines // len(ACTIVITIES)
+    rows = _budget_rows(n_budget_lines)
+    budgets = []
+    for i in range(n_projects):
+        lines = [{"activity": r[5], "income": f"{r[6]:.2f}", "cost": f"{r[7]:.2f}",
+                  "phasing": "days"} for r in rows[i * 10:(i + 1) * 10]]  # fmt: skip
+        budgets.append(
+            [
+                {
+                    "id": f"B{i}",
+                    "object": f"P-{i:05d}",
+                    "start": "2026-01-01",
+                    "end": "2026-12-31",
+                    "version": 1,
+                    "kind": "master",
+                    "created_at": "2026-01-05T09:00:00+01:00",
+                    "lines": lines,
+                }
+            ]
+        )
+        for r in rows[i * 10 : (i + 1) * 10]:
+            r[0], r[1] = f"B{i}", 1
+    os.environ["PIXIE_CACHE_DIR"] = str(folder / "cache-refresh")
+    cache = Cache("http://bench-refresh:1")
+    t0 = time.perf_counter()
+    _fill_cache(cache, n_actuals, n_projects, budgets)
+    fill = time.perf_counter() - t0
+    path = folder / "refresh.xlsm"
+    build_workbook(path, server_url=cache.server_url)
+    book = FileBook.open(path)
+    write_budgets(book, rows)
+    book.save()
+
+    def ours():
+        book = FileBook.open(path)
+        actions.build_variance(book, cache, date(2026, 1, 1), date(2026, 12, 31))
+        book.save()
+
+    def floor():
+        wb = openpyxl.load_workbook(path, keep_vba=True)
+        wb.save(path)
+
+    t_ours = best_of(ours, 2)
+    t_floor = best_of(floor, 2)
+    return [
+        relative("file_refresh_10k_budget_lines_1m_actuals", t_ours, t_floor, "s", 2.0),
+        absolute("cache_fill_1m_actual_lines", fill, "s", None),
+    ]
+
+
+def run() -> list[Result]:
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for bench in (bench_read_validate, bench_lookups, bench_refresh):
+            try:
+                results += bench(folder)
+            except Exception as exc:  # report a broken benchmark and go on with the rest
+                print(f"{bench.__name__}: failed: {type(exc).__name__}: {exc}")
+    return results
