@@ -199,6 +199,10 @@ class BudgetHistory:
     """A budget: its master and its corrections, oldest first (never empty)."""
 
     versions: tuple[BudgetVersion, ...]
+    #: the highest version token ever issued for this budget, counting corrections deleted
+    #: since (R7); 0 when unknown. A new save gets a token above it, so a token held by a
+    #: client for a deleted correction is never reused for different figures.
+    issued: int = field(default=0, compare=False)
 
     @property
     def budget_id(self) -> str:

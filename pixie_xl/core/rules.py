@@ -1,0 +1,443 @@
+"""The budget rules R1–R7 (SPEC §2) as pure functions (STYLE §7).
+
+The workbook, the CLI and the service all ask the same two questions, by the server's clock
+read in the company timezone:
+
+* :func:`decide_save` — what happens if this draft is saved? (create, edit in place, a new
+  correction, nothing, or a refusal with a stable code);
+* :func:`decide_delete` — what happens if the current version is deleted?
+
+and turn an accepted :class:`Decision` into the new history with :func:`apply_save` and
+:func:`apply_delete`. Nothing here reads a clock, a file or a database.
+
+Refusal codes (stable; the service answers 409/422 with them):
+
+====================  ==============================================================
+``end_before_start``  the period ends before it starts
+``overlap``           R1: another master budget of the same object covers some of the dates
+``version_required``  an edit or delete of an existing budget without the version token
+``stale_version``     R6: the edit was made from an older version than the newest
+``dates_locked``      R3: the dates of a locked budget (or one with corrections) may not change
+``object_locked``     R3: nor may its object
+``line_removed``      R3: a correction drops an activity the latest locked version has
+``duplicate_line``    the draft has two lines for one activity
+``budget_mismatch``   the draft names another budget than the history given
+``locked``            R7: deleting a locked master or correction; nothing locked is deleted
+====================  ==============================================================
+
+The lock (R2, R4) is the end of the calendar day of creation in the company timezone:
+
+>>> from datetime import datetime, timezone
+>>> created = datetime(2026, 3, 28, 23, 30, tzinfo=timezone.utc)  # 00:30 on 29 March in CPH
+>>> local_lock(created, "Europe/Copenhagen")
+'2026-03-30 00:00 Europe/Copenhagen'
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from .errors import InvalidInput, RuleViolation, StaleVersion
+from .records import BudgetDraft, BudgetHistory, BudgetVersion, VersionKind
+
+
+class Action(StrEnum):
+    CREATE = "create"  # new budget → its master (R2)
+    EDIT_IN_PLACE = "edit_in_place"  # newest version still editable (R2/R4)
+    NEW_CORRECTION = "new_correction"  # newest version locked → new correction (R3/R4)
+    UNCHANGED = "unchanged"  # the draft equals the current figures: nothing to save
+    DELETE_BUDGET = "delete_budget"  # master unlocked and no corrections (R2)
+    DELETE_CORRECTION = "delete_correction"  # newest correction still editable (R7)
+    REFUSE = "refuse"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What a save or delete will do; a refusal carries a stable ``code`` and a message."""
+
+    action: Action
+    #: stable refusal code when ``action`` is REFUSE, else ""
+    code: str = ""
+    #: what an accountant reads (names the budget, dates, versions)
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True unless the change is refused."""
+        return self.action is not Action.REFUSE
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """The dates of another budget of the same object, for R1."""
+
+    budget_id: str
+    object: str
+    start: date
+    end: date
+
+
+def _refuse(code: str, message: str) -> Decision:
+    return Decision(Action.REFUSE, code, message)
+
+
+def _zone(tz: str | ZoneInfo) -> ZoneInfo:
+    return tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
+
+
+def _aware(instant: datetime, what: str) -> datetime:
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise InvalidInput(f"{what} {instant} has no timezone", code="naive_datetime")
+    return instant
+
+
+# --- time -----------------------------------------------------------------------------
+
+
+def lock_instant(created_at: datetime, tz: str | ZoneInfo) -> datetime:
+    """The aware instant a version locks: the next local midnight after ``created_at`` in ``tz``.
+
+    That is the end of its creation day in the company timezone, so the editable time is
+    anything from a minute to a day, and a day is not always 24 hours:
+
+    * created 23:59 local → locks one minute later;
+    * created 00:00 local → locks 24 hours later, but 23 hours on the day clocks go forward
+      (2026-03-29 in Europe/Copenhagen) and 25 hours on the day they go back (2026-10-25).
+
+    Where local midnight does not exist (a zone that moves its clocks at midnight) or happens
+    twice, ``fold=0`` picks the first instant that is no longer the creation day: the
+    moment of the jump, or the first of the two midnights.
+
+    The result is in UTC: Python never finds an ambiguous local time ``==`` to the same
+    instant in another zone (PEP 495), so a UTC instant is the safe one to compare and store;
+    :func:`local_lock` gives the wall time to show.
+
+    >>> from datetime import datetime, timezone
+    >>> str(lock_instant(datetime(2026, 10, 24, 22, 0, tzinfo=timezone.utc), "Europe/Copenhagen"))
+    '2026-10-25 23:00:00+00:00'
+    """
+    zone = _zone(tz)
+    local_day = _aware(created_at, "created_at").astimezone(zone).date()
+    midnight = datetime.combine(local_day + timedelta(days=1), time(0), tzinfo=zone)  # fold=0
+    return midnight.astimezone(UTC)
+
+
+def local_lock(created_at: datetime, tz: str | ZoneInfo) -> str:
+    """The lock instant as an accountant reads it: ``"2026-01-11 00:00 Europe/Copenhagen"``."""
+    zone = _zone(tz)
+    return f"{lock_instant(created_at, zone).astimezone(zone):%Y-%m-%d %H:%M} {zone.key}"
+
+
+def is_locked(version: BudgetVersion, now: datetime, tz: str | ZoneInfo) -> bool:
+    """True once ``now`` has reached the end of ``version``'s creation day (R2, R4)."""
+    return _aware(now, "now") >= lock_instant(version.created_at, tz)
+
+
+def overlaps(a_start: date, a_end: date, b_start: date, b_end: date) -> bool:
+    """Whether two periods share a day; both ends are inclusive, touching is fine (R1).
+
+    >>> from datetime import date
+    >>> overlaps(date(2026, 1, 1), date(2026, 3, 31), date(2026, 4, 1), date(2026, 6, 30))
+    False
+    >>> overlaps(date(2026, 1, 1), date(2026, 4, 1), date(2026, 4, 1), date(2026, 6, 30))
+    True
+    """
+    return a_start <= b_end and b_start <= a_end
+
+
+# --- deciding -------------------------------------------------------------------------
+
+
+def _name(draft: BudgetDraft | BudgetHistory) -> str:
+    bid = draft.budget_id
+    return f"budget {bid}" if bid else "the new budget"
+
+
+def _period(start: date, end: date) -> str:
+    return f"{start.isoformat()} to {end.isoformat()}"
+
+
+def same_figures(draft: BudgetDraft, version: BudgetVersion) -> bool:
+    """Whether ``draft`` holds exactly ``version``'s object, dates and lines, in any order.
+
+    Lines compare on activity, income, cost, phasing and note (not on the cell they came from).
+    """
+    return (
+        draft.object == version.object
+        and draft.start == version.start
+        and draft.end == version.end
+        and Counter(draft.lines) == Counter(version.lines)
+    )
+
+
+def check_overlap(draft: BudgetDraft, others: Iterable[Span]) -> Decision | None:
+    """R1: the refusal for the first span of the same object that overlaps ``draft``."""
+    for other in others:
+        if draft.budget_id is not None and other.budget_id == draft.budget_id:
+            continue
+        if other.object == draft.object and overlaps(
+            draft.start, draft.end, other.start, other.end
+        ):
+            return _refuse(
+                "overlap",
+                f"{_name(draft).capitalize()} of {draft.object} ({_period(draft.start, draft.end)})"
+                f" overlaps budget {other.budget_id} ({_period(other.start, other.end)}); "
+                "budgets of one object may touch but not overlap",
+            )
+    return None
+
+
+def _duplicate(draft: BudgetDraft) -> Decision | None:
+    seen: set[str] = set()
+    for ln in draft.lines:
+        if ln.activity in seen:
+            return _refuse(
+                "duplicate_line",
+                f"{_name(draft).capitalize()} has two lines for activity {ln.activity}",
+            )
+        seen.add(ln.activity)
+    return None
+
+
+def _version_checks(history: BudgetHistory, based_on: int | None, doing: str) -> Decision | None:
+    if based_on is None:
+        return _refuse(
+            "version_required",
+            f"To {doing} budget {history.budget_id} give the version you started from "
+            f"(the current version is {history.revision})",
+        )
+    if based_on != history.revision:
+        return _refuse(
+            "stale_version",
+            f"Budget {history.budget_id} has changed since version {based_on}: the current "
+            f"version is {history.revision}. Refresh, then make your change again",
+        )
+    return None
+
+
+def _latest_locked(history: BudgetHistory, now: datetime, tz) -> BudgetVersion | None:
+    for v in reversed(history.versions):
+        if is_locked(v, now, tz):
+            return v
+    return None
+
+
+def decide_save(
+    draft: BudgetDraft,
+    history: BudgetHistory | None,
+    others: Iterable[Span],
+    now: datetime,
+    tz: str | ZoneInfo,
+) -> Decision:
+    """Decide what saving ``draft`` does, given the budget's ``history`` (None: a new budget).
+
+    ``others`` are the spans of the other budgets of the draft's object (a span with the
+    draft's own budget id is ignored). The checks, in order:
+
+    1. the period must not end before it starts, nor list an activity twice;
+    2. a new budget is created as a master unless it overlaps another (R1, R2);
+    3. an existing budget needs ``based_on`` equal to its current version (R6);
+    4. a draft with the current object, dates and lines (in any order) is UNCHANGED, so
+       saving a whole sheet again creates no corrections;
+    5. while the master is the only version and unlocked, anything may change, dates and
+       object too (R1 is checked again): EDIT_IN_PLACE;
+    6. otherwise the dates and the object are the master's for good (R3), and no activity
+       of the latest locked version may be dropped (set it to 0 instead); then a locked
+       current version gives NEW_CORRECTION (R3, R4), an unlocked correction
+       EDIT_IN_PLACE (R4).
+
+    Worked example, in Europe/Copenhagen: master saved 2026-01-10 09:00 (version 1).
+    At 15:00 the same day an edit with ``based_on=1`` is EDIT_IN_PLACE (version 2).
+    On 2026-01-11 an edit with ``based_on=2`` is NEW_CORRECTION (correction 1, version 3);
+    one with ``based_on=1`` is refused ``stale_version``; one that moves the end date is
+    refused ``dates_locked``.
+    """
+    if draft.end < draft.start:
+        return _refuse(
+            "end_before_start",
+            f"{_name(draft).capitalize()} of {draft.object} ends {draft.end.isoformat()}, "
+            f"before it starts {draft.start.isoformat()}",
+        )
+    refusal = _duplicate(draft)
+    if refusal:
+        return refusal
+    if history is None:
+        return check_overlap(draft, others) or Decision(Action.CREATE)
+    if draft.budget_id is not None and draft.budget_id != history.budget_id:
+        return _refuse(
+            "budget_mismatch",
+            f"The draft is for budget {draft.budget_id}, not budget {history.budget_id}",
+        )
+    refusal = _version_checks(history, draft.based_on, "edit")
+    if refusal:
+        return refusal
+    current = history.current
+    if same_figures(draft, current):
+        return Decision(Action.UNCHANGED)
+    locked = is_locked(current, now, tz)
+    if len(history.versions) == 1 and not locked:
+        return check_overlap(draft, others) or Decision(Action.EDIT_IN_PLACE)
+    return _locked_checks(draft, history, now, tz) or Decision(
+        Action.NEW_CORRECTION if locked else Action.EDIT_IN_PLACE
+    )
+
+
+def _locked_checks(draft: BudgetDraft, history: BudgetHistory, now, tz) -> Decision | None:
+    master = history.master
+    bid = history.budget_id
+    since = local_lock(master.created_at, tz)
+    if (draft.start, draft.end) != (master.start, master.end):
+        return _refuse(
+            "dates_locked",
+            f"Budget {bid} is locked since {since}: its dates stay "
+            f"{_period(master.start, master.end)}; only amounts, notes and phasing may "
+            f"change, and lines may be added (you gave {_period(draft.start, draft.end)})",
+        )
+    if draft.object != master.object:
+        return _refuse(
+            "object_locked",
+            f"Budget {bid} is locked since {since}: it stays a budget of "
+            f"{master.object} (you gave {draft.object})",
+        )
+    base = _latest_locked(history, now, tz)
+    if base is not None:
+        kept = {ln.activity for ln in draft.lines}
+        for ln in base.lines:
+            if ln.activity not in kept:
+                return _refuse(
+                    "line_removed",
+                    f"Budget {bid}: activity {ln.activity} is in locked version "
+                    f"{base.revision} and cannot be removed; set it to 0 instead",
+                )
+    return None
+
+
+def decide_delete(
+    history: BudgetHistory, based_on: int | None, now: datetime, tz: str | ZoneInfo
+) -> Decision:
+    """Decide what deleting the current version of ``history`` does (R2, R6, R7).
+
+    An unlocked master without corrections deletes the whole budget (DELETE_BUDGET); an
+    unlocked newest correction goes and the previous version is current again
+    (DELETE_CORRECTION); anything locked is refused ``locked``.
+    """
+    refusal = _version_checks(history, based_on, "delete")
+    if refusal:
+        return refusal
+    current = history.current
+    if is_locked(current, now, tz):
+        what = "its master" if current.seq == 0 else f"correction {current.seq}"
+        return _refuse(
+            "locked",
+            f"Budget {history.budget_id}: {what} (version {current.revision}) is locked since "
+            f"{local_lock(current.created_at, tz)}; nothing locked is ever "
+            "deleted. Save a correction instead",
+        )
+    if len(history.versions) == 1:
+        return Decision(Action.DELETE_BUDGET)
+    return Decision(Action.DELETE_CORRECTION)
+
+
+# --- applying -------------------------------------------------------------------------
+
+
+def _raise(decision: Decision):
+    cls = StaleVersion if decision.code == "stale_version" else RuleViolation
+    raise cls(decision.message, code=decision.code)
+
+
+def _next_revision(history: BudgetHistory) -> int:
+    return max(history.revision, history.issued) + 1
+
+
+def apply_save(
+    draft: BudgetDraft,
+    history: BudgetHistory | None,
+    decision: Decision,
+    now: datetime,
+    *,
+    budget_id: str,
+    user: str = "",
+) -> BudgetHistory:
+    """The history after saving ``draft`` as ``decision`` says (pure; nothing is changed).
+
+    CREATE gives a master (seq 0, version 1, ``created_at=now``) with id ``budget_id``;
+    EDIT_IN_PLACE replaces the newest version's figures, keeps its ``created_at`` and raises
+    the version; NEW_CORRECTION appends seq + 1 with the master's object and dates,
+    ``created_at=now`` and the next version; UNCHANGED returns ``history`` as it is. A
+    refusal raises :class:`~pixie_xl.core.errors.RuleViolation` with its code.
+    """
+    action = decision.action
+    if action is Action.REFUSE:
+        _raise(decision)
+    if action is Action.CREATE:
+        master = BudgetVersion(
+            budget_id=budget_id,
+            seq=0,
+            kind=VersionKind.MASTER,
+            object=draft.object,
+            start=draft.start,
+            end=draft.end,
+            lines=tuple(draft.lines),
+            created_at=_aware(now, "now"),
+            revision=1,
+            created_by=user,
+        )
+        return BudgetHistory((master,), issued=1)
+    if history is None:
+        raise ValueError(f"{action} needs the budget's history")
+    if action is Action.UNCHANGED:
+        return history
+    rev = _next_revision(history)
+    current = history.current
+    if action is Action.EDIT_IN_PLACE:
+        edited = replace(
+            current,
+            object=draft.object,
+            start=draft.start,
+            end=draft.end,
+            lines=tuple(draft.lines),
+            revision=rev,
+        )
+        return BudgetHistory((*history.versions[:-1], edited), issued=rev)
+    if action is Action.NEW_CORRECTION:
+        master = history.master
+        correction = BudgetVersion(
+            budget_id=history.budget_id,
+            seq=current.seq + 1,
+            kind=VersionKind.CORRECTION,
+            object=master.object,
+            start=master.start,
+            end=master.end,
+            lines=tuple(draft.lines),
+            created_at=_aware(now, "now"),
+            revision=rev,
+            created_by=user,
+        )
+        return BudgetHistory((*history.versions, correction), issued=rev)
+    raise ValueError(f"apply_save cannot apply {action}")
+
+
+def apply_delete(history: BudgetHistory, decision: Decision) -> BudgetHistory | None:
+    """The history after a delete: ``None`` when the budget is gone (R2), else without its
+    newest correction, the previous version current again (R7).
+
+    The previous version's token is current again (its figures are exactly what that
+    token described); ``issued`` remembers the deleted token so it is never handed out again.
+    """
+    action = decision.action
+    if action is Action.REFUSE:
+        _raise(decision)
+    if action is Action.DELETE_BUDGET:
+        return None
+    if action is Action.DELETE_CORRECTION:
+        if len(history.versions) < 2:
+            raise ValueError("there is no correction to delete")
+        issued = max(history.issued, history.revision)
+        return BudgetHistory(history.versions[:-1], issued=issued)
+    raise ValueError(f"apply_delete cannot apply {action}")
