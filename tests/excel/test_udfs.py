@@ -1,0 +1,170 @@
+"""The worksheet formulas on a small hand-made cache (no Excel, no service).
+
+DEPT has two projects, P1 and P2; the actual lines below are few enough to add by hand.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pixie_xl.core.records import Activity, Settings
+from pixie_xl.core.tree import ObjectTree
+from pixie_xl.excel import cache as cache_mod
+from pixie_xl.excel import udfs
+from tests.builders import history, line, obj, version
+
+ACTUALS = pd.DataFrame(
+    [
+        # object, activity, kind, date, amount (cents)
+        ("P1", "ROAD", "cost", date(2026, 1, 5), 100_00),
+        ("P1", "ROAD", "cost", date(2026, 2, 10), 250_50),
+        ("P1", "MAINT", "cost", date(2026, 2, 11), 40_00),
+        ("P2", "ROAD", "cost", date(2026, 3, 1), 999_99),
+        ("P2", "ROAD", "income", date(2026, 3, 15), 1500_00),
+    ],
+    columns=["object", "activity", "kind", "date", "amount"],
+)
+ORDERS = pd.DataFrame(
+    [("P1", "ROAD", date(2026, 2, 1), 300_00)], columns=["object", "activity", "date", "amount"]
+)
+
+
+@pytest.fixture
+def lookup(monkeypatch):
+    lk = cache_mod.Lookup.__new__(cache_mod.Lookup)
+    lk.tree = ObjectTree([obj("DEPT", kind="department"), obj("P1", "DEPT"), obj("P2", "DEPT")])
+    lk.activities = {a.code: a for a in (Activity("ROAD", "Road work"), Activity("MAINT", "M"))}
+    lk.settings = Settings()
+    lk.currency, lk.scale = "EUR", 100
+    lk._sums = cache_mod._running_sums(ACTUALS, ORDERS, lk.tree)
+    lk.refreshed = datetime(2026, 3, 20, 8, 0).astimezone()
+    lk.profiles = {}
+    lk.histories = [
+        # P1: 365.00 of road work over 2026, corrected to 730.00
+        history(
+            version("B1", 0, object="P1", lines=[line("ROAD", cost="365.00")]),
+            version("B1", 1, object="P1", lines=[line("ROAD", cost="730.00")]),
+        ),
+        # P2: 3,650.00 of income over 2026
+        history(version("B2", 0, object="P2", lines=[line("ROAD", income="3650.00")])),
+    ]
+    lk._budget_lines = cache_mod._budget_index(lk.histories, lk.tree)
+    monkeypatch.setattr(udfs, "_lookup", lambda caller=None: lk)
+    return lk
+
+
+Q1 = (date(2026, 1, 1), date(2026, 3, 31))
+
+
+def test_actual_of_a_project_an_activity_and_a_period(lookup):
+    assert udfs.PIXIE_ACTUAL("P1", "ROAD", *Q1, "cost") == 350.50
+    assert udfs.PIXIE_ACTUAL("P1", "ROAD", date(2026, 2, 10), date(2026, 2, 10)) == 250.50
+    assert udfs.PIXIE_ACTUAL("P1", "*", *Q1) == 390.50
+    assert udfs.PIXIE_ACTUAL("P2", "ROAD", *Q1, "income") == 1500.00
+
+
+def test_a_parent_includes_its_descendants(lookup):
+    assert udfs.PIXIE_ACTUAL("DEPT", "ROAD", *Q1, "cost") == 1350.49
+    assert udfs.PIXIE_ACTUAL("*", "*", *Q1, "cost") == 1390.49
+
+
+def test_budget_is_prorated_by_days_current_or_original(lookup):
+    # Q1 2026 has 90 of 365 days
+    assert udfs.PIXIE_BUDGET("P1", "ROAD", *Q1, "cost") == 180.00
+    assert udfs.PIXIE_BUDGET("P1", "ROAD", *Q1, "cost", "original") == 90.00
+    assert udfs.PIXIE_BUDGET("DEPT", "*", *Q1, "income") == 900.00
+    assert udfs.PIXIE_BUDGET("P2", "MAINT", *Q1, "income") == 0
+
+
+def test_variance_and_available_follow_the_variance_table(lookup):
+    # cost: budget 180.00 − actual 350.50; available also takes the 300.00 committed
+    assert udfs.PIXIE_VARIANCE("P1", "ROAD", *Q1, "cost") == -170.50
+    assert udfs.PIXIE_AVAILABLE("P1", "ROAD", *Q1) == -470.50
+    # income: actual 1,500.00 − budget 900.00 is favourable
+    assert udfs.PIXIE_VARIANCE("P2", "ROAD", *Q1, "income") == 600.00
+
+
+def test_a_period_without_lines_is_zero(lookup):
+    assert udfs.PIXIE_ACTUAL("P1", "ROAD", date(2026, 4, 1), date(2026, 12, 31)) == 0
+    assert udfs.PIXIE_ACTUAL("P2", "MAINT", *Q1) == 0
+
+
+def test_committed_is_dated_by_the_order(lookup):
+    assert udfs.PIXIE_COMMITTED("DEPT", "*", *Q1) == 300.00
+    assert udfs.PIXIE_COMMITTED("P1", "ROAD", date(2026, 1, 1), date(2026, 1, 31)) == 0
+
+
+def test_dates_as_excel_serials_datetimes_and_text(lookup):
+    serial_jan1, serial_mar31 = 46023.0, 46112.0  # what Excel holds for those dates
+    expected = udfs.PIXIE_ACTUAL("P1", "*", *Q1)
+    assert udfs.PIXIE_ACTUAL("P1", "*", serial_jan1, serial_mar31) == expected
+    assert udfs.PIXIE_ACTUAL("P1", "*", datetime(2026, 1, 1), datetime(2026, 3, 31)) == expected
+    assert udfs.PIXIE_ACTUAL("P1", "*", "2026-01-01", "2026-03-31") == expected
+
+
+@pytest.mark.parametrize(
+    ("args", "text"),
+    [
+        (("P-9", "*", *Q1), '#PIXIE! unknown object "P-9"'),
+        (("P1", "PAVE", *Q1), '#PIXIE! unknown activity "PAVE"'),
+        (("P1", "*", "next week", Q1[1]), '#PIXIE! from date "next week" is not a date'),
+        (("P1", "*", Q1[1], Q1[0]), "#PIXIE! to date is before from date"),
+        (("P1", "*", *Q1, "profit"), '#PIXIE! kind "profit" is not income or cost'),
+        (("P1", "*", None, Q1[1]), '#PIXIE! from date "None" is not a date'),
+    ],
+)
+def test_a_bad_argument_gives_readable_text(lookup, args, text):
+    assert udfs.PIXIE_ACTUAL(*args) == text
+
+
+def test_without_any_refresh_the_cell_says_so(monkeypatch, tmp_path):
+    monkeypatch.setenv("PIXIE_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("PIXIE_SERVER", raising=False)
+    udfs.forget()
+    text = udfs.PIXIE_ACTUAL("P1", "*", *Q1)
+    udfs.forget()
+    assert text.startswith("#PIXIE! no data yet")
+
+
+def test_last_refresh_is_a_time(lookup):
+    assert isinstance(udfs.PIXIE_LAST_REFRESH(), datetime)
+
+
+# --- PIXIE_ALLOCATE --------------------------------------------------------------------
+
+
+def test_allocate_gives_the_extra_penny_to_the_largest_remainder():
+    pytest.importorskip("pixie_xl.core.allocation")
+    parts = udfs.PIXIE_ALLOCATE(100.0, [[1], [1], [1]])
+    assert [p[0] for p in parts] == [33.34, 33.33, 33.33]
+
+
+def test_allocate_keeps_the_shape_of_a_row_of_weights():
+    pytest.importorskip("pixie_xl.core.allocation")
+    assert udfs.PIXIE_ALLOCATE(10.0, [[1, 3]]) == [[2.5, 7.5]]
+
+
+def test_allocate_refuses_bad_weights_with_text():
+    pytest.importorskip("pixie_xl.core.allocation")
+    assert udfs.PIXIE_ALLOCATE(10.0, [[0, 0]]) == "#PIXIE! weights are all zero"
+    assert udfs.PIXIE_ALLOCATE(10.0, [[1, -1]]).startswith("#PIXIE! weights must")
+    assert udfs.PIXIE_ALLOCATE(10.0, [["x", 1]]).startswith("#PIXIE! weights must")
+    assert udfs.PIXIE_ALLOCATE(10.001, [[1]]).startswith("#PIXIE!")
+
+
+@given(
+    cents=st.integers(0, 10**12),
+    weights=st.lists(st.integers(0, 1000), min_size=1, max_size=12).filter(any),
+)
+def test_allocated_parts_add_up_exactly(cents, weights):
+    pytest.importorskip("pixie_xl.core.allocation")
+    amount = float(Decimal(cents) / 100)
+    parts = udfs.PIXIE_ALLOCATE(amount, [[w] for w in weights])
+    total = sum(Decimal(str(p[0])) for p in parts)
+    assert total == Decimal(cents) / 100
