@@ -534,6 +534,9 @@ def _load_frames(cache: Cache):
             conn,
         )
     raw["amount"] = raw["amount"].astype("int64")
+    # vectorised parsing here keeps the core's per-value fallback off the hot path
+    raw["date"] = pd.to_datetime(raw["date"], format="ISO8601")
+    raw["task_created"] = pd.to_datetime(raw["task_created"], format="ISO8601", utc=True)
     commitments["amount"] = commitments["amount"].astype("int64")
     commitments["date"] = pd.to_datetime(commitments["date"]).dt.date
     return raw, commitments

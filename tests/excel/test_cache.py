@@ -154,3 +154,71 @@ def test_running_sums_roll_up_to_parents_and_stars():
     assert sums[("*", "*", "income")][1] == [0, 9999]
     assert sums[("*", "ROAD", "committed")][1] == [0, 700]
     assert ("P1", "ROAD", "income") not in sums
+
+
+def filled(cache, settings=SETTINGS):
+    cache.fill(
+        settings=settings,
+        objects=OBJECTS,
+        activities=[{"code": "ROAD", "name": "Road work", "active": True}],
+        lines=[
+            # line_id, task, object, activity, kind, date, task_created, cents, reference
+            (
+                "L1",
+                "T1",
+                "P1",
+                "ROAD",
+                "cost",
+                "2026-02-03",
+                "2026-01-31T23:30:00+00:00",
+                100_00,
+                "",
+            ),
+            (
+                "L2",
+                "T1",
+                "P1",
+                "ROAD",
+                "cost",
+                "2026-03-10",
+                "2026-01-31T23:30:00+00:00",
+                50_00,
+                "",
+            ),
+        ],
+        pos=[
+            ("PO1", "P1", "ROAD", "Asfalt", "2026-02-01", 500_00, 200_00, "approved"),
+            ("PO2", "P1", "ROAD", "Asfalt", "2026-02-01", 900_00, 0, "draft"),
+            ("PO3", "P1", "ROAD", "Asfalt", "2026-02-01", 900_00, 900_00, "received"),
+        ],
+    )
+    return cache.lookup()
+
+
+def test_a_filled_cache_answers_lookups(cache):
+    lk = filled(cache)
+    feb = (date(2026, 2, 1).toordinal(), date(2026, 2, 28).toordinal())
+    assert lk.amount("P1", "ROAD", *feb, "cost") == 100_00
+    assert lk.amount("DEPT", "*", *feb, "cost") == 100_00
+    # only the approved order's uninvoiced rest is committed
+    assert lk.amount("DEPT", "*", *feb, "committed") == 300_00
+
+
+def test_dating_by_task_creation_moves_lines_to_the_local_creation_day(cache):
+    """Created 23:30 UTC on 31 January is 1 February in Amsterdam."""
+    lk = filled(cache, dict(SETTINGS, cost_date="task_created"))
+    jan = (date(2026, 1, 1).toordinal(), date(2026, 1, 31).toordinal())
+    feb1 = date(2026, 2, 1).toordinal()
+    assert lk.amount("P1", "ROAD", *jan, "cost") == 0
+    assert lk.amount("P1", "ROAD", feb1, feb1, "cost") == 150_00
+
+
+def test_the_lookup_is_rebuilt_after_a_refresh(cache, monkeypatch):
+    monkeypatch.setattr(cache_mod, "CHECK_EVERY", 0.0)
+    first = filled(cache)
+    assert cache.lookup() is first
+    cache.refresh(FakeService([{"lines": [line(9, day="2026-02-05")], "next_cursor": "c9"}]))
+    second = cache.lookup()
+    assert second is not first
+    feb = (date(2026, 2, 1).toordinal(), date(2026, 2, 28).toordinal())
+    assert second.amount("P1", "ROAD", *feb, "cost") == 200_00
