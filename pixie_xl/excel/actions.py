@@ -145,11 +145,11 @@ def _context(source: Source, profiles: dict[str, Profile]):
     from pixie_xl.core.validation import Context
 
     return Context(
-        activities=source.activities,
-        objects=source.objects,
+        activities={a.code: a for a in source.activities},
+        objects={o.id: o for o in source.objects},
         profiles={**source.profiles, **profiles},
         currency=source.settings.currency,
-        budgets=source.budgets,
+        budgets={h.budget_id: h for h in source.budgets},
         now=source.now,
         timezone=source.settings.timezone,
     )
@@ -231,17 +231,13 @@ class SaveOutcome:
         return not has_errors(self.findings)
 
 
-def _unchanged(d: BudgetDraft, histories: dict[str, BudgetHistory]) -> bool:
-    h = histories.get(d.budget_id or "")
-    if h is None:
-        return False
-    cur = h.current
-    key = lambda ln: ln.activity  # noqa: E731 - a sort key
-    return (
-        (cur.object, cur.start, cur.end) == (d.object, d.start, d.end)
-        and sorted(cur.lines, key=key) == sorted(d.lines, key=key)
-        and (d.based_on is None or d.based_on == h.revision)
-    )
+def _to_save(result) -> tuple[list[BudgetDraft], list[BudgetDraft]]:
+    """The drafts to send and the unchanged ones, by the core's decisions (R2–R6)."""
+    from pixie_xl.core.rules import Action
+
+    unchanged = {id(d) for d, dec in result.decisions if dec.action is Action.UNCHANGED}
+    todo = [d for d in result.drafts if id(d) not in unchanged]
+    return todo, [d for d in result.drafts if id(d) in unchanged]
 
 
 _ROW = re.compile(r"(\d+)$")
@@ -265,23 +261,14 @@ def save(book: Book, client: wire.Client, progress: Progress = _quiet) -> SaveOu
     findings = list(result.findings)
     if has_errors(findings):
         return SaveOutcome(findings, [])
-    histories = {h.budget_id: h for h in client.histories()}
-    todo = [d for d in result.drafts if not _unchanged(d, histories)]
+    todo, same = _to_save(result)
     saved = []
     if todo:
         progress(f"saving {len(todo)} budget(s)")
         saved = client.save_batch([wire.draft_to_json(d) for d in todo])
     _write_back(book, todo, saved)
-    _write_back(
-        book,
-        [d for d in result.drafts if d not in todo],
-        [
-            {"id": d.budget_id, "version": histories[d.budget_id].revision}
-            for d in result.drafts
-            if d not in todo
-        ],
-    )
-    book.status(f"saved {len(saved)} budget(s); {len(result.drafts) - len(todo)} unchanged")
+    _write_back(book, same, [{"id": d.budget_id, "version": d.based_on} for d in same])
+    book.status(f"saved {len(saved)} budget(s); {len(same)} unchanged")
     return SaveOutcome(findings, saved)
 
 
