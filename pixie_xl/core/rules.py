@@ -204,7 +204,10 @@ def _duplicate(draft: BudgetDraft) -> Decision | None:
     return None
 
 
-def _version_checks(history: BudgetHistory, based_on: int | None, doing: str) -> Decision | None:
+def check_version(
+    history: BudgetHistory, based_on: int | None, doing: str = "edit"
+) -> Decision | None:
+    """R6: the refusal when ``based_on`` is missing or not the budget's current version."""
     if based_on is None:
         return _refuse(
             "version_required",
@@ -273,7 +276,7 @@ def decide_save(
             "budget_mismatch",
             f"The draft is for budget {draft.budget_id}, not budget {history.budget_id}",
         )
-    refusal = _version_checks(history, draft.based_on, "edit")
+    refusal = check_version(history, draft.based_on, "edit")
     if refusal:
         return refusal
     current = history.current
@@ -326,7 +329,7 @@ def decide_delete(
     unlocked newest correction goes and the previous version is current again
     (DELETE_CORRECTION); anything locked is refused ``locked``.
     """
-    refusal = _version_checks(history, based_on, "delete")
+    refusal = check_version(history, based_on, "delete")
     if refusal:
         return refusal
     current = history.current
