@@ -1,0 +1,208 @@
+"""The facts a report is computed from, and their sums for one report period.
+
+:class:`Facts` gathers objects, settings, profiles, budgets, dated actuals and commitments;
+the service builds it from its database and the workbook from its local cache. Arrays
+derived from them (the budget lines as columns, the actuals' dates as day numbers) are
+built once per :class:`Facts` and reused by every report on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from .errors import InvalidInput, NotFound
+from .phasing import prorate_array
+from .records import BudgetHistory, Kind, Profile, Settings
+from .tree import ObjectTree
+
+KEYS = ["object", "activity", "kind"]
+
+
+def _epoch_days(values) -> np.ndarray:
+    """Days since 1970-01-01 of a column of dates (datetime64, ``date`` objects or ISO text)."""
+    arr = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
+    if arr.dtype == object or arr.dtype.kind in "US":
+        arr = pd.to_datetime(pd.Series(arr), format="ISO8601").to_numpy()
+    return arr.astype("datetime64[D]").astype(np.int64)
+
+
+def _day(d: date) -> int:
+    return int(np.datetime64(d, "D").astype(np.int64))
+
+
+@dataclass(frozen=True, eq=False)
+class Facts:
+    """Everything a variance needs, built by the service from its database and by the
+    workbook from its local cache.
+
+    ``actuals`` are dated (see :mod:`.dating`): object, activity, kind, date, amount (int64
+    minor units). ``commitments``: object, activity, date (the order date), amount (the
+    committed minor units of approved and received orders, ``amount − invoiced``, ≥ 0).
+    Arrays derived from them are built once, on first use, and reused by every report.
+    """
+
+    objects: ObjectTree
+    settings: Settings
+    profiles: Mapping[str, Profile]
+    budgets: Sequence[BudgetHistory]
+    actuals: pd.DataFrame
+    commitments: pd.DataFrame
+
+    @cached_property
+    def budget_lines(self) -> pd.DataFrame:
+        """Every non-zero budget amount of the masters and current versions, one row each:
+        object, activity, kind, start, end (epoch days), phasing, amount, original, current
+        (whether the row counts as original, as current or both)."""
+        return budget_table(self.budgets, self.settings.currency)
+
+    @cached_property
+    def actual_days(self) -> np.ndarray:
+        return _epoch_days(self.actuals["date"])
+
+    @cached_property
+    def commitment_days(self) -> np.ndarray:
+        return _epoch_days(self.commitments["date"])
+
+    def name(self, object_id: str) -> str:
+        o = self.objects.objects.get(object_id)
+        return o.name if o is not None else object_id
+
+    def keep(self, object_id: str | None) -> frozenset[str] | None:
+        """The objects a report on ``object_id`` covers (``None``: all)."""
+        if object_id is None or object_id == "*":
+            return None
+        if object_id not in self.objects:
+            raise NotFound(f'unknown object "{object_id}"')
+        return self.objects.subtree(object_id)
+
+
+def budget_table(budgets: Sequence[BudgetHistory], currency: str) -> pd.DataFrame:
+    """The budget lines of ``budgets`` as columns (see :attr:`Facts.budget_lines`)."""
+    cols: dict[str, list] = {k: [] for k in (*KEYS, "start", "end", "phasing", "amount")}
+    flags: dict[str, list] = {"original": [], "current": []}
+
+    def add(v, is_orig: bool, is_cur: bool) -> None:
+        for ln in v.lines:
+            for kind, m in (("income", ln.income), ("cost", ln.cost)):
+                if not m.minor:
+                    continue
+                if m.currency != currency:
+                    raise InvalidInput(
+                        f"budget {v.budget_id} has {m.currency} amounts; reports are in {currency}",
+                        code="currency_mismatch",
+                    )
+                cols["object"].append(v.object)
+                cols["activity"].append(ln.activity)
+                cols["kind"].append(kind)
+                cols["start"].append(v.start)
+                cols["end"].append(v.end)
+                cols["phasing"].append(ln.phasing)
+                cols["amount"].append(m.minor)
+                flags["original"].append(is_orig)
+                flags["current"].append(is_cur)
+
+    for h in budgets:
+        if len(h.versions) == 1:
+            add(h.master, True, True)
+        else:
+            add(h.master, True, False)
+            add(h.current, False, True)
+    frame = pd.DataFrame(
+        {
+            "object": pd.Series(cols["object"], dtype=object),
+            "activity": pd.Series(cols["activity"], dtype=object),
+            "kind": pd.Series(cols["kind"], dtype=object),
+            "start": np.array(cols["start"], dtype="datetime64[D]").astype(np.int64),
+            "end": np.array(cols["end"], dtype="datetime64[D]").astype(np.int64),
+            "phasing": pd.Series(cols["phasing"], dtype=object),
+            "amount": np.array(cols["amount"], dtype=np.int64),
+            "original": np.array(flags["original"], dtype=bool),
+            "current": np.array(flags["current"], dtype=bool),
+        }
+    )
+    return frame
+
+
+# --- sums for one report period ------------------------------------------------------------
+
+
+def _period_budgets(facts: Facts, frm: date, to: date, keep) -> pd.DataFrame:
+    """Budget lines overlapping ``frm..to`` with their prorated amount in ``prorated``."""
+    b = facts.budget_lines
+    mask = (b["start"].to_numpy() <= _day(to)) & (b["end"].to_numpy() >= _day(frm))
+    if keep is not None:
+        mask &= b["object"].isin(keep).to_numpy()
+    b = b.loc[mask]
+    prorated = prorate_array(
+        b["amount"].to_numpy(),
+        b["start"].to_numpy().astype("datetime64[D]"),
+        b["end"].to_numpy().astype("datetime64[D]"),
+        b["phasing"].to_numpy(),
+        frm,
+        to,
+        facts.profiles,
+    )
+    return b.assign(prorated=prorated)
+
+
+def _sums(frame: pd.DataFrame, days: np.ndarray, frm: date, to: date, keep, keys) -> pd.Series:
+    mask = (days >= _day(frm)) & (days <= _day(to))
+    if keep is not None:
+        mask &= frame["object"].isin(keep).to_numpy()
+    sub = frame.loc[mask, [*keys, "amount"]]
+    return sub.groupby(keys, sort=False, observed=True)["amount"].sum()
+
+
+def _as_frame(s: pd.Series, column: str, kind: str | None = None) -> pd.DataFrame:
+    out = s.rename(column).reset_index()
+    for k in ("object", "activity"):
+        out[k] = out[k].astype(str).astype(object)
+    out["kind"] = kind if kind is not None else out["kind"].astype(str).astype(object)
+    return out
+
+
+def period_sums(facts: Facts, frm: date, to: date, object_id: str | None = None) -> pd.DataFrame:
+    """original, current, actual, committed per object, activity, kind in ``frm..to``.
+
+    Only rows with a non-zero figure; sorted by object, activity, kind (income first).
+    """
+    if to < frm:
+        raise InvalidInput(f"the report period ends ({to}) before it starts ({frm})")
+    keep = facts.keep(object_id)
+    b = _period_budgets(facts, frm, to, keep)
+    b = b.assign(
+        original=np.where(b["original"].to_numpy(), b["prorated"].to_numpy(), 0),
+        current=np.where(b["current"].to_numpy(), b["prorated"].to_numpy(), 0),
+    )
+    budgets = b.groupby(KEYS, sort=False)[["original", "current"]].sum().reset_index()
+    actual = _as_frame(
+        _sums(facts.actuals, facts.actual_days, frm, to, keep, KEYS), "actual", kind=None
+    )
+    committed = _as_frame(
+        _sums(facts.commitments, facts.commitment_days, frm, to, keep, ["object", "activity"]),
+        "committed",
+        kind="cost",
+    )
+    parts = [p for p in (budgets, actual, committed) if len(p)]
+    columns = ["original", "current", "actual", "committed"]
+    if not parts:
+        return pd.DataFrame(
+            {
+                **{k: pd.Series(dtype=object) for k in KEYS},
+                **{c: pd.Series(dtype=np.int64) for c in columns},
+            }
+        )
+    both = pd.concat(parts, ignore_index=True)
+    for c in columns:
+        both[c] = both[c].fillna(0).astype(np.int64) if c in both else np.int64(0)
+    out = both.groupby(KEYS, sort=False)[columns].sum()
+    out = out[(out != 0).any(axis=1)].reset_index()
+    rank = (out["kind"] != Kind.INCOME.value).astype(np.int8)
+    order = np.lexsort((rank.to_numpy(), out["activity"].to_numpy(), out["object"].to_numpy()))
+    return out.iloc[order].reset_index(drop=True)

@@ -1,0 +1,243 @@
+"""The Variance table, its months, alerts and single figures (SPEC §3 "Variance table").
+
+One row per object, activity and kind with a non-zero budget, actual or commitment in the
+report period ``frm..to``; each row holds the object's *own* figures, so column totals never
+count twice. Budgets are prorated to the period (:mod:`.phasing`): *original* from each
+budget's master, *current* from its newest version (R5).
+
+Formulas (positive variance is favourable):
+
+==========  =================================  ==============================
+column      cost rows                          income rows
+==========  =================================  ==============================
+variance    current − actual                   actual − current
+available   current − actual − committed       blank
+used %      (actual + committed) / current     actual / current
+status      OVER if actual + committed >       BEHIND if forecast <
+            current × over_ratio; WARN if ≥    current × warn_ratio, else OK
+            current × warn_ratio; else OK
+==========  =================================  ==============================
+
+Variance % = variance / current. The percentages are fractions (``0.1234`` is 12.34 %)
+rounded half-even to four places, and blank (``None``) where the current budget is 0. A
+row whose current budget is 0 but that has actuals or commitments is ``UNBUDGETED``.
+
+Decisions where the specification is silent:
+
+* **Commitments** count in the period their purchase order was placed in (``ordered_on``
+  within ``frm..to``): an order is a commitment from the day it is placed.
+* **Forecast** while the period runs (``frm ≤ today ≤ to``) is the run-rate
+  ``actual / elapsed days × period days`` with ``elapsed = today − frm + 1``, rounded
+  half-even; once the period has ended it is the actual. *Before the period starts* there
+  is no run-rate yet: the forecast is the plan, i.e. the current budget, or the actual if
+  more has already been booked (``max(actual, current)``). So no income row is ``BEHIND``
+  before its period begins.
+* **Income status** compares the forecast as shown (rounded to the minor unit).
+* **One currency.** Rows are in the company currency (``settings.currency``). Objects in
+  another currency are refused by the service at ingest; a budget line in another currency
+  reaching the core is refused here (``currency_mismatch``).
+* An object that appears in actuals but not in the object tree is shown with its id as its
+  name; filtering by an unknown object id is refused (``not_found``).
+
+:func:`variance_frame` is the vectorised engine (numpy/pandas over the actual lines,
+integer proration over the budget lines); :func:`variance_rows` turns its result into
+:class:`~.records.VarianceRow` records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+
+from .facts import Facts, budget_table, period_sums
+from .money import Money
+from .monthly import figure, month_rows
+from .phasing import mul_div_round
+from .records import Kind, Status, VarianceRow
+
+__all__ = [
+    "Facts",
+    "alerts",
+    "budget_table",
+    "figure",
+    "month_rows",
+    "period_sums",
+    "totals",
+    "variance_frame",
+    "variance_rows",
+]
+
+MONEY_COLUMNS = ("original", "current", "actual", "committed", "variance", "available", "forecast")
+_STATUS_ORDER = {s: i for i, s in enumerate(Status)}
+_INT62 = 2**62
+
+
+# --- the Variance table --------------------------------------------------------------------
+
+
+def _times(a: np.ndarray, k: int) -> np.ndarray:
+    """``a × k`` exactly: int64 when it fits, Python integers when it would not."""
+    if len(a) and int(np.abs(a).max()) * abs(k) >= _INT62:
+        return a.astype(object) * k
+    return a * k
+
+
+def _ratio(r: Decimal) -> tuple[int, int]:
+    f = Fraction(r)
+    return f.numerator, f.denominator
+
+
+def _pct(num: np.ndarray, cur: np.ndarray) -> np.ndarray:
+    """``num / cur`` in ten-thousandths, half-even (0 where ``cur`` is 0)."""
+    sign = np.sign(cur)
+    den = np.where(cur == 0, 1, np.abs(cur))
+    out = np.zeros(len(num), dtype=np.int64)
+    ok = cur != 0
+    out[ok] = mul_div_round(num[ok] * sign[ok], 10000, den[ok])
+    return out
+
+
+def _forecast(actual: np.ndarray, current: np.ndarray, frm: date, to: date, today: date):
+    if today > to:
+        return actual.copy()
+    if today < frm:
+        return np.maximum(actual, current)
+    period = (to - frm).days + 1
+    elapsed = (today - frm).days + 1
+    return mul_div_round(actual, period, elapsed)
+
+
+def variance_frame(
+    facts: Facts, frm: date, to: date, today: date, object_id: str | None = None
+) -> pd.DataFrame:
+    """The Variance table as columns (money in int64 minor units).
+
+    Columns: object, activity, kind, original, current, actual, committed, variance,
+    available, forecast (committed and available are 0 on income rows), variance_pct and
+    used_pct (ten-thousandths, valid where ``has_pct``), has_pct, status.
+    """
+    t = period_sums(facts, frm, to, object_id)
+    cur = t["current"].to_numpy(np.int64)
+    act = t["actual"].to_numpy(np.int64)
+    com = t["committed"].to_numpy(np.int64)
+    cost = (t["kind"] == Kind.COST.value).to_numpy()
+    com = np.where(cost, com, 0)
+    variance = np.where(cost, cur - act, act - cur)
+    spent = np.where(cost, act + com, act)
+    forecast = _forecast(act, cur, frm, to, today)
+
+    wp, wq = _ratio(facts.settings.warn_ratio)
+    op, oq = _ratio(facts.settings.over_ratio)
+    over = _times(spent, oq) > _times(cur, op)
+    warn = _times(spent, wq) >= _times(cur, wp)
+    behind = _times(forecast, wq) < _times(cur, wp)
+    status = np.where(
+        cost,
+        np.where(over, Status.OVER.value, np.where(warn, Status.WARN.value, Status.OK.value)),
+        np.where(behind, Status.BEHIND.value, Status.OK.value),
+    ).astype(object)
+    unbudgeted = (cur == 0) & ((act != 0) | (com != 0))
+    status[unbudgeted] = Status.UNBUDGETED.value
+    status[(cur == 0) & ~unbudgeted] = Status.OK.value
+
+    return t.assign(
+        committed=com,
+        variance=variance,
+        available=np.where(cost, cur - act - com, 0),
+        forecast=forecast,
+        variance_pct=_pct(variance, cur),
+        used_pct=_pct(spent, cur),
+        has_pct=cur != 0,
+        status=status,
+    )
+
+
+def variance_rows(
+    facts: Facts, frm: date, to: date, today: date, object_id: str | None = None
+) -> list[VarianceRow]:
+    """The Variance table's rows for ``frm..to`` as of ``today``.
+
+    ``object_id``: that object and its descendants, each row still an object's own figures;
+    ``None`` or ``"*"``: every object. Ordered by object, activity, kind (income first).
+    """
+    return frame_to_rows(variance_frame(facts, frm, to, today, object_id), facts)
+
+
+def frame_to_rows(frame: pd.DataFrame, facts: Facts) -> list[VarianceRow]:
+    """:class:`VarianceRow` records of a :func:`variance_frame`."""
+    cur = facts.settings.currency
+    names = {o: facts.name(o) for o in frame["object"].unique()}
+    scale = Decimal("0.0001")
+    cols = [
+        frame[c].tolist()
+        for c in (
+            "object",
+            "activity",
+            "kind",
+            "original",
+            "current",
+            "actual",
+            "committed",
+            "variance",
+            "variance_pct",
+            "used_pct",
+            "has_pct",
+            "available",
+            "forecast",
+            "status",
+        )
+    ]
+    rows = []
+    for o, a, k, orig, curr, act, com, var, vp, up, has, avail, fc, st in zip(*cols, strict=True):
+        is_cost = k == "cost"
+        rows.append(
+            VarianceRow(
+                object=o,
+                object_name=names[o],
+                activity=a,
+                kind=Kind(k),
+                original=Money(orig, cur),
+                current=Money(curr, cur),
+                actual=Money(act, cur),
+                committed=Money(com, cur) if is_cost else None,
+                variance=Money(var, cur),
+                variance_pct=Decimal(vp) * scale if has else None,
+                used_pct=Decimal(up) * scale if has else None,
+                available=Money(avail, cur) if is_cost else None,
+                forecast=Money(fc, cur),
+                status=Status(st),
+            )
+        )
+    return rows
+
+
+def _overrun(row: VarianceRow) -> int:
+    if row.kind is Kind.COST:
+        return row.actual.minor + (row.committed.minor if row.committed else 0) - row.current.minor
+    return row.current.minor - row.forecast.minor
+
+
+def alerts(rows: Sequence[VarianceRow]) -> list[VarianceRow]:
+    """The rows whose status is not OK, worst first: by status (OVER, UNBUDGETED, BEHIND,
+    WARN), then by the largest overrun (cost: actual + committed − current; income:
+    current − forecast), then in table order."""
+    bad = [r for r in rows if r.status is not Status.OK]
+    return sorted(bad, key=lambda r: (_STATUS_ORDER[r.status], -_overrun(r)))
+
+
+def totals(rows: Sequence[VarianceRow], currency: str | None = None) -> dict[str, Money]:
+    """Column totals of the money columns; blank cells (income rows) count as nothing.
+
+    >>> totals([])["actual"]
+    Money(minor=0, currency='EUR')
+    """
+    cur = currency or (rows[0].current.currency if rows else "EUR")
+    out = {}
+    for c in MONEY_COLUMNS:
+        out[c] = Money(sum(getattr(r, c).minor for r in rows if getattr(r, c) is not None), cur)
+    return out
