@@ -167,12 +167,15 @@ def same_figures(draft: BudgetDraft, version: BudgetVersion) -> bool:
 
     Lines compare on activity, income, cost, phasing and note (not on the cell they came from).
     """
-    return (
-        draft.object == version.object
-        and draft.start == version.start
-        and draft.end == version.end
-        and Counter(draft.lines) == Counter(version.lines)
-    )
+    if (draft.object, draft.start, draft.end) != (version.object, version.start, version.end):
+        return False
+    if len(draft.lines) != len(version.lines):
+        return False
+    by_activity = {ln.activity: ln for ln in version.lines}
+    if len(by_activity) == len(version.lines) == len({ln.activity for ln in draft.lines}):
+        # one line per activity on both sides (the usual case): match them by activity
+        return all(by_activity.get(ln.activity) == ln for ln in draft.lines)
+    return Counter(draft.lines) == Counter(version.lines)
 
 
 def check_overlap(draft: BudgetDraft, others: Iterable[Span]) -> Decision | None:
@@ -293,18 +296,18 @@ def decide_save(
 def _locked_checks(draft: BudgetDraft, history: BudgetHistory, now, tz) -> Decision | None:
     master = history.master
     bid = history.budget_id
-    since = local_lock(master.created_at, tz)
     if (draft.start, draft.end) != (master.start, master.end):
         return _refuse(
             "dates_locked",
-            f"Budget {bid} is locked since {since}: its dates stay "
+            f"Budget {bid} is locked since {local_lock(master.created_at, tz)}: its dates stay "
             f"{_period(master.start, master.end)}; only amounts, notes and phasing may "
             f"change, and lines may be added (you gave {_period(draft.start, draft.end)})",
         )
     if draft.object != master.object:
         return _refuse(
             "object_locked",
-            f"Budget {bid} is locked since {since}: it stays a budget of "
+            f"Budget {bid} is locked since {local_lock(master.created_at, tz)}: it stays a "
+            f"budget of "
             f"{master.object} (you gave {draft.object})",
         )
     base = _latest_locked(history, now, tz)
