@@ -56,11 +56,11 @@ def _budget_rows(n_lines: int) -> list[list]:
 
 def bench_read_validate(folder: Path, n_lines: int = 100_000) -> list[Result]:
     import xlsxwriter
-    from pixie_xl.core.validation import Context, validate_rows
     from pixie_xl.sheets.tables import read_budget_file
     from python_calamine import CalamineWorkbook
 
     from pixie_xl.client import activity_from_json, object_from_json
+    from pixie_xl.core.validation import Context, validate_rows
 
     path = folder / "budgets-100k.xlsx"
     wb = xlsxwriter.Workbook(str(path))

@@ -19,6 +19,7 @@ import functools
 import os
 from datetime import date, datetime
 from decimal import Decimal
+from fractions import Fraction
 
 import xlwings as xw
 
@@ -250,22 +251,48 @@ def PIXIE_AVAILABLE(object, activity, from_date, to_date, caller=None):
 @xw.func
 @_readable
 def PIXIE_STATUS(object, activity, from_date, to_date, kind="cost", caller=None):
-    """The status word of the Variance table: OK, WARN, OVER, BEHIND or UNBUDGETED."""
-    from pixie_xl.core import variance
+    """The status word of the Variance table: OK, WARN, OVER, BEHIND or UNBUDGETED.
 
+    For a parent or ``"*"`` the rule is applied to the rolled-up figures.
+    """
     lk = _lookup(caller)
     frm, to = _period(from_date, to_date)
     obj, act, k = _object(lk, object), _activity(lk, activity), _kind(kind)
-    status = variance.figure(
-        lk.facts,
-        None if obj == "*" else obj,
-        None if act == "*" else act,
-        date.fromordinal(frm),
-        date.fromordinal(to),
-        k,
-        "status",
-    )
-    return str(getattr(status, "value", status))
+    budget, actual, committed = _figures(lk, obj, act, frm, to, k)
+    return status(k, budget, actual, committed, frm, to, lk.today.toordinal(), lk.settings)
+
+
+def status(
+    kind: str, current: int, actual: int, committed: int, frm: int, to: int, today: int, settings
+) -> str:
+    """The Variance table's status rule (SPEC §3) for one row of figures (minor units).
+
+    Cost: OVER when actual + committed > current × over_ratio, WARN from current ×
+    warn_ratio. Income: BEHIND when the forecast (the run-rate while the period runs, the
+    plan before it, the actual after it) is below current × warn_ratio. A zero budget
+    with actuals or commitments is UNBUDGETED. Exact: ratios as fractions.
+
+    >>> from pixie_xl.core.records import Settings
+    >>> status("cost", 1000, 850, 0, 1, 10, 5, Settings())
+    'WARN'
+    >>> status("income", 1000, 300, 0, 1, 10, 5, Settings())  # 300 in 5 of 10 days
+    'BEHIND'
+    """
+    if current == 0:
+        return "UNBUDGETED" if actual or committed else "OK"
+    warn, over = Fraction(settings.warn_ratio), Fraction(settings.over_ratio)
+    if kind == "cost":
+        spent = actual + committed
+        if spent > current * over:
+            return "OVER"
+        return "WARN" if spent >= current * warn else "OK"
+    if today > to:
+        forecast = actual
+    elif today < frm:
+        forecast = max(actual, current)
+    else:
+        forecast = round(Fraction(actual * (to - frm + 1), today - frm + 1))
+    return "BEHIND" if forecast < current * warn else "OK"
 
 
 @xw.func

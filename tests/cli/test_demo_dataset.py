@@ -10,10 +10,13 @@ import pytest
 import pixie_xl.client
 import pixie_xl.demo.dataset
 import pixie_xl.excel.cache
+import pixie_xl.excel.udfs
 from pixie_xl.demo import dataset
 
 
-@pytest.mark.parametrize("module", [pixie_xl.client, pixie_xl.excel.cache, pixie_xl.demo.dataset])
+@pytest.mark.parametrize(
+    "module", [pixie_xl.client, pixie_xl.excel.cache, pixie_xl.excel.udfs, pixie_xl.demo.dataset]
+)
 def test_doctests_of_the_workbook_side(module):
     failures, _ = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert failures == 0

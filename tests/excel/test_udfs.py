@@ -45,6 +45,7 @@ def lookup(monkeypatch):
     lk._sums = cache_mod._running_sums(ACTUALS, ORDERS, lk.tree)
     lk.refreshed = datetime(2026, 3, 20, 8, 0).astimezone()
     lk.profiles = {}
+    lk.today = date(2026, 3, 20)
     lk.histories = [
         # P1: 365.00 of road work over 2026, corrected to 730.00
         history(
@@ -88,6 +89,16 @@ def test_variance_and_available_follow_the_variance_table(lookup):
     assert udfs.PIXIE_AVAILABLE("P1", "ROAD", *Q1) == -470.50
     # income: actual 1,500.00 − budget 900.00 is favourable
     assert udfs.PIXIE_VARIANCE("P2", "ROAD", *Q1, "income") == 600.00
+
+
+def test_status_of_rolled_up_figures(lookup):
+    # P1 road: 350.50 spent + 300.00 committed against 180.00
+    assert udfs.PIXIE_STATUS("P1", "ROAD", *Q1, "cost") == "OVER"
+    # P2 income: 1,500.00 in 79 of 90 days runs ahead of 900.00
+    assert udfs.PIXIE_STATUS("P2", "ROAD", *Q1, "income") == "OK"
+    # maintenance has actuals and no budget
+    assert udfs.PIXIE_STATUS("P1", "MAINT", *Q1, "cost") == "UNBUDGETED"
+    assert udfs.PIXIE_STATUS("P2", "MAINT", *Q1, "cost") == "OK"
 
 
 def test_a_period_without_lines_is_zero(lookup):
