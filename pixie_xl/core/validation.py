@@ -572,7 +572,8 @@ class _Budgets:
                 "end_before_start",
                 f"Period end {g.end.isoformat()} is before Period start {g.start.isoformat()}",
             )
-        elif bid is not None and g.version is None and known is not None:
+        elif bid is not None and g.version is None and (known or not self.ctx.budgets):
+            # (an ID the server does not know has its own finding; no version is needed then)
             self.v.add(
                 g.first,
                 "version",

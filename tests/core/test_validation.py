@@ -488,6 +488,16 @@ def test_without_the_servers_time_no_lock_information_but_stale_versions_still_s
 def test_without_server_budgets_an_id_is_not_called_unknown():
     offline = context(budgets={}, now=None)
     assert validate_rows([b1(2), b1(3, activity="MAINT", cost=10)], offline).findings == ()
+    no_version = [b1(2, version=None)]
+    assert [f.code for f in validate_rows(no_version, offline).findings] == ["version_required"]
+
+
+def test_rows_of_two_sheets_keep_their_order_and_their_sheet():
+    incoming = RawRow("import.csv", 2, row(2, start="2027-06-01").values, COLUMNS)
+    rows = [row(7), incoming]
+    findings = validate_rows(rows, context()).findings
+    assert [str(f.source) for f in findings] == ["Budgets!D7", "import.csv!D2"]
+    assert {f.code for f in findings} == {"overlap"}
 
 
 def test_a_dict_of_profiles_is_accepted():
