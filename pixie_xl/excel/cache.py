@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from time import monotonic
 from zoneinfo import ZoneInfo
 
 from pixie_xl import client as wire
@@ -631,9 +632,7 @@ _LOOKUPS: dict[Path, _Entry] = {}
 
 def lookup_for(cache: Cache) -> Lookup:
     """The process's Lookup of ``cache``, rebuilt when the refresh stamp changed."""
-    import time
-
-    now = time.monotonic()
+    now = monotonic()
     entry = _LOOKUPS.get(cache.path)
     if entry is not None and now - entry.checked < CHECK_EVERY:
         return entry.lookup
@@ -642,7 +641,7 @@ def lookup_for(cache: Cache) -> Lookup:
         entry.checked = now
         return entry.lookup
     lk = Lookup(cache)
-    _LOOKUPS[cache.path] = _Entry(stamp, lk, time.monotonic())
+    _LOOKUPS[cache.path] = _Entry(stamp, lk, monotonic())
     return lk
 
 

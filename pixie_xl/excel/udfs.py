@@ -16,10 +16,10 @@ On Linux ``xw.func``/``xw.arg``/``xw.ret`` are no-ops, so the functions are plai
 from __future__ import annotations
 
 import functools
-import os
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
+from os import environ as _environ
 
 import xlwings as xw
 
@@ -76,7 +76,7 @@ def _book_server(caller) -> str | None:
 
 
 def _cache(caller=None) -> Cache | None:
-    url = _book_server(caller) or os.environ.get("PIXIE_SERVER") or None
+    url = (_book_server(caller) if caller is not None else None) or _environ.get("PIXIE_SERVER")
     try:
         return _CACHES[url]
     except KeyError:
@@ -105,6 +105,9 @@ def forget() -> None:
 
 
 def _ordinal(value, name: str) -> int:
+    t = type(value)
+    if t is datetime or t is date:  # the common case first: a formula runs often
+        return value.toordinal()
     if isinstance(value, datetime | date):
         return value.toordinal()
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -120,6 +123,8 @@ def _ordinal(value, name: str) -> int:
 
 
 def _object(lk: Lookup, value) -> str:
+    if type(value) is str and (value in lk.tree.objects or value == "*"):
+        return value
     oid = "" if value is None else str(value).strip()
     if oid == "*" or oid in lk.tree.objects:
         return oid
@@ -127,6 +132,8 @@ def _object(lk: Lookup, value) -> str:
 
 
 def _activity(lk: Lookup, value) -> str:
+    if type(value) is str and (value in lk.activities or value == "*"):
+        return value
     code = "" if value is None else str(value).strip()
     if code == "*" or code in lk.activities:
         return code
@@ -134,6 +141,8 @@ def _activity(lk: Lookup, value) -> str:
 
 
 def _kind(value) -> str:
+    if value == "cost" or value == "income":
+        return value
     kind = "cost" if value is None or value == "" else str(value).strip().lower()
     if kind not in _KINDS:
         raise ArgError(f'kind "{value}" is not income or cost')
