@@ -590,7 +590,10 @@ def test_no_sequence_of_decisions_changes_or_deletes_a_locked_version(steps):
                 assert decision.code == "stale_version"
             if not decision.ok:
                 continue
+            before = h
             h = apply_save(dr, h, decision, now, budget_id="B1")
+            if before is not None:  # a save never touches any version but the newest
+                assert h.versions[: len(before.versions) - 1] == before.versions[:-1]
         else:
             if h is None:
                 continue
@@ -624,3 +627,33 @@ def test_any_token_but_the_current_is_stale(ahead, start):
         dr = replace(draft("B1", start=start), based_on=token)
         assert decide_save(dr, h, [], NEXT_DAY, CPH).code == "stale_version"
         assert decide_delete(h, token, NEXT_DAY, CPH).code == "stale_version"
+
+
+def test_the_worked_example_of_decide_save():
+    """Copenhagen: a master saved on 10 January, edited that afternoon, corrected the next day."""
+    tz = CPH
+    morning, afternoon, next_day = (
+        at("2026-01-10T09:00+01:00"),
+        at("2026-01-10T15:00+01:00"),
+        at("2026-01-11T09:00+01:00"),
+    )
+    new = draft(lines=[ROAD])
+    h = apply_save(new, None, decide_save(new, None, [], morning, tz), morning, budget_id="B1")
+    assert h.revision == 1
+
+    edit = draft("B1", based_on=1, lines=[line("ROAD", cost="1200.00")])
+    decision = decide_save(edit, h, [], afternoon, tz)
+    assert decision.action is Action.EDIT_IN_PLACE
+    h = apply_save(edit, h, decision, afternoon, budget_id="B1")
+    assert (len(h.versions), h.revision, h.current.created_at) == (1, 2, morning)
+
+    fix = draft("B1", based_on=2, lines=[line("ROAD", cost="1100.00"), MAINT])
+    decision = decide_save(fix, h, [], next_day, tz)
+    assert decision.action is Action.NEW_CORRECTION
+    h = apply_save(fix, h, decision, next_day, budget_id="B1")
+    assert [(v.seq, v.revision) for v in h.versions] == [(0, 2), (1, 3)]
+    assert h.master.lines == (line("ROAD", cost="1200.00"),)  # the original stays
+
+    assert decide_save(replace(fix, based_on=1), h, [], next_day, tz).code == "stale_version"
+    moved = replace(fix, based_on=3, end=d("2026-06-30"))
+    assert decide_save(moved, h, [], next_day, tz).code == "dates_locked"
