@@ -78,19 +78,35 @@ from .rules import Action, Decision, Span, check_overlap, check_version, decide_
 class Context:
     """What a sheet is checked against."""
 
-    #: activities by code
+    #: activities by code (a plain list of them is keyed on creation)
     activities: Mapping[str, Activity]
-    #: objects by id
+    #: objects by id (or a list)
     objects: Mapping[str, CrmObject]
-    #: profile names valid as phasing besides days/months (a set, or a mapping by name)
+    #: profile names valid as phasing besides days/months (a set, a mapping by name or a
+    #: list of names or Profile records)
     profiles: Collection[str] = frozenset()
     #: currency of amounts whose object is unknown
     currency: str = "EUR"
-    #: what the server holds, by budget id (may be empty offline)
+    #: what the server holds, by budget id (or a list; may be empty offline)
     budgets: Mapping[str, BudgetHistory] = field(default_factory=dict)
     #: the SERVER's time (never the workbook's); None: skip lock information
     now: datetime | None = None
     timezone: str = "UTC"
+
+    def __post_init__(self):
+        """Accept plain lists of records too: they are keyed here, once."""
+        keyed = {
+            "activities": lambda a: a.code,
+            "objects": lambda o: o.id,
+            "budgets": lambda h: h.budget_id,
+        }
+        for name, key in keyed.items():
+            value = getattr(self, name)
+            if not isinstance(value, Mapping):
+                object.__setattr__(self, name, {key(x): x for x in value or ()})
+        if not isinstance(self.profiles, Mapping | frozenset | set):
+            names = frozenset(p if isinstance(p, str) else p.name for p in self.profiles or ())
+            object.__setattr__(self, "profiles", names)
 
 
 @dataclass(frozen=True, slots=True)

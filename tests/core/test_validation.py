@@ -12,7 +12,15 @@ from hypothesis import strategies as st
 
 from pixie_xl.core.errors import AmountError
 from pixie_xl.core.money import EXCEL_ERRORS, Money, from_excel
-from pixie_xl.core.records import BUDGET_COLUMNS, Activity, CrmObject, Formula, ObjectKind, RawRow
+from pixie_xl.core.records import (
+    BUDGET_COLUMNS,
+    Activity,
+    CrmObject,
+    Formula,
+    ObjectKind,
+    Profile,
+    RawRow,
+)
 from pixie_xl.core.rules import Action
 from pixie_xl.core.validation import Context, _Amounts, validate_rows
 from tests.builders import at, d, history, line, version
@@ -498,6 +506,20 @@ def test_rows_of_two_sheets_keep_their_order_and_their_sheet():
     findings = validate_rows(rows, context()).findings
     assert [str(f.source) for f in findings] == ["Budgets!D7", "import.csv!D2"]
     assert {f.code for f in findings} == {"overlap"}
+
+
+def test_lists_of_records_are_accepted_as_the_context():
+    base = context()
+    listed = Context(
+        activities=list(base.activities.values()),
+        objects=list(base.objects.values()),
+        profiles=[Profile("Summer", ())],
+        budgets=[B1, B2],
+        now=NOW,
+        timezone="Europe/Copenhagen",
+    )
+    rows = [b1(2, cost=900), b1(3, activity="OLD", cost=0), row(4, phasing="Summer")]
+    assert validate_rows(rows, listed) == validate_rows(rows, base)
 
 
 def test_a_dict_of_profiles_is_accepted():
