@@ -28,7 +28,10 @@ def _epoch_days(values) -> np.ndarray:
     """Days since 1970-01-01 of a column of dates (datetime64, ``date`` objects or ISO text)."""
     arr = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
     if arr.dtype == object or arr.dtype.kind in "US":
-        arr = pd.to_datetime(pd.Series(arr), format="ISO8601").to_numpy()
+        parsed = pd.to_datetime(pd.Series(arr), format="ISO8601")
+        if isinstance(parsed.dtype, pd.DatetimeTZDtype):  # a date with an offset: its own day
+            parsed = parsed.dt.tz_localize(None)
+        arr = parsed.to_numpy()
     return arr.astype("datetime64[D]").astype(np.int64)
 
 
@@ -159,12 +162,67 @@ def _sums(frame: pd.DataFrame, days: np.ndarray, frm: date, to: date, keep, keys
     return sub.groupby(keys, sort=False, observed=True)["amount"].sum()
 
 
-def _as_frame(s: pd.Series, column: str, kind: str | None = None) -> pd.DataFrame:
-    out = s.rename(column).reset_index()
-    for k in ("object", "activity"):
-        out[k] = out[k].astype(str).astype(object)
-    out["kind"] = kind if kind is not None else out["kind"].astype(str).astype(object)
+def _levels(s: pd.Series, kind: str | None = None) -> dict[str, np.ndarray]:
+    """The key columns of a grouped sum as plain arrays (``kind`` fixed when given)."""
+    idx = s.index
+    out = {k: np.asarray(idx.get_level_values(k), dtype=object) for k in ("object", "activity")}
+    out["kind"] = (
+        np.full(len(s), kind, dtype=object)
+        if kind is not None
+        else np.asarray(idx.get_level_values("kind"), dtype=object)
+    )
     return out
+
+
+def combine(
+    parts: list[tuple[dict[str, np.ndarray], dict[str, np.ndarray]]],
+    columns: list[str],
+    by_month: bool = False,
+) -> pd.DataFrame:
+    """Sum value columns of several (keys, values) parts per object, activity and kind
+    (and ``month``, months since 1970 as int64, when ``by_month``).
+
+    The keys are factorised once (sorted), so the sum groups on one int64 key whose order is
+    object, activity, kind with income before cost, then month. Rows whose figures are all 0
+    are dropped.
+    """
+    objs = np.concatenate([k["object"] for k, _ in parts]) if parts else np.array([], object)
+    acts = np.concatenate([k["activity"] for k, _ in parts]) if parts else np.array([], object)
+    kinds = np.concatenate([k["kind"] for k, _ in parts]) if parts else np.array([], object)
+    o_codes, o_names = pd.factorize(objs, sort=True)
+    a_codes, a_names = pd.factorize(acts, sort=True)
+    is_cost = (kinds != Kind.INCOME.value).astype(np.int64)
+    key = (o_codes.astype(np.int64) * max(len(a_names), 1) + a_codes) * 2 + is_cost
+    months = np.concatenate([k["month"] for k, _ in parts]) if by_month and parts else None
+    first, n_months = 0, 1
+    if months is not None and len(months):
+        first, n_months = int(months.min()), int(months.max() - months.min()) + 1
+        key = key * n_months + (months - first)
+    values = {
+        c: np.concatenate(
+            [v[c] if c in v else np.zeros(len(k["object"]), np.int64) for k, v in parts]
+        ).astype(np.int64)
+        if parts
+        else np.zeros(0, np.int64)
+        for c in columns
+    }
+    sums = pd.DataFrame(values).groupby(key, sort=True).sum()
+    sums = sums[(sums.to_numpy() != 0).any(axis=1)]
+    k = sums.index.to_numpy(dtype=np.int64)
+    month = {}
+    if by_month:
+        month = {"month": (k % n_months + first).astype("datetime64[M]").astype("datetime64[D]")}
+        k = k // n_months
+    cost = k % 2 == 1
+    return pd.DataFrame(
+        {
+            "object": np.asarray(o_names, dtype=object)[k // 2 // max(len(a_names), 1)],
+            "activity": np.asarray(a_names, dtype=object)[(k // 2) % max(len(a_names), 1)],
+            "kind": np.where(cost, Kind.COST.value, Kind.INCOME.value).astype(object),
+            **month,
+            **{c: sums[c].to_numpy(dtype=np.int64) for c in columns},
+        }
+    )
 
 
 def period_sums(facts: Facts, frm: date, to: date, object_id: str | None = None) -> pd.DataFrame:
@@ -176,33 +234,23 @@ def period_sums(facts: Facts, frm: date, to: date, object_id: str | None = None)
         raise InvalidInput(f"the report period ends ({to}) before it starts ({frm})")
     keep = facts.keep(object_id)
     b = _period_budgets(facts, frm, to, keep)
-    b = b.assign(
-        original=np.where(b["original"].to_numpy(), b["prorated"].to_numpy(), 0),
-        current=np.where(b["current"].to_numpy(), b["prorated"].to_numpy(), 0),
+    prorated = b["prorated"].to_numpy()
+    budgets = (
+        {k: b[k].to_numpy(dtype=object) for k in KEYS},
+        {
+            "original": np.where(b["original"].to_numpy(), prorated, 0),
+            "current": np.where(b["current"].to_numpy(), prorated, 0),
+        },
     )
-    budgets = b.groupby(KEYS, sort=False)[["original", "current"]].sum().reset_index()
-    actual = _as_frame(
-        _sums(facts.actuals, facts.actual_days, frm, to, keep, KEYS), "actual", kind=None
+    actual = _sums(facts.actuals, facts.actual_days, frm, to, keep, KEYS)
+    committed = _sums(
+        facts.commitments, facts.commitment_days, frm, to, keep, ["object", "activity"]
     )
-    committed = _as_frame(
-        _sums(facts.commitments, facts.commitment_days, frm, to, keep, ["object", "activity"]),
-        "committed",
-        kind="cost",
+    parts = [
+        budgets,
+        (_levels(actual), {"actual": actual.to_numpy(dtype=np.int64)}),
+        (_levels(committed, Kind.COST.value), {"committed": committed.to_numpy(dtype=np.int64)}),
+    ]
+    return combine(
+        [p for p in parts if len(p[0]["object"])], ["original", "current", "actual", "committed"]
     )
-    parts = [p for p in (budgets, actual, committed) if len(p)]
-    columns = ["original", "current", "actual", "committed"]
-    if not parts:
-        return pd.DataFrame(
-            {
-                **{k: pd.Series(dtype=object) for k in KEYS},
-                **{c: pd.Series(dtype=np.int64) for c in columns},
-            }
-        )
-    both = pd.concat(parts, ignore_index=True)
-    for c in columns:
-        both[c] = both[c].fillna(0).astype(np.int64) if c in both else np.int64(0)
-    out = both.groupby(KEYS, sort=False)[columns].sum()
-    out = out[(out != 0).any(axis=1)].reset_index()
-    rank = (out["kind"] != Kind.INCOME.value).astype(np.int8)
-    order = np.lexsort((rank.to_numpy(), out["activity"].to_numpy(), out["object"].to_numpy()))
-    return out.iloc[order].reset_index(drop=True)

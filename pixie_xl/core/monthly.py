@@ -15,7 +15,7 @@ import pandas as pd
 
 from .allocation import largest_remainder
 from .errors import InvalidInput
-from .facts import KEYS, Facts, _day, _period_budgets, _sums
+from .facts import KEYS, Facts, _day, _period_budgets, _sums, combine
 from .money import Money
 from .phasing import _integer_shapes, _month_fractions
 from .records import Kind, MonthRow
@@ -102,36 +102,28 @@ def month_frame(facts: Facts, frm: date, to: date, object_id: str | None = None)
         raise InvalidInput(f"the report period ends ({to}) before it starts ({frm})")
     keep = facts.keep(object_id)
     months = report_months(frm, to)
-    month_days = np.array([m for m, _, _ in months], dtype="datetime64[D]")
+    month_index = np.array([m for m, _, _ in months], dtype="datetime64[M]").astype(np.int64)
     b = _period_budgets(facts, frm, to, keep)
     b = b.loc[b["current"].to_numpy() & (b["prorated"].to_numpy() != 0)]
     parts = split_rows(b["prorated"].to_numpy(), _month_weights(b, months, facts.profiles))
     nz_line, nz_month = np.nonzero(parts)
-    budget = pd.DataFrame(
+    budget = (
         {
-            "object": b["object"].to_numpy()[nz_line],
-            "activity": b["activity"].to_numpy()[nz_line],
-            "kind": b["kind"].to_numpy()[nz_line],
-            "month": month_days[nz_month],
-            "budget": parts[nz_line, nz_month],
-        }
+            **{k: b[k].to_numpy(dtype=object)[nz_line] for k in KEYS},
+            "month": month_index[nz_month],
+        },
+        {"budget": parts[nz_line, nz_month]},
     )
     a = facts.actuals
-    a = a.assign(month=facts.actual_days.astype("datetime64[D]").astype("datetime64[M]"))
-    actual = _sums(a, facts.actual_days, frm, to, keep, [*KEYS, "month"]).rename("actual")
-    actual = actual.reset_index()
-    for k in KEYS:
-        actual[k] = actual[k].astype(str).astype(object)
-    actual["month"] = actual["month"].to_numpy().astype("datetime64[D]")
-    both = pd.concat([budget, actual], ignore_index=True)
-    both[["budget", "actual"]] = both[["budget", "actual"]].fillna(0).astype(np.int64)
-    out = both.groupby([*KEYS, "month"], sort=False)[["budget", "actual"]].sum().reset_index()
-    out = out[(out["budget"] != 0) | (out["actual"] != 0)]
-    rank = (out["kind"] != Kind.INCOME.value).to_numpy()
-    order = np.lexsort(
-        (out["month"].to_numpy(), rank, out["activity"].to_numpy(), out["object"].to_numpy())
+    a = a.assign(
+        month=facts.actual_days.astype("datetime64[D]").astype("datetime64[M]").view(np.int64)
     )
-    return out.iloc[order].reset_index(drop=True)
+    actual = _sums(a, facts.actual_days, frm, to, keep, [*KEYS, "month"])
+    keys = {k: np.asarray(actual.index.get_level_values(k), dtype=object) for k in KEYS}
+    keys["month"] = np.asarray(actual.index.get_level_values("month"), dtype=np.int64)
+    actual = (keys, {"actual": actual.to_numpy(dtype=np.int64)})
+    parts = [p for p in (budget, actual) if len(p[0]["object"])]
+    return combine(parts, ["budget", "actual"], by_month=True)
 
 
 def month_rows(facts: Facts, frm: date, to: date, object_id: str | None = None) -> list[MonthRow]:
@@ -142,16 +134,17 @@ def month_rows(facts: Facts, frm: date, to: date, object_id: str | None = None) 
     """
     t = month_frame(facts, frm, to, object_id)
     cur = facts.settings.currency
+    names = {o: facts.name(o) for o in t["object"].unique()}
+    kinds = {k.value: k for k in Kind}
+    firsts = {m: date.fromisoformat(str(m)[:10]) for m in np.unique(t["month"].to_numpy())}
     rows = []
     cols = [t[c].tolist() for c in (*KEYS, "budget", "actual")]
-    months = [date.fromisoformat(str(m)[:10]) for m in t["month"].to_numpy()]
+    months = [firsts[m] for m in t["month"].to_numpy()]
     for o, a, k, bud, act, m in zip(*cols, months, strict=True):
-        kind = Kind(k)
+        kind = kinds[k]
         var = act - bud if kind is Kind.INCOME else bud - act
         rows.append(
-            MonthRow(
-                o, facts.name(o), a, kind, m, Money(bud, cur), Money(act, cur), Money(var, cur)
-            )
+            MonthRow(o, names[o], a, kind, m, Money(bud, cur), Money(act, cur), Money(var, cur))
         )
     return rows
 
