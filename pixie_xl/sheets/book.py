@@ -82,3 +82,9 @@ class Book(Protocol):
         """Tell the user something that needs attention (a message box in Excel)."""
 
     def save(self) -> None: ...
+
+
+# Additive helpers every book of this package also has (not part of the Protocol, so that a
+# minimal Book still type-checks): ``write_range(sheet, cell, rows)`` writes a block of
+# values from ``cell`` (chart data, drop-down lists) and ``clear_range(sheet, cell, n_cols,
+# n_rows)`` blanks one.

@@ -1,0 +1,244 @@
+"""Where everything sits in the workbook (SPEC §3): sheet, table and cell names, columns.
+
+Constants only. The builder lays the workbook out from these, the books and writers find
+their tables by them, and the actions read the control panel through :data:`PIXIE_CELLS`.
+"""
+
+from __future__ import annotations
+
+from pixie_xl.core.records import BUDGET_COLUMNS
+from pixie_xl.sheets.book import Column
+
+# --- sheets ------------------------------------------------------------------------------
+
+PIXIE_SHEET = "Pixie"
+BUDGETS_SHEET = "Budgets"
+PROFILES_SHEET = "Profiles"
+CHECKS_SHEET = "Checks"
+VARIANCE_SHEET = "Variance"
+MONTHS_SHEET = "Variance by month"
+ALERTS_SHEET = "Alerts"
+#: hidden sheet of the drop-down lists that refresh fills (objects, activities, phasings)
+LISTS_SHEET = "Lists"
+CONF_SHEET = "xlwings.conf"
+
+#: every sheet, in the order of the tabs
+SHEETS = (
+    PIXIE_SHEET,
+    BUDGETS_SHEET,
+    PROFILES_SHEET,
+    CHECKS_SHEET,
+    VARIANCE_SHEET,
+    MONTHS_SHEET,
+    ALERTS_SHEET,
+    LISTS_SHEET,
+    CONF_SHEET,
+)
+
+# --- tables ------------------------------------------------------------------------------
+
+BUDGETS_TABLE = "Budgets"
+PROFILES_TABLE = "Profiles"
+CHECKS_TABLE = "Checks"
+VARIANCE_TABLE = "Variance"
+MONTHS_TABLE = "VarianceByMonth"
+ALERTS_TABLE = "Alerts"
+
+#: table name → its sheet
+TABLE_SHEETS = {
+    BUDGETS_TABLE: BUDGETS_SHEET,
+    PROFILES_TABLE: PROFILES_SHEET,
+    CHECKS_TABLE: CHECKS_SHEET,
+    VARIANCE_TABLE: VARIANCE_SHEET,
+    MONTHS_TABLE: MONTHS_SHEET,
+    ALERTS_TABLE: ALERTS_SHEET,
+}
+
+#: every table starts at the top-left cell of its sheet
+TABLE_ORIGIN = "A1"
+
+# --- number formats ----------------------------------------------------------------------
+
+MONEY = "#,##0.00"
+PERCENT = "0.0%"
+DATE = "yyyy-mm-dd"
+MONTH = "yyyy-mm"
+DATETIME = "yyyy-mm-dd hh:mm"
+INTEGER = "0"
+TEXT = "@"
+
+# --- columns -----------------------------------------------------------------------------
+
+_BUDGET_FORMATS = {
+    "budget_id": (TEXT, 14),
+    "version": (INTEGER, 9),
+    "object": ("", 14),
+    "start": (DATE, 13),
+    "end": (DATE, 13),
+    "activity": ("", 14),
+    "income": (MONEY, 15),
+    "cost": (MONEY, 15),
+    "phasing": ("", 12),
+    "note": (TEXT, 32),
+}
+
+#: the Budgets input table, in the order of core.records.BUDGET_COLUMNS
+BUDGETS_COLUMNS: tuple[Column, ...] = tuple(
+    Column(header, _BUDGET_FORMATS[key][0], None, _BUDGET_FORMATS[key][1])
+    for key, header in BUDGET_COLUMNS.items()
+)
+
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
+               "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")  # fmt: skip
+
+PROFILES_COLUMNS: tuple[Column, ...] = (
+    Column("Profile", "", None, 16),
+    *(Column(m, "0.00", None, 7) for m in MONTH_NAMES),
+)
+
+CHECKS_COLUMNS: tuple[Column, ...] = (
+    Column("Sheet", "", None, 14),
+    Column("Cell", "", None, 8),
+    Column("Code", "", None, 22),
+    Column("Message", "", None, 80),
+    Column("Severity", "", None, 10),
+)
+
+
+def _variance_columns(totals: bool) -> tuple[Column, ...]:
+    s = "sum" if totals else None
+    return (
+        Column("Object", "", "Total" if totals else None, 14),
+        Column("Object name", "", None, 28),
+        Column("Activity", "", None, 12),
+        Column("Kind", "", None, 8),
+        Column("Original budget", MONEY, s, 15),
+        Column("Current budget", MONEY, s, 15),
+        Column("Actual", MONEY, s, 15),
+        Column("Committed", MONEY, s, 14),
+        Column("Variance", MONEY, s, 14),
+        Column("Variance %", PERCENT, None, 11),
+        Column("Used %", PERCENT, None, 9),
+        Column("Available", MONEY, s, 14),
+        Column("Forecast", MONEY, s, 14),
+        Column("Status", "", None, 12),
+    )
+
+
+#: the Variance table (SPEC §3); the total row sums the money columns with SUBTOTAL
+VARIANCE_COLUMNS: tuple[Column, ...] = _variance_columns(totals=True)
+
+MONTHS_COLUMNS: tuple[Column, ...] = (
+    Column("Object", "", "Total", 14),
+    Column("Object name", "", None, 28),
+    Column("Activity", "", None, 12),
+    Column("Kind", "", None, 8),
+    Column("Month", MONTH, None, 10),
+    Column("Budget", MONEY, "sum", 15),
+    Column("Actual", MONEY, "sum", 15),
+    Column("Variance", MONEY, "sum", 15),
+)
+
+#: the Alerts table: the Variance columns, worst first, without a total row
+ALERTS_COLUMNS: tuple[Column, ...] = _variance_columns(totals=False)
+
+#: table name → its columns
+TABLE_COLUMNS: dict[str, tuple[Column, ...]] = {
+    BUDGETS_TABLE: BUDGETS_COLUMNS,
+    PROFILES_TABLE: PROFILES_COLUMNS,
+    CHECKS_TABLE: CHECKS_COLUMNS,
+    VARIANCE_TABLE: VARIANCE_COLUMNS,
+    MONTHS_TABLE: MONTHS_COLUMNS,
+    ALERTS_TABLE: ALERTS_COLUMNS,
+}
+
+#: the Status words with the fill colour conditional formatting gives them
+STATUS_COLOURS = {
+    "OVER": "#FFC7CE",  # red
+    "WARN": "#FFEB9C",  # amber
+    "BEHIND": "#FCD5B4",  # orange
+    "UNBUDGETED": "#FCD5B4",  # orange
+    "OK": "#C6EFCE",  # green
+}
+
+# --- the Pixie control panel ---------------------------------------------------------------
+
+#: control-panel value → its cell on the Pixie sheet (labels sit in column A)
+PIXIE_CELLS = {
+    "server": "B3",
+    "token": "B4",
+    "report_from": "B5",
+    "report_to": "B6",
+    "last_refresh": "B7",
+    "status": "B8",
+    "import_file": "B9",
+}
+
+PIXIE_LABELS = {
+    "server": "Server",
+    "token": "Token",
+    "report_from": "Report from",
+    "report_to": "Report to",
+    "last_refresh": "Last refresh",
+    "status": "Status",
+    "import_file": "Import file",
+}
+
+#: control-panel value → the workbook-level defined name of its cell
+PIXIE_NAMES = {
+    "server": "PixieServer",
+    "token": "PixieToken",
+    "report_from": "ReportFrom",
+    "report_to": "ReportTo",
+    "last_refresh": "LastRefresh",
+    "status": "PixieStatus",
+    "import_file": "PixieImportFile",
+}
+
+# --- drop-down lists (hidden Lists sheet) ----------------------------------------------------
+
+#: list → (defined name, column on the Lists sheet); values start in row 2 under a header
+LISTS = {
+    "objects": ("PixieObjects", "A"),
+    "activities": ("PixieActivities", "B"),
+    "phasings": ("PixiePhasings", "C"),
+}
+#: rows the drop-down ranges span (refresh writes at most this many values)
+LIST_ROWS = 5000
+#: profile names the phasing list can show after ``days`` and ``months``
+PHASING_PROFILE_ROWS = 100
+
+# --- chart data (to the right of the Variance table) ----------------------------------------
+
+#: top-left cell of the "budget vs actual by activity" helper range (Activity, Budget, Actual)
+CHART_ACTIVITY_CELL = "Q1"
+#: top-left cell of the cumulative monthly helper range (Month, Budget, Actual)
+CHART_MONTH_CELL = "U1"
+#: where the two charts are anchored
+CHART_ACTIVITY_ANCHOR = "Y2"
+CHART_MONTH_ANCHOR = "Y20"
+
+# --- buttons and macros ---------------------------------------------------------------------
+
+#: button caption → VBA Sub it runs
+MACROS = {
+    "Validate": "PixieValidate",
+    "Save budgets": "PixieSaveBudgets",
+    "Refresh actuals": "PixieRefreshActuals",
+    "Build variance": "PixieBuildVariance",
+    "Import budgets": "PixieImportBudgets",
+}
+
+#: VBA Sub → the function of ``pixie_xl.excel.macros`` it calls through RunPython
+MACRO_FUNCTIONS = {
+    "PixieValidate": "validate",
+    "PixieSaveBudgets": "save_budgets",
+    "PixieRefreshActuals": "refresh_actuals",
+    "PixieBuildVariance": "build_variance",
+    "PixieImportBudgets": "import_budgets",
+}
+
+#: the Python module the buttons' functions live in
+MACROS_MODULE = "pixie_xl.excel.macros"
+#: the module of the worksheet formulas (xlwings.conf "UDF Modules")
+UDF_MODULE = "pixie_xl.excel.udfs"
