@@ -374,7 +374,7 @@ class _Validator:
                 texts.append(self.cell(row, key, _text))
         row.budget_id, row.object, row.activity, row.phasing, row.note = texts
         v = get("version")
-        row.version = None if v is None else self.cell(row, "version", _version)
+        row.version = None if v is None or v == "" else self.cell(row, "version", _version)
         cache = self.date_cache
         v = get("start")
         found = cache.get(v, _BAD) if type(v) in _CACHED_DATE_TYPES else _BAD
@@ -600,7 +600,8 @@ class _Budgets:
         g.draft = BudgetDraft(bid, g.object, g.start, g.end, lines, g.version, g.first.ref())
         g.bad = any(row.bad for row in g.rows)
         if g.end >= g.start:
-            g.span = Span(bid or f"in {g.first.raw.sheet} row {g.first.raw.row}", *_when(g))
+            label = bid or f"in {g.first.raw.sheet} row {g.first.raw.row}"
+            g.span = Span(label, g.object, g.start, g.end)
 
 
 def _row_ref(raw: RawRow) -> SourceRef:
@@ -608,10 +609,6 @@ def _row_ref(raw: RawRow) -> SourceRef:
     columns = raw.columns
     col = columns.get("budget_id") or next(iter(columns.values()), "A")
     return SourceRef(raw.sheet, f"{col}{raw.row}")
-
-
-def _when(g: _Group) -> tuple[str, date, date]:
-    return g.object, g.start, g.end
 
 
 def _fmt(value: object) -> str:
@@ -636,7 +633,8 @@ def _partners(groups: list[_Group], budgets: Mapping[str, BudgetHistory]) -> dic
     for bid, h in budgets.items():
         if bid not in in_sheet:
             cur = h.current
-            entries.append((cur.object, cur.start, cur.end, Span(bid, *_cur(cur)), None))
+            span = Span(bid, cur.object, cur.start, cur.end)
+            entries.append((cur.object, cur.start, cur.end, span, None))
     entries.sort(key=lambda e: (e[0], e[1]))
     partners: dict[int, list] = {}
     reach = None  # the entry with the latest end so far, of the same object
@@ -650,10 +648,6 @@ def _partners(groups: list[_Group], budgets: Mapping[str, BudgetHistory]) -> dic
         if reach is None or reach[0] != obj or end > reach[2]:
             reach = entry
     return partners
-
-
-def _cur(version) -> tuple[str, date, date]:
-    return version.object, version.start, version.end
 
 
 #: where a refusal from the rules points in the budget's first row

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -49,6 +50,7 @@ def context(**changes) -> Context:
             "P1": CrmObject("P1", "Bridge", ObjectKind.PROJECT),
             "P2": CrmObject("P2", "Tunnel", ObjectKind.PROJECT),
             "P3": CrmObject("P3", "Tokyo", ObjectKind.PROJECT, currency="JPY"),
+            "P4": CrmObject("P4", "Misread", ObjectKind.PROJECT, currency="euro"),
         },
         profiles=frozenset({"Summer"}),
         budgets={"B1": B1, "B2": B2},
@@ -179,6 +181,12 @@ CELL_CASES = [
         {"object": "P3", "cost": 12.5},
         "too_many_decimals",
         'Budgets!H2: Cost budget "12.5" has more than 0 decimals, more than JPY allows',
+    ),
+    (
+        "currency-of-the-object-is-not-iso",
+        {"object": "P4", "cost": 5.0},
+        "bad_currency",
+        'Budgets!H2: Cost budget "euro" is not an ISO 4217 currency code',
     ),
     (
         "negative",
@@ -431,6 +439,16 @@ BUDGET_CASES = [
 )
 def test_findings_about_whole_budgets(rows, expected):
     assert found(rows) == expected
+
+
+def test_every_code_is_documented_and_shown_by_a_test():
+    import pixie_xl.core.validation as module
+
+    documented = set(re.findall(r"^``(\w+)``", module.__doc__, re.MULTILINE))
+    tested = {code for case in CELL_CASES for code in [case[2]]}
+    tested |= {code for case in BUDGET_CASES for code, _ in case[2]}
+    assert tested <= documented
+    assert documented - tested == {"unreadable"}  # a safety net no cell value reaches
 
 
 def test_the_correction_notice_is_information_not_an_error():
