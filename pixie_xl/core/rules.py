@@ -40,7 +40,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import InvalidInput, RuleViolation, StaleVersion
 from .records import BudgetDraft, BudgetHistory, BudgetVersion, VersionKind
@@ -87,7 +87,14 @@ def _refuse(code: str, message: str) -> Decision:
 
 
 def _zone(tz: str | ZoneInfo) -> ZoneInfo:
-    return tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
+    if isinstance(tz, ZoneInfo):
+        return tz
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise InvalidInput(
+            f'"{tz}" is not an IANA timezone such as Europe/Copenhagen', code="bad_timezone"
+        ) from None
 
 
 def _aware(instant: datetime, what: str) -> datetime:

@@ -111,6 +111,13 @@ def test_locked_from_the_lock_instant_on():
     assert is_locked(v, at("2026-06-15T22:00+00:00"), CPH)  # the same instant in UTC
 
 
+@pytest.mark.parametrize("tz", ["Europe/Kopenhagen", "", "../etc/passwd"])
+def test_an_unknown_timezone_is_refused_with_a_code(tz):
+    with pytest.raises(InvalidInput) as e:
+        lock_instant(at("2026-01-01T09:00"), tz)
+    assert e.value.code == "bad_timezone"
+
+
 def test_naive_times_are_refused():
     from datetime import datetime
 
