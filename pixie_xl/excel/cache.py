@@ -205,20 +205,20 @@ class Cache:
                     [(str(p.get("name") or p.get("profile")), json.dumps(p)) for p in profiles],
                 )
             cursor = _meta(conn, "cursor") or None
-            pages = nlines = npos = ndel = 0
+            pages = nlines = npos = ndel = ntasks = 0
             while True:
                 page = client.sync(cursor)
                 pages += 1
                 with conn:
-                    a, b, c = _apply_page(conn, page, currencies, default_cur)
-                nlines, npos, ndel = nlines + a, npos + b, ndel + c
+                    a, b, c, t = _apply_page(conn, page, currencies, default_cur)
+                nlines, npos, ndel, ntasks = nlines + a, npos + b, ndel + c, ntasks + t
                 say(f"sync page {pages}: {nlines} lines, {npos} orders, {ndel} deletions")
                 new_cursor = page.get("next_cursor", page.get("cursor"))
                 with conn:
                     _set_meta(conn, "cursor", "" if new_cursor is None else str(new_cursor))
                 more = page.get("has_more", page.get("more"))
                 if more is None:
-                    more = bool(a or b or c) and new_cursor not in (None, cursor)
+                    more = bool(a or b or c or t) and new_cursor not in (None, cursor)
                 if not more or new_cursor in (None, cursor):
                     break
                 cursor = str(new_cursor)
@@ -228,7 +228,10 @@ class Cache:
                 _set_meta(conn, "server_url", self.server_url)
                 _set_meta(conn, "server_time", health.get("time") or local_before.isoformat())
                 _set_meta(conn, "local_time", local_before.isoformat())
-                _set_meta(conn, "last_refresh", datetime.now(UTC).isoformat())
+                stamp = datetime.now(UTC).isoformat()
+                _set_meta(conn, "last_refresh", stamp)
+                if nlines or ndel or ntasks or not _meta(conn, "data_stamp"):
+                    _set_meta(conn, "data_stamp", stamp)
         finally:
             conn.close()
         _LOOKUPS.pop(self.path, None)
@@ -298,6 +301,7 @@ class Cache:
                 _set_meta(conn, "server_time", (server_time or now).isoformat())
                 _set_meta(conn, "local_time", now.isoformat())
                 _set_meta(conn, "last_refresh", now.isoformat())
+                _set_meta(conn, "data_stamp", now.isoformat())
         finally:
             conn.close()
         _LOOKUPS.pop(self.path, None)
@@ -339,8 +343,11 @@ def _first(d: Mapping, *keys: str, default=None):
 
 def _apply_page(
     conn: sqlite3.Connection, page: Mapping, currencies: Mapping[str, str], default: str
-) -> tuple[int, int, int]:
-    """Upsert a sync page's lines, tasks and orders, then apply its tombstones."""
+) -> tuple[int, int, int, int]:
+    """Upsert a sync page's lines, tasks and orders, then apply its tombstones.
+
+    Returns how many lines, orders, deletions and tasks it held.
+    """
     changes = page.get("changes") if isinstance(page.get("changes"), Mapping) else page
     tasks = _first(changes, "tasks", default=[]) or []
     conn.executemany(
@@ -406,7 +413,7 @@ def _apply_page(
             "tasks": ("tasks", "task_id"),
         }.get(kind, ("lines", "line_id"))
         ndel += conn.execute(f"DELETE FROM {table} WHERE {col}=?", (ident,)).rowcount
-    return len(lines), len(pos), ndel
+    return len(lines), len(pos), ndel, len(tasks)
 
 
 def refresh(client: wire.Client, progress: Callable[[str], None] | None = None) -> Cache:
@@ -518,29 +525,82 @@ class Lookup:
 
 
 def _load_frames(cache: Cache):
+    """The raw actual lines (as ``core.dating`` wants them) and the commitments.
+
+    The lines come from a columnar snapshot (``lines.npz``) kept beside the SQLite file and
+    rewritten only when the lines changed (``data_stamp``), so building a Lookup after a
+    refresh that moved no lines does not re-read a million rows from SQLite.
+    """
     import pandas as pd
 
     with cache.connect() as conn:
-        raw = pd.read_sql_query(
-            "SELECT l.line_id, COALESCE(l.object, t.object) AS object,"
-            " COALESCE(l.activity, t.activity) AS activity, l.kind, l.date,"
-            " COALESCE(l.task_created, t.created_at) AS task_created, l.amount"
-            " FROM lines l LEFT JOIN tasks t ON t.task_id = l.task_id",
-            conn,
-        )
+        data_stamp = _meta(conn, "data_stamp") or ""
         commitments = pd.read_sql_query(
             "SELECT object, activity, ordered_on AS date,"
             " MAX(amount - invoiced_amount, 0) AS amount FROM pos"
             " WHERE status IN ('approved', 'received') AND amount > invoiced_amount",
             conn,
         )
-    raw["amount"] = raw["amount"].astype("int64")
-    # vectorised parsing here keeps the core's per-value fallback off the hot path
-    raw["date"] = pd.to_datetime(raw["date"], format="ISO8601")
-    raw["task_created"] = pd.to_datetime(raw["task_created"], format="ISO8601", utc=True)
+        raw = _read_snapshot(cache.dir / "lines.npz", data_stamp)
+        if raw is None:
+            raw = pd.read_sql_query(
+                "SELECT COALESCE(l.object, t.object) AS object,"
+                " COALESCE(l.activity, t.activity) AS activity, l.kind, l.date,"
+                " COALESCE(l.task_created, t.created_at) AS task_created, l.amount"
+                " FROM lines l LEFT JOIN tasks t ON t.task_id = l.task_id",
+                conn,
+            )
+            raw["amount"] = raw["amount"].astype("int64")
+            # vectorised parsing here keeps the core's per-value fallback off the hot path
+            raw["date"] = pd.to_datetime(raw["date"], format="ISO8601")
+            raw["task_created"] = pd.to_datetime(raw["task_created"], format="ISO8601", utc=True)
+            _write_snapshot(cache.dir / "lines.npz", data_stamp, raw)
     commitments["amount"] = commitments["amount"].astype("int64")
     commitments["date"] = pd.to_datetime(commitments["date"]).dt.date
     return raw, commitments
+
+
+_TEXT_COLUMNS = ("object", "activity", "kind")
+
+
+def _write_snapshot(path: Path, stamp: str, raw) -> None:
+    import numpy as np
+    import pandas as pd
+
+    arrays = {"stamp": np.array(stamp)}
+    for col in _TEXT_COLUMNS:
+        codes, uniques = pd.factorize(raw[col].astype(str))
+        arrays[f"{col}_codes"] = codes.astype(np.int32)
+        arrays[f"{col}_values"] = np.array(list(uniques) or [""], dtype=str)
+    arrays["date"] = raw["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    created = raw["task_created"].dt.tz_convert("UTC").dt.tz_localize(None)
+    arrays["task_created"] = created.to_numpy().astype("datetime64[ns]").astype(np.int64)
+    arrays["amount"] = raw["amount"].to_numpy(np.int64)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, **arrays)
+    os.replace(tmp, path)
+
+
+def _read_snapshot(path: Path, stamp: str):
+    import numpy as np
+    import pandas as pd
+
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if str(z["stamp"]) != stamp:
+                return None
+            cols = {c: z[f"{c}_values"].astype(object)[z[f"{c}_codes"]] for c in _TEXT_COLUMNS}
+            created = pd.to_datetime(z["task_created"].view("datetime64[ns]")).tz_localize("UTC")
+            return pd.DataFrame(
+                {
+                    **cols,
+                    "date": z["date"].astype("datetime64[D]").astype("datetime64[ns]"),
+                    "task_created": created,
+                    "amount": z["amount"],
+                }
+            )[["object", "activity", "kind", "date", "task_created", "amount"]]
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 def _ordinals(col):

@@ -222,3 +222,13 @@ def test_the_lookup_is_rebuilt_after_a_refresh(cache, monkeypatch):
     assert second is not first
     feb = (date(2026, 2, 1).toordinal(), date(2026, 2, 28).toordinal())
     assert second.amount("P1", "ROAD", *feb, "cost") == 200_00
+
+
+def test_a_second_process_reads_the_lines_snapshot(cache):
+    first = filled(cache)
+    assert (cache.dir / "lines.npz").exists()
+    cache_mod.forget_lookups()  # as a fresh Excel session would start
+    again = cache.lookup()
+    assert again is not first
+    assert again.sums == first.sums
+    pd.testing.assert_frame_equal(again.actuals, first.actuals)
