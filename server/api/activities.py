@@ -1,0 +1,5 @@
+"""activities (being written)."""
+
+from flask import Blueprint
+
+bp = Blueprint("activities", __name__)

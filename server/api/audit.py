@@ -1,0 +1,5 @@
+"""audit (being written)."""
+
+from flask import Blueprint
+
+bp = Blueprint("audit", __name__)

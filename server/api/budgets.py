@@ -1,0 +1,605 @@
+"""Budgets over HTTP (SPEC §4): list, create, batch save, read, edit, delete, versions.
+
+A thin wrapper (STYLE §9): a view parses the JSON into a
+:class:`~pixie_xl.core.records.BudgetDraft` (every problem a finding naming its field,
+``lines[2].cost``), takes the write locks, loads the budget's history, asks
+:mod:`pixie_xl.core.rules` what the save or delete does by the server's clock in the
+company timezone, and persists and audits the history the core returns. Rules R1–R7 are
+decided nowhere else.
+
+A budget travels as::
+
+    {"id": "B-7Q2K…", "object": "P1", "start": "2026-01-01", "end": "2026-12-31",
+     "version": 3, "kind": "correction", "seq": 1, "created_at": "2026-01-11T08:00:00+00:00",
+     "locked": false, "lines": [{"activity": "ROAD", "income": "0.00", "cost": "1200.00",
+     "phasing": "days", "note": ""}]}
+
+showing its current figures (R5); ``/versions`` lists the master and each correction in the
+same shape, oldest first. ``version`` is the R6 token: a PUT and a DELETE must give the
+token they started from (DELETE as ``?version=`` or ``If-Match``).
+
+Status codes: 422 ``validation_failed`` with ``findings`` for JSON that does not describe a
+budget (bad amounts, unknown object or activity, inactive activity on a new line, bad
+dates); 409 with the core's refusal code (``overlap``, ``end_before_start``,
+``dates_locked``, ``object_locked``, ``line_removed``, ``stale_version``, ``locked``,
+``version_required``); a batch refused by the rules answers 409 ``rule_violation`` with a
+finding per refusal, each naming its item (``budgets[3].start``).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, g, jsonify, request, url_for
+
+from pixie_xl.core import rules
+from pixie_xl.core.errors import (
+    AmountError,
+    InvalidInput,
+    NotFound,
+    RuleViolation,
+    StaleVersion,
+    ValidationFailed,
+)
+from pixie_xl.core.findings import Finding, SourceRef
+from pixie_xl.core.money import Money, parse_text
+from pixie_xl.core.records import (
+    PHASING_DAYS,
+    PHASING_MONTHS,
+    BudgetDraft,
+    BudgetHistory,
+    BudgetLine,
+    BudgetVersion,
+)
+from pixie_xl.core.rules import Action, Decision
+
+from .. import audit, budget_store, clock, db
+from ..auth import require
+from ..idempotency import idempotent
+from ..records import load_settings
+
+bp = Blueprint("budgets", __name__, url_prefix="/api/v1/budgets")
+
+#: the most budgets one batch may hold (a bigger import is sent in several batches)
+MAX_BATCH = 10_000
+#: which field a refusal of the core points at
+_REFUSAL_FIELD = {
+    "end_before_start": "end",
+    "overlap": "start",
+    "dates_locked": "start",
+    "object_locked": "object",
+    "line_removed": "lines",
+    "duplicate_line": "lines",
+    "stale_version": "version",
+    "version_required": "version",
+    "budget_mismatch": "id",
+    "locked": "id",
+}
+
+
+class BatchRefused(ValidationFailed):
+    """A batch the rules refuse (R1, R3, R6 …): 409 with a finding per refused item."""
+
+    code = "rule_violation"
+    status = 409
+
+
+# --- the wire format ---------------------------------------------------------------------
+
+
+def budget_json(v: BudgetVersion, now: datetime, tz) -> dict:
+    """One budget state in the SPEC §4 shape (amounts as decimal strings)."""
+    return {
+        "id": v.budget_id,
+        "object": v.object,
+        "start": v.start.isoformat(),
+        "end": v.end.isoformat(),
+        "version": v.revision,
+        "kind": v.kind.value,
+        "seq": v.seq,
+        "created_at": v.created_at.isoformat(),
+        "locked": rules.is_locked(v, now, tz),
+        "lines": [
+            {
+                "activity": ln.activity,
+                "income": str(ln.income),
+                "cost": str(ln.cost),
+                "phasing": ln.phasing,
+                "note": ln.note,
+            }
+            for ln in v.lines
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """What a budget in JSON is checked against: objects, activities, profile names."""
+
+    #: object id → its currency
+    currencies: Mapping[str, str]
+    #: object id → parent id
+    parents: Mapping[str, str | None]
+    #: activity code → active
+    activities: Mapping[str, bool]
+    profiles: frozenset[str]
+    currency: str
+
+    @classmethod
+    def load(cls, session) -> Catalogue:
+        o, a, p = (budget_store.table(n) for n in ("objects", "activities", "profiles"))
+        objects = list(session.execute(o.select()))
+        settings = load_settings(session)
+        return cls(
+            currencies={r.id: r.currency for r in objects},
+            parents={r.id: r.parent_id for r in objects},
+            activities={r.code: bool(r.active) for r in session.execute(a.select())},
+            profiles=frozenset(r.name for r in session.execute(p.select())),
+            currency=settings.currency,
+        )
+
+    def subtree(self, object_id: str) -> set[str]:
+        children: dict[str, list[str]] = {}
+        for oid, parent in self.parents.items():
+            if parent:
+                children.setdefault(parent, []).append(oid)
+        out, stack = set(), [object_id]
+        while stack:
+            node = stack.pop()
+            if node not in out:
+                out.add(node)
+                stack.extend(children.get(node, ()))
+        return out
+
+
+class _Reader:
+    """Reads one budget's JSON into a draft, collecting a finding per bad field."""
+
+    def __init__(self, cat: Catalogue, prefix: str):
+        self.cat = cat
+        self.prefix = prefix
+        self.findings: list[Finding] = []
+
+    def bad(self, field: str, code: str, message: str) -> None:
+        where = f"{self.prefix}{field}"
+        self.findings.append(Finding(SourceRef("request", where), code, f"{where}: {message}"))
+
+    def text(self, body: Mapping, field: str, *, required: bool = True) -> str | None:
+        value = body.get(field)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.bad(field, "missing_value", "is required")
+            return None
+        if not isinstance(value, str):
+            self.bad(field, "wrong_type", f"must be text, not {_show(value)}")
+            return None
+        return value.strip()
+
+    def day(self, body: Mapping, field: str) -> date | None:
+        value = self.text(body, field)
+        if value is None:
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            self.bad(field, "not_a_date", f'"{value}" is not an ISO date (YYYY-MM-DD)')
+            return None
+
+    def amount(self, body: Mapping, field: str, currency: str) -> Money | None:
+        value = body.get(field)
+        if value is None or value == "":
+            return Money.zero(currency)
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            self.bad(field, "not_a_number", f"must be a decimal string, not {_show(value)}")
+            return None
+        try:
+            m = parse_text(str(value) if not isinstance(value, str) else value, currency)
+        except AmountError as exc:
+            self.bad(field, exc.code, exc.message)
+            return None
+        if m.minor < 0:
+            self.bad(field, "negative_amount", f'"{value}" is negative')
+            return None
+        return m
+
+    def version(self, body: Mapping) -> int | None:
+        value = body.get("version")
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            self.bad("version", "bad_version", f"must be a whole number from 1, not {_show(value)}")
+            return None
+        return value
+
+    def line(self, i: int, body: object, currency: str, known: set[str]) -> BudgetLine | None:
+        at = f"lines[{i}]."
+        if not isinstance(body, Mapping):
+            self.bad(f"lines[{i}]", "wrong_type", "must be an object")
+            return None
+        activity = self.text(body, "activity", required=False)
+        if activity is None:
+            self.bad(at + "activity", "missing_value", "is required")
+        elif activity not in self.cat.activities:
+            self.bad(at + "activity", "unknown_activity", f'no activity has the code "{activity}"')
+            activity = None
+        elif not self.cat.activities[activity] and activity not in known:
+            self.bad(
+                at + "activity",
+                "inactive_activity",
+                f"activity {activity} is inactive and takes no new budget lines",
+            )
+            activity = None
+        income = self._sub(at, "income", lambda: self.amount(body, "income", currency))
+        cost = self._sub(at, "cost", lambda: self.amount(body, "cost", currency))
+        phasing = body.get("phasing") or PHASING_DAYS
+        if not isinstance(phasing, str) or (
+            phasing not in (PHASING_DAYS, PHASING_MONTHS) and phasing not in self.cat.profiles
+        ):
+            self.bad(
+                at + "phasing",
+                "unknown_phasing",
+                f'{_show(phasing)} is not "days", "months" or a profile',
+            )
+            phasing = None
+        note = body.get("note") or ""
+        if not isinstance(note, str):
+            self.bad(at + "note", "wrong_type", f"must be text, not {_show(note)}")
+            note = None
+        if None in (activity, income, cost, phasing, note):
+            return None
+        return BudgetLine(activity, income, cost, phasing, note)
+
+    def _sub(self, at: str, field: str, read):
+        """Run a field reader with the line's prefix on its findings."""
+        saved = self.prefix
+        self.prefix = saved + at
+        try:
+            return read()
+        finally:
+            self.prefix = saved
+
+    def draft(
+        self, body: object, budget_id: str | None, history: BudgetHistory | None
+    ) -> BudgetDraft | None:
+        if not isinstance(body, Mapping):
+            self.bad("", "wrong_type", "a budget must be a JSON object")
+            return None
+        obj = self.text(body, "object")
+        if obj is not None and obj not in self.cat.currencies:
+            self.bad("object", "unknown_object", f'no object has the id "{obj}"')
+            obj = None
+        start, end = self.day(body, "start"), self.day(body, "end")
+        based_on = self.version(body)
+        currency = self.cat.currencies.get(obj or "", self.cat.currency)
+        raw_lines = body.get("lines")
+        lines: list[BudgetLine | None] = []
+        if not isinstance(raw_lines, list) or not raw_lines:
+            self.bad("lines", "missing_value", "a budget needs at least one line")
+        else:
+            known = {ln.activity for ln in history.current.lines} if history else set()
+            lines = [self.line(i, x, currency, known) for i, x in enumerate(raw_lines)]
+            seen: dict[str, int] = {}
+            for i, ln in enumerate(lines):
+                if ln is None:
+                    continue
+                if ln.activity in seen:
+                    self.bad(
+                        f"lines[{i}].activity",
+                        "duplicate_activity",
+                        f"activity {ln.activity} is already on lines[{seen[ln.activity]}]",
+                    )
+                seen.setdefault(ln.activity, i)
+        if self.findings:
+            return None
+        return BudgetDraft(budget_id, obj, start, end, tuple(lines), based_on)
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _json_body() -> object:
+    body = request.get_json(silent=True)
+    if body is None:
+        raise InvalidInput("the request body is not JSON", code="bad_json")
+    return body
+
+
+# --- deciding and saving -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Saved:
+    before: BudgetHistory | None
+    after: BudgetHistory | None
+    decision: Decision
+
+
+def _new_id(session) -> str:
+    while True:
+        bid = "B-" + uuid.uuid4().hex[:10].upper()
+        if not budget_store.budget_exists(session, bid):
+            return bid
+
+
+def _refusal_finding(prefix: str, decision: Decision) -> Finding:
+    field = _REFUSAL_FIELD.get(decision.code, "")
+    where = f"{prefix}{field}" if field else prefix.rstrip(".")
+    return Finding(SourceRef("request", where), decision.code, decision.message)
+
+
+def _raise_refusal(decision: Decision) -> None:
+    cls = StaleVersion if decision.code == "stale_version" else RuleViolation
+    raise cls(decision.message, code=decision.code)
+
+
+def _audit(session, saved: Saved, now: datetime, tz) -> None:
+    if saved.decision.action is Action.UNCHANGED:
+        return
+    ref = saved.after or saved.before
+    audit.record(
+        session,
+        g.actor,
+        f"budget.{saved.decision.action.value}",
+        "budget",
+        ref.budget_id,
+        _history_json(saved.before, now, tz),
+        _history_json(saved.after, now, tz),
+    )
+
+
+def _history_json(h: BudgetHistory | None, now: datetime, tz) -> dict | None:
+    if h is None:
+        return None
+    return {"versions": [budget_json(v, now, tz) for v in h.versions]}
+
+
+def save_drafts(
+    session, items: Sequence[tuple[str, object, str | None]], *, single: bool
+) -> list[Saved]:
+    """Read, decide and persist budgets all or nothing.
+
+    ``items`` are ``(prefix, json body, budget id or None)``; a finding names its item by
+    the prefix (``budgets[3].``). Nothing is written unless every item is accepted. With
+    ``single``, a refusal raises the core's own code (409 ``stale_version`` …).
+    """
+    now, tz = clock.now(), clock.company_tz(session)
+    cat = Catalogue.load(session)
+    ids = [bid for _, _, bid in items if bid]
+    budget_store.lock_budgets(session, ids)
+    histories = {
+        h.budget_id: h for h in budget_store.load_histories(session, cat.currencies, budget_ids=ids)
+    }
+    findings: list[Finding] = []
+    drafts: list[tuple[str, BudgetDraft, BudgetHistory | None]] = []
+    seen: set[str] = set()
+    for prefix, body, bid in items:
+        if bid is not None:
+            if bid in seen:
+                findings.append(
+                    Finding(
+                        SourceRef("request", prefix + "id"),
+                        "duplicate_budget",
+                        f"{prefix}id: budget {bid} appears twice in this batch",
+                    )
+                )
+                continue
+            seen.add(bid)
+            if bid not in histories:
+                if single:
+                    raise NotFound(f"there is no budget {bid}")
+                findings.append(
+                    Finding(
+                        SourceRef("request", prefix + "id"),
+                        "unknown_budget",
+                        f"{prefix}id: there is no budget {bid}",
+                    )
+                )
+                continue
+        reader = _Reader(cat, prefix)
+        draft = reader.draft(body, bid, histories.get(bid) if bid else None)
+        findings.extend(reader.findings)
+        if draft is not None:
+            drafts.append((prefix, draft, histories.get(bid) if bid else None))
+    if findings:
+        raise ValidationFailed(_summary(findings, "not saved"), findings)
+
+    budget_store.lock_objects(
+        session,
+        {d.object for _, d, _ in drafts} | {h.master.object for _, _, h in drafts if h is not None},
+    )
+    objects = {d.object for _, d, _ in drafts}
+    spans = {(s.budget_id): s for s in budget_store.spans(session, objects)}
+    saved: list[Saved] = []
+    refusals: list[Finding] = []
+    for prefix, draft, history in drafts:
+        decision = rules.decide_save(draft, history, spans.values(), now, tz)
+        if not decision.ok:
+            if single:
+                _raise_refusal(decision)
+            refusals.append(_refusal_finding(prefix, decision))
+            continue
+        bid = draft.budget_id or _new_id(session)
+        after = rules.apply_save(draft, history, decision, now, budget_id=bid, user=g.actor)
+        cur = after.current
+        spans[bid] = rules.Span(bid, cur.object, cur.start, cur.end)
+        saved.append(Saved(history, after, decision))
+    if refusals:
+        raise BatchRefused(_summary(refusals, "not saved"), refusals)
+    for s in saved:
+        budget_store.persist(session, s.before, s.after, now)
+        _audit(session, s, now, tz)
+    return saved
+
+
+def _summary(findings: Sequence[Finding], what: str) -> str:
+    n = len(findings)
+    first = findings[0].message
+    more = f" (and {n - 1} more)" if n > 1 else ""
+    return f"{first}{more}; {what}"
+
+
+def _one(budget_id: str) -> tuple[BudgetHistory, datetime, ZoneInfo]:
+    session = db.session()
+    cat = Catalogue.load(session)
+    h = budget_store.load_history(session, budget_id, cat.currencies)
+    if h is None:
+        raise NotFound(f"there is no budget {budget_id}")
+    return h, clock.now(), clock.company_tz(session)
+
+
+def _based_on() -> int | None:
+    raw = request.args.get("version")
+    if raw is None:
+        match = re.fullmatch(r'\s*(?:W/)?"?(\d+)"?\s*', request.headers.get("If-Match", ""))
+        raw = match.group(1) if match else None
+    if raw is None:
+        return None
+    if not raw.strip().isdigit():
+        raise InvalidInput(f'version "{raw}" is not a whole number', code="bad_version")
+    return int(raw)
+
+
+def _saved_response(s: Saved, status: int):
+    session = db.session()
+    now, tz = clock.now(), clock.company_tz(session)
+    resp = jsonify(budget_json(s.after.current, now, tz))
+    resp.status_code = status
+    resp.headers["ETag"] = f'"{s.after.revision}"'
+    if status == 201:
+        resp.headers["Location"] = url_for("budgets.get_one", budget_id=s.after.budget_id)
+    return resp
+
+
+# --- views -------------------------------------------------------------------------------
+
+
+@bp.get("")
+@require("viewer")
+def list_budgets():
+    """Budgets with their current figures, by object (``descendants=1`` for its subtree)
+    and a day they cover."""
+    session = db.session()
+    cat = Catalogue.load(session)
+    obj = request.args.get("object") or None
+    on_raw = request.args.get("date") or None
+    on = None
+    if on_raw is not None:
+        try:
+            on = date.fromisoformat(on_raw)
+        except ValueError:
+            raise InvalidInput(f'date "{on_raw}" is not an ISO date', code="not_a_date") from None
+    objects = None
+    if obj is not None:
+        desc = request.args.get("descendants", "0").lower() in ("1", "true", "yes")
+        objects = cat.subtree(obj) if desc else {obj}
+    histories = budget_store.load_histories(session, cat.currencies, objects=objects, on=on)
+    now, tz = clock.now(), clock.company_tz(session)
+    return jsonify({"budgets": [budget_json(h.current, now, tz) for h in histories]})
+
+
+@bp.post("")
+@require("accountant")
+@idempotent
+def create():
+    """Create one budget (R1, R2): 201 with its Location."""
+    body = _json_body()
+    if isinstance(body, Mapping) and body.get("id") not in (None, ""):
+        raise InvalidInput(
+            "a new budget gets its id from the service; PUT edits one", code="id_not_allowed"
+        )
+    (saved,) = save_drafts(db.session(), [("", body, None)], single=True)
+    return _saved_response(saved, 201)
+
+
+@bp.post("/batch")
+@require("accountant")
+@idempotent
+def batch():
+    """Save many budgets, creates and edits mixed, all or nothing.
+
+    Body ``{"budgets": [budget, …]}``; each item with an ``id`` and ``version`` edits that
+    budget, one without creates a new one. The answer lists the saved budgets in order.
+    """
+    body = _json_body()
+    items = body.get("budgets") if isinstance(body, Mapping) else None
+    if not isinstance(items, list):
+        raise ValidationFailed(
+            'the body must be {"budgets": [...]}',
+            [Finding(SourceRef("request", "budgets"), "missing_value", "budgets: is required")],
+        )
+    if len(items) > MAX_BATCH:
+        raise InvalidInput(f"a batch holds at most {MAX_BATCH} budgets", code="batch_too_large")
+    parsed = []
+    for i, item in enumerate(items):
+        bid = item.get("id") if isinstance(item, Mapping) else None
+        if bid is not None and not isinstance(bid, str):
+            bid = str(bid)
+        parsed.append((f"budgets[{i}].", item, (bid or "").strip() or None))
+    session = db.session()
+    saved = save_drafts(session, parsed, single=False)
+    now, tz = clock.now(), clock.company_tz(session)
+    return jsonify(
+        {
+            "budgets": [budget_json(s.after.current, now, tz) for s in saved],
+            "actions": [s.decision.action.value for s in saved],
+        }
+    )
+
+
+@bp.get("/<budget_id>")
+@require("viewer")
+def get_one(budget_id: str):
+    h, now, tz = _one(budget_id)
+    resp = jsonify(budget_json(h.current, now, tz))
+    resp.headers["ETag"] = f'"{h.revision}"'
+    return resp
+
+
+@bp.put("/<budget_id>")
+@require("accountant")
+@idempotent
+def put(budget_id: str):
+    """Edit a budget from the version it was read at (R2–R6)."""
+    body = _json_body()
+    if isinstance(body, Mapping) and body.get("version") is None:
+        based = _based_on()
+        if based is not None:
+            body = {**body, "version": based}
+    (saved,) = save_drafts(db.session(), [("", body, budget_id)], single=True)
+    return _saved_response(saved, 200)
+
+
+@bp.delete("/<budget_id>")
+@require("accountant")
+@idempotent
+def remove(budget_id: str):
+    """Delete the newest version while it is editable (R2, R7); ``?version=`` or If-Match."""
+    based = _based_on()
+    session = db.session()
+    budget_store.lock_budgets(session, [budget_id])
+    h, now, tz = _one(budget_id)
+    decision = rules.decide_delete(h, based, now, tz)
+    after = rules.apply_delete(h, decision)  # raises the refusal with its code
+    budget_store.persist(session, h, after, now)
+    _audit(session, Saved(h, after, decision), now, tz)
+    body = {
+        "id": budget_id,
+        "deleted": "budget" if after is None else "correction",
+        "current": budget_json(after.current, now, tz) if after is not None else None,
+    }
+    return jsonify(body)
+
+
+@bp.get("/<budget_id>/versions")
+@require("viewer")
+def versions(budget_id: str):
+    """The master and every correction, oldest first, in the budget shape."""
+    h, now, tz = _one(budget_id)
+    return jsonify({"versions": [budget_json(v, now, tz) for v in h.versions]})

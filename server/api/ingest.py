@@ -1,0 +1,5 @@
+"""ingest (being written)."""
+
+from flask import Blueprint
+
+bp = Blueprint("ingest", __name__)

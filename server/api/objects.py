@@ -1,0 +1,5 @@
+"""objects (being written)."""
+
+from flask import Blueprint
+
+bp = Blueprint("objects", __name__)

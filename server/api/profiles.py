@@ -1,0 +1,5 @@
+"""profiles (being written)."""
+
+from flask import Blueprint
+
+bp = Blueprint("profiles", __name__)

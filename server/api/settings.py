@@ -1,0 +1,5 @@
+"""settings (being written)."""
+
+from flask import Blueprint
+
+bp = Blueprint("settings", __name__)

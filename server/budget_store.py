@@ -1,0 +1,312 @@
+"""Budgets in the database: load a :class:`BudgetHistory`, persist the history the core
+decided, list the spans R1 checks against, and take the locks that make concurrent saves
+safe.
+
+The rules themselves are never decided here (STYLE §7): the views load a history, ask
+:mod:`pixie_xl.core.rules` by the server's clock, and hand the old and the new history to
+:func:`persist`, which writes only the difference:
+
+=================  =================================================================
+the core said      what is written
+=================  =================================================================
+create             a ``budgets`` row, the master version (seq 0) and its lines
+edit in place      the newest version's row (guarded by its old version token) and
+                   its lines; nothing else is ever updated
+new correction     a new version row (seq + 1) and its lines; older rows are untouched
+delete correction  the newest version row and its lines (guarded by its version token)
+delete budget      ``budgets.deleted_at`` is set; the master stays for the audit trail
+=================  =================================================================
+
+``budgets.revision`` holds the highest version token ever issued for the budget
+(``BudgetHistory.issued``), so a token deleted with a correction (R7) is never reused; the
+current token is the newest version's ``revision``.
+
+Concurrency: every writing transaction first takes a lock (:func:`lock_budget`,
+:func:`lock_objects`) and only then reads what it decides on, so two saves of one budget,
+or two creates for one object, are decided one after the other: on PostgreSQL with
+``SELECT … FOR UPDATE`` on the row, on SQLite by a first write that takes the database's
+single write lock. The version-token guards in the writes are a second line of defence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+
+from sqlalchemy import Table, and_, delete, insert, select, update
+
+from pixie_xl.core.errors import RuleViolation, StaleVersion
+from pixie_xl.core.money import Money
+from pixie_xl.core.records import BudgetHistory, BudgetLine, BudgetVersion, VersionKind
+from pixie_xl.core.rules import Span
+
+from . import models
+
+
+def table(name: str) -> Table:
+    """One of the service's tables by name (C1's models, declarative or core)."""
+    meta = getattr(models, "metadata", None)
+    if meta is None:
+        meta = models.Base.metadata
+    return meta.tables[name]
+
+
+def _aware(instant: datetime) -> datetime:
+    """SQLite hands back naive datetimes for UTC-stored instants."""
+    from datetime import UTC
+
+    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+
+
+# --- locks -----------------------------------------------------------------------------
+
+
+def _is_postgres(session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def lock_objects(session, object_ids: Iterable[str]) -> None:
+    """Serialise creates and date changes per object (R1 under concurrency)."""
+    if _is_postgres(session):
+        o = table("objects")
+        ids = sorted(set(object_ids))
+        if ids:
+            session.execute(
+                select(o.c.id).where(o.c.id.in_(ids)).order_by(o.c.id).with_for_update()
+            )
+
+
+def lock_budgets(session, budget_ids: Iterable[str]) -> None:
+    """Serialise saves and deletes of these budgets (R6 under concurrency)."""
+    if _is_postgres(session):
+        b = table("budgets")
+        ids = sorted(set(budget_ids))
+        if ids:
+            session.execute(
+                select(b.c.id).where(b.c.id.in_(ids)).order_by(b.c.id).with_for_update()
+            )
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def _money(minor: int | None, currency: str) -> Money:
+    return Money(int(minor or 0), currency)
+
+
+def load_histories(
+    session,
+    currencies: Mapping[str, str],
+    *,
+    budget_ids: Sequence[str] | None = None,
+    objects: Iterable[str] | None = None,
+    on: date | None = None,
+    default_currency: str = "EUR",
+) -> list[BudgetHistory]:
+    """The live (not deleted) budgets as histories, ordered by object, start and id.
+
+    ``budget_ids``, ``objects`` (a set of object ids) and ``on`` (a day the budget covers)
+    filter; ``currencies`` gives each object's currency for its amounts.
+    """
+    b, v, ln = table("budgets"), table("budget_versions"), table("budget_lines")
+    q = select(b.c.id, b.c.revision).where(b.c.deleted_at.is_(None))
+    if budget_ids is not None:
+        q = q.where(b.c.id.in_(list(budget_ids)))
+    issued = {row.id: int(row.revision) for row in session.execute(q)}
+    if not issued:
+        return []
+    vq = select(v).where(v.c.budget_id.in_(list(issued))).order_by(v.c.budget_id, v.c.seq)
+    vrows = list(session.execute(vq))
+    masters = {r.budget_id: r for r in vrows if r.seq == 0}
+    keep = set(issued)
+    if objects is not None:
+        wanted = set(objects)
+        keep = {bid for bid in keep if bid in masters and masters[bid].object_id in wanted}
+    if on is not None:
+        keep = {
+            bid for bid in keep if bid in masters and masters[bid].start <= on <= masters[bid].end
+        }
+    vrows = [r for r in vrows if r.budget_id in keep]
+    lines: dict[int, list] = {}
+    if vrows:
+        ids = [r.id for r in vrows]
+        for chunk in range(0, len(ids), 900):
+            part = ids[chunk : chunk + 900]
+            lq = (
+                select(ln).where(ln.c.version_id.in_(part)).order_by(ln.c.version_id, ln.c.position)
+            )
+            for r in session.execute(lq):
+                lines.setdefault(r.version_id, []).append(r)
+    versions: dict[str, list[BudgetVersion]] = {}
+    for r in vrows:
+        cur = currencies.get(r.object_id, default_currency)
+        versions.setdefault(r.budget_id, []).append(
+            BudgetVersion(
+                budget_id=r.budget_id,
+                seq=int(r.seq),
+                kind=VersionKind(r.kind),
+                object=r.object_id,
+                start=r.start,
+                end=r.end,
+                lines=tuple(
+                    BudgetLine(
+                        x.activity_code,
+                        _money(x.income_minor, cur),
+                        _money(x.cost_minor, cur),
+                        x.phasing or "days",
+                        x.note or "",
+                    )
+                    for x in lines.get(r.id, ())
+                ),
+                created_at=_aware(r.created_at),
+                revision=int(r.revision),
+                created_by=r.created_by or "",
+            )
+        )
+    out = [BudgetHistory(tuple(vs), issued=issued[bid]) for bid, vs in versions.items() if vs]
+    out.sort(key=lambda h: (h.master.object, h.master.start, h.budget_id))
+    return out
+
+
+def load_history(session, budget_id: str, currencies: Mapping[str, str]) -> BudgetHistory | None:
+    """One live budget's history, or None."""
+    found = load_histories(session, currencies, budget_ids=[budget_id])
+    return found[0] if found else None
+
+
+def spans(session, object_ids: Iterable[str]) -> list[Span]:
+    """The dates of every live budget of these objects (its master's, which corrections
+    keep), for R1."""
+    ids = list(set(object_ids))
+    if not ids:
+        return []
+    b, v = table("budgets"), table("budget_versions")
+    q = (
+        select(v.c.budget_id, v.c.object_id, v.c.start, v.c.end)
+        .join(b, b.c.id == v.c.budget_id)
+        .where(and_(b.c.deleted_at.is_(None), v.c.seq == 0, v.c.object_id.in_(ids)))
+    )
+    return [Span(r.budget_id, r.object_id, r.start, r.end) for r in session.execute(q)]
+
+
+def budget_exists(session, budget_id: str) -> bool:
+    """Whether a budget with this id was ever saved (deleted ones count: ids are not reused)."""
+    b = table("budgets")
+    return session.execute(select(b.c.id).where(b.c.id == budget_id)).first() is not None
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+def _line_rows(version_id: int, lines: Sequence[BudgetLine]) -> list[dict]:
+    return [
+        {
+            "version_id": version_id,
+            "position": i,
+            "activity_code": x.activity,
+            "income_minor": x.income.minor,
+            "cost_minor": x.cost.minor,
+            "phasing": x.phasing,
+            "note": x.note,
+        }
+        for i, x in enumerate(lines)
+    ]
+
+
+def _insert_version(session, v: BudgetVersion) -> None:
+    bv, ln = table("budget_versions"), table("budget_lines")
+    result = session.execute(
+        insert(bv).values(
+            budget_id=v.budget_id,
+            seq=v.seq,
+            kind=v.kind.value,
+            object_id=v.object,
+            start=v.start,
+            end=v.end,
+            created_at=v.created_at,
+            created_by=v.created_by,
+            revision=v.revision,
+        )
+    )
+    version_id = result.inserted_primary_key[0]
+    rows = _line_rows(version_id, v.lines)
+    if rows:
+        session.execute(insert(ln), rows)
+
+
+def _version_id(session, budget_id: str, seq: int, revision: int) -> int:
+    bv = table("budget_versions")
+    row = session.execute(
+        select(bv.c.id).where(
+            and_(bv.c.budget_id == budget_id, bv.c.seq == seq, bv.c.revision == revision)
+        )
+    ).first()
+    if row is None:
+        raise StaleVersion(
+            f"Budget {budget_id} changed while this change was being saved; refresh and retry",
+            code="stale_version",
+        )
+    return int(row.id)
+
+
+def persist(
+    session,
+    before: BudgetHistory | None,
+    after: BudgetHistory | None,
+    now: datetime,
+) -> None:
+    """Write the change from ``before`` to ``after`` (one of the five in the module's table).
+
+    Only the newest version is ever updated or deleted, and only when its stored version
+    token is still ``before``'s; a locked version is never touched because the core never
+    produces a history that changes one.
+    """
+    b, bv, ln = table("budgets"), table("budget_versions"), table("budget_lines")
+    if before is None:
+        if after is None:
+            return
+        master = after.master
+        session.execute(
+            insert(b).values(
+                id=after.budget_id,
+                object_id=master.object,
+                revision=max(after.issued, after.revision),
+                created_at=master.created_at,
+                created_by=master.created_by,
+                deleted_at=None,
+            )
+        )
+        for v in after.versions:
+            _insert_version(session, v)
+        return
+    bid = before.budget_id
+    old = before.current
+    if after is None:  # the whole budget goes (R2): keep its rows, mark it deleted
+        _version_id(session, bid, old.seq, old.revision)
+        session.execute(update(b).where(b.c.id == bid).values(deleted_at=now))
+        return
+    if after == before and after.issued == before.issued:
+        return
+    new = after.current
+    if len(after.versions) < len(before.versions):  # R7: the newest correction goes
+        vid = _version_id(session, bid, old.seq, old.revision)
+        session.execute(delete(ln).where(ln.c.version_id == vid))
+        session.execute(delete(bv).where(bv.c.id == vid))
+    elif len(after.versions) > len(before.versions):  # R3/R4: a new correction
+        _insert_version(session, new)
+    else:  # edit in place of the newest version (R2/R4)
+        if after.versions[:-1] != before.versions[:-1] or new.seq != old.seq:
+            raise RuleViolation("only the newest version of a budget can change", code="locked")
+        vid = _version_id(session, bid, old.seq, old.revision)
+        session.execute(
+            update(bv)
+            .where(and_(bv.c.id == vid, bv.c.revision == old.revision))
+            .values(object_id=new.object, start=new.start, end=new.end, revision=new.revision)
+        )
+        session.execute(delete(ln).where(ln.c.version_id == vid))
+        rows = _line_rows(vid, new.lines)
+        if rows:
+            session.execute(insert(ln), rows)
+    issued = max(after.issued, after.revision, before.issued)
+    master = after.master
+    session.execute(update(b).where(b.c.id == bid).values(revision=issued, object_id=master.object))

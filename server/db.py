@@ -1,0 +1,110 @@
+"""Engine per app, session per request, and the one way to write.
+
+``session()`` is the request's session (created on first use, closed at teardown).
+Writes go through one transaction that begins by updating the ``sync_state`` row
+(:func:`lock_writes`): on SQLite that takes the database's write lock at once (so a
+transaction never has to upgrade a stale read snapshot), on PostgreSQL it takes that row's
+lock until commit. Either way writers are serialised, and a sync sequence number handed out
+by :func:`next_seq` becomes visible no later than every smaller one, which is what lets a
+reader page by ``seq`` without ever skipping a row.
+
+Inside a request, write views are wrapped by :func:`pixie_server.idempotency.idempotent`,
+which opens that transaction and commits it; outside a request use :func:`transaction`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask, current_app, g
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+EXT = "pixie_db"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``: SQLite gets WAL, foreign keys and a busy timeout."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def init_app(app: Flask) -> None:
+    engine = make_engine(app.config["PIXIE_DATABASE_URL"])
+    app.extensions[EXT] = (engine, sessionmaker(engine, expire_on_commit=False))
+    app.teardown_appcontext(_close_session)
+
+
+def engine(app: Flask | None = None) -> Engine:
+    return (app or current_app).extensions[EXT][0]
+
+
+def session() -> Session:
+    """The current request's (or app context's) session."""
+    if "pixie_session" not in g:
+        g.pixie_session = current_app.extensions[EXT][1]()
+    return g.pixie_session
+
+
+def _close_session(_exc=None) -> None:
+    s = g.pop("pixie_session", None)
+    if s is not None:
+        s.close()
+
+
+def lock_writes(s: Session) -> None:
+    """Begin the write transaction: serialise writers on the ``sync_state`` row.
+
+    Ends any read transaction the session has open first, so the write lock is the
+    transaction's first act.
+    """
+    if s.in_transaction():
+        s.commit()
+    s.execute(text("UPDATE sync_state SET seq = seq WHERE id = 1"))
+
+
+def next_seq(s: Session, n: int = 1) -> int:
+    """Hand out ``n`` sync sequence numbers; returns the first (they are first..first+n-1).
+
+    Must run inside a write transaction (after :func:`lock_writes`).
+    """
+    last = s.execute(
+        text("UPDATE sync_state SET seq = seq + :n WHERE id = 1 RETURNING seq"), {"n": n}
+    ).scalar_one()
+    return last - n + 1
+
+
+def committed_seq(s: Session) -> int:
+    """The last sequence number whose transaction has committed (the high-water mark)."""
+    return s.execute(text("SELECT seq FROM sync_state WHERE id = 1")).scalar_one()
+
+
+@contextmanager
+def transaction(app: Flask | None = None) -> Iterator[Session]:
+    """A write transaction on its own session, for work outside a request (CLI, start-up).
+
+    >>> # with transaction(app) as s: s.add(...)   # commits, or rolls back on error
+    """
+    factory = (app or current_app).extensions[EXT][1]
+    with factory() as s:
+        lock_writes(s)
+        try:
+            yield s
+            s.commit()
+        except BaseException:
+            s.rollback()
+            raise

@@ -1,0 +1,94 @@
+"""Writes that take effect once: the ``@idempotent`` decorator every write view wears.
+
+It runs the view inside the single write transaction (:func:`pixie_server.db.lock_writes`)
+and commits it. With an ``Idempotency-Key`` header the key, the request's hash and the
+response are stored in that same transaction, so a retry after a lost answer replays the
+stored status and body and the write happened exactly once. The same key from the same
+token with a different request is refused (422 ``idempotency_key_reused``). Keys are per
+token. Error answers are not stored: the transaction rolled back, so a retry runs afresh.
+
+A view wearing it uses :func:`pixie_server.db.session` and must not commit itself.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+
+from flask import Response, g, make_response, request
+from sqlalchemy import select
+
+from pixie_xl.core.errors import InvalidInput
+
+from . import clock, db
+from .models import IdempotencyKey
+
+HEADER = "Idempotency-Key"
+
+
+def request_hash() -> str:
+    h = hashlib.sha256()
+    h.update(request.method.encode() + b" " + request.full_path.encode() + b"\n")
+    h.update((request.content_type or "").encode() + b"\n")
+    h.update(request.get_data(cache=True))
+    return h.hexdigest()
+
+
+def idempotent(view):
+    @functools.wraps(view)
+    def inner(*args, **kwargs):
+        key = request.headers.get(HEADER)
+        s = db.session()
+        db.lock_writes(s)
+        try:
+            if key is not None:
+                if not key or len(key) > 200:
+                    raise InvalidInput(
+                        "Idempotency-Key must be 1 to 200 characters", code="bad_idempotency_key"
+                    )
+                digest = request_hash()
+                stored = s.execute(
+                    select(IdempotencyKey).where(
+                        IdempotencyKey.token_id == g.token_id, IdempotencyKey.key == key
+                    )
+                ).scalar_one_or_none()
+                if stored is not None:
+                    s.rollback()
+                    if stored.request_hash != digest:
+                        raise InvalidInput(
+                            "this Idempotency-Key was used for a different request",
+                            code="idempotency_key_reused",
+                        )
+                    resp = Response(
+                        stored.response_body,
+                        status=stored.status_code,
+                        content_type=stored.content_type,
+                    )
+                    resp.headers["Idempotent-Replayed"] = "true"
+                    return resp
+            resp = make_response(view(*args, **kwargs))
+            if resp.status_code >= 400:
+                s.rollback()
+                return resp
+            if key is not None:
+                s.add(
+                    IdempotencyKey(
+                        key=key,
+                        token_id=g.token_id,
+                        method=request.method,
+                        path=request.path,
+                        request_hash=digest,
+                        status_code=resp.status_code,
+                        response_body=resp.get_data(as_text=True),
+                        content_type=resp.content_type or "application/json",
+                        created_at=clock.now(),
+                    )
+                )
+            s.commit()
+            return resp
+        except BaseException:
+            s.rollback()
+            raise
+
+    inner.pixie_idempotent = True
+    return inner

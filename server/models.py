@@ -1,0 +1,236 @@
+"""The service's tables (SQLAlchemy 2 declarative models).
+
+Amounts are BIGINT minor units, dates are DATE, instants are stored in UTC (``UTCDateTime``
+hands back aware datetimes on every backend, SQLite included). ``seq`` columns hold the
+sync sequence: every write of an actual line or a purchase order takes a new, larger
+``seq`` from the single ``sync_state`` row (see :mod:`pixie_server.db`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware instant stored in UTC; naive values are refused."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("instants must be timezone-aware")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+# --- master data -------------------------------------------------------------------------
+
+
+class ObjectRow(Base):
+    __tablename__ = "objects"
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20))
+    parent_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    currency: Mapped[str] = mapped_column(String(3))
+
+
+class ActivityRow(Base):
+    __tablename__ = "activities"
+    code: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SettingsRow(Base):
+    """The company's settings: one row, ``id = 1``."""
+
+    __tablename__ = "settings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    cost_date: Mapped[str] = mapped_column(String(20), default="expense")
+    income_date: Mapped[str] = mapped_column(String(20), default="income")
+    #: decimal text, e.g. "0.8"
+    warn_ratio: Mapped[str] = mapped_column(String(40), default="0.8")
+    over_ratio: Mapped[str] = mapped_column(String(40), default="1.0")
+
+
+class ProfileRow(Base):
+    __tablename__ = "profiles"
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    #: JSON list of twelve decimal strings, January first
+    weights: Mapped[str] = mapped_column(Text)
+
+
+# --- actuals -----------------------------------------------------------------------------
+
+
+class TaskRow(Base):
+    __tablename__ = "tasks"
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    object_id: Mapped[str] = mapped_column(String(200))
+    activity_code: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ActualLineRow(Base):
+    __tablename__ = "actual_lines"
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))
+    date: Mapped[date] = mapped_column(Date)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    reference: Mapped[str] = mapped_column(Text, default="")
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PurchaseOrderRow(Base):
+    __tablename__ = "purchase_orders"
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    object_id: Mapped[str] = mapped_column(String(200))
+    activity_code: Mapped[str] = mapped_column(String(200))
+    vendor: Mapped[str] = mapped_column(Text, default="")
+    ordered_on: Mapped[date] = mapped_column(Date)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    invoiced_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    status: Mapped[str] = mapped_column(String(20))
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SyncState(Base):
+    """The one row (``id = 1``) whose ``seq`` is the last sync sequence number handed out.
+
+    Every writing transaction updates this row first, which serialises writers on every
+    backend, so sequence numbers become visible in the order they were handed out.
+    """
+
+    __tablename__ = "sync_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+# --- budgets (served by pixie_server.api.budgets) -----------------------------------------
+
+
+class BudgetRow(Base):
+    __tablename__ = "budgets"
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    object_id: Mapped[str] = mapped_column(String(200), index=True)
+    #: the R6 version token: grows with every saved change
+    revision: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(200), default="")
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class BudgetVersionRow(Base):
+    __tablename__ = "budget_versions"
+    __table_args__ = (UniqueConstraint("budget_id", "seq"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    budget_id: Mapped[str] = mapped_column(ForeignKey("budgets.id"), index=True)
+    #: 0 for the master, 1, 2, … for the corrections
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    object_id: Mapped[str] = mapped_column(String(200))
+    start: Mapped[date] = mapped_column(Date)
+    end: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(200), default="")
+    revision: Mapped[int] = mapped_column(Integer)
+
+
+class BudgetLineRow(Base):
+    __tablename__ = "budget_lines"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("budget_versions.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    activity_code: Mapped[str] = mapped_column(String(200))
+    income_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    cost_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    phasing: Mapped[str] = mapped_column(String(200), default="days")
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+# --- auth, idempotency, audit ---------------------------------------------------------------
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    #: sha256 hex of the token; the token itself is never stored
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class IdempotencyKey(Base):
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("token_id", "key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200))
+    token_id: Mapped[int] = mapped_column(Integer)
+    method: Mapped[str] = mapped_column(String(10))
+    path: Mapped[str] = mapped_column(Text)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response_body: Mapped[str] = mapped_column(Text)
+    content_type: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AuditRow(Base):
+    __tablename__ = "audit"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(50))
+    entity: Mapped[str] = mapped_column(String(50))
+    entity_id: Mapped[str] = mapped_column(String(200))
+    #: canonical JSON text (or null)
+    before: Mapped[str | None] = mapped_column(Text, nullable=True)
+    after: Mapped[str | None] = mapped_column(Text, nullable=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
