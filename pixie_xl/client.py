@@ -258,8 +258,12 @@ class Client:
         """Save many budgets all or nothing; returns the saved budgets in the same order."""
         return _items(self.post("/api/v1/budgets/batch", {"budgets": list(budgets)}), "budgets")
 
-    def delete_budget(self, budget_id: str) -> None:
-        self.delete(f"/api/v1/budgets/{budget_id}")
+    def delete_budget(self, budget_id: str, version: int) -> dict:
+        """Delete the newest version while it is editable (R2, R7), made from ``version``."""
+        resp = self._request(
+            "DELETE", f"/api/v1/budgets/{budget_id}", write=True, params={"version": version}
+        )
+        return resp.json() if resp.content else {}
 
     def sync(self, cursor: str | None = None) -> dict:
         """One page of changes since ``cursor`` (``None``: from the beginning)."""

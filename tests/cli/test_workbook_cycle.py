@@ -84,7 +84,7 @@ def test_save_writes_back_ids_and_a_second_save_changes_nothing(workbook, client
     assert not [f for f in again.findings if "correction" in f.message.lower()]
     assert client.versions(str(rows[0]["Budget ID"])) == before
     # clean up: the budget is still editable today, so it may be deleted
-    client.delete_budget(str(rows[0]["Budget ID"]))
+    client.delete_budget(str(rows[0]["Budget ID"]), rows[0]["Version"])
 
 
 def money(x):
@@ -121,7 +121,7 @@ def test_refresh_writes_the_services_variance(workbook, client):
     assert ours == theirs
     assert len(result["rows"]) == len(theirs)
     for b in client.budgets(object="P-100"):
-        client.delete_budget(str(b["id"]))
+        client.delete_budget(str(b["id"]), b["version"])
 
 
 def test_formulas_equal_the_variance_rows_and_roll_up(workbook, client):
@@ -148,7 +148,7 @@ def test_formulas_equal_the_variance_rows_and_roll_up(workbook, client):
     assert table[0][0] == "Object" and len(table) > 1
     assert {row[0] for row in table[1:]} <= {"DEPT-ROADS", "P-100", "P-200", "P-300"}
     for b in client.budgets(object="P-200"):
-        client.delete_budget(str(b["id"]))
+        client.delete_budget(str(b["id"]), b["version"])
 
 
 def test_a_bad_formula_argument_reads_as_text(env, client, workbook):
