@@ -509,6 +509,13 @@ class _Budgets:
 
     def agree(self, g: _Group) -> None:
         """Rows of one Budget ID must agree on object, dates and version."""
+        first = g.first
+        same = (first.object, first.start, first.end, first.version)
+        if _BAD not in same and None not in same[:3]:
+            rows = g.rows
+            if all((r.object, r.start, r.end, r.version) == same for r in rows):
+                g.object, g.start, g.end, g.version = same  # the usual case, checked at once
+                return
         for key, header in (*_AGREE, ("version", "Version")):
             first_row = None
             for row in g.rows:
