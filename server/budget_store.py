@@ -94,6 +94,11 @@ def _money(minor: int | None, currency: str) -> Money:
     return Money(int(minor or 0), currency)
 
 
+def _chunks(items: Sequence, n: int = 900):
+    for i in range(0, len(items), n):
+        yield items[i : i + n]
+
+
 def load_histories(
     session,
     currencies: Mapping[str, str],
@@ -101,42 +106,45 @@ def load_histories(
     budget_ids: Sequence[str] | None = None,
     objects: Iterable[str] | None = None,
     on: date | None = None,
+    period: tuple[date, date] | None = None,
     default_currency: str = "EUR",
 ) -> list[BudgetHistory]:
     """The live (not deleted) budgets as histories, ordered by object, start and id.
 
-    ``budget_ids``, ``objects`` (a set of object ids) and ``on`` (a day the budget covers)
-    filter; ``currencies`` gives each object's currency for its amounts.
+    Filters (in SQL, on the master's row, whose object and dates every correction keeps):
+    ``budget_ids``; ``objects``, a set of object ids; ``on``, a day the budget covers;
+    ``period`` ``(frm, to)``, which the budget overlaps. ``currencies`` gives each object's
+    currency for its amounts.
     """
     b, v, ln = table("budgets"), table("budget_versions"), table("budget_lines")
-    q = select(b.c.id, b.c.revision).where(b.c.deleted_at.is_(None))
+    master = v.alias("master")
+    q = (
+        select(b.c.id, b.c.revision)
+        .join(master, and_(master.c.budget_id == b.c.id, master.c.seq == 0))
+        .where(b.c.deleted_at.is_(None))
+    )
     if budget_ids is not None:
         q = q.where(b.c.id.in_(list(budget_ids)))
+    if objects is not None:
+        q = q.where(master.c.object_id.in_(sorted(set(objects))))
+    if on is not None:
+        q = q.where(and_(master.c.start <= on, master.c.end >= on))
+    if period is not None:
+        q = q.where(and_(master.c.start <= period[1], master.c.end >= period[0]))
     issued = {row.id: int(row.revision) for row in session.execute(q)}
     if not issued:
         return []
-    vq = select(v).where(v.c.budget_id.in_(list(issued))).order_by(v.c.budget_id, v.c.seq)
-    vrows = list(session.execute(vq))
-    masters = {r.budget_id: r for r in vrows if r.seq == 0}
-    keep = set(issued)
-    if objects is not None:
-        wanted = set(objects)
-        keep = {bid for bid in keep if bid in masters and masters[bid].object_id in wanted}
-    if on is not None:
-        keep = {
-            bid for bid in keep if bid in masters and masters[bid].start <= on <= masters[bid].end
-        }
-    vrows = [r for r in vrows if r.budget_id in keep]
+    ids = sorted(issued)
+    vrows = []
+    for part in _chunks(ids):
+        vrows.extend(session.execute(select(v).where(v.c.budget_id.in_(part))))
+    vrows.sort(key=lambda r: (r.budget_id, r.seq))
     lines: dict[int, list] = {}
-    if vrows:
-        ids = [r.id for r in vrows]
-        for chunk in range(0, len(ids), 900):
-            part = ids[chunk : chunk + 900]
-            lq = (
-                select(ln).where(ln.c.version_id.in_(part)).order_by(ln.c.version_id, ln.c.position)
-            )
-            for r in session.execute(lq):
-                lines.setdefault(r.version_id, []).append(r)
+    for part in _chunks([r.id for r in vrows]):
+        for r in session.execute(select(ln).where(ln.c.version_id.in_(part))):
+            lines.setdefault(r.version_id, []).append(r)
+    for rows in lines.values():
+        rows.sort(key=lambda x: x.position)
     versions: dict[str, list[BudgetVersion]] = {}
     for r in vrows:
         cur = currencies.get(r.object_id, default_currency)

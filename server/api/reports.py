@@ -1,0 +1,241 @@
+"""The Variance table and its alerts for non-Excel consumers (SPEC §4).
+
+``GET /api/v1/variance?from=D&to=D[&object=O]`` and ``GET /api/v1/alerts?from=D&to=D``
+answer the rows the core's variance engine computes (:mod:`pixie_xl.core.variance`), with
+the column totals. The service only gathers the facts, and keeps them small by summing in
+SQL: the actual lines dated inside the period are summed per object, activity and kind;
+the open purchase orders placed inside it per object and activity. Each sum is handed to
+the core as one line dated ``from``, which is all the engine needs for one period.
+
+Dating follows the settings (SPEC §1): a kind dated by its task's creation is selected by
+the instants of local midnight at ``from`` and after ``to`` in the company timezone, so a
+task created at 23:30 UTC on 31 March counts on 1 April in Copenhagen, and a day of 23 or
+25 hours is still one day. ``today`` for the forecast is the server's clock read in the
+company timezone.
+
+A row in JSON::
+
+    {"object": "P1", "object_name": "Road 7", "activity": "ROAD", "kind": "cost",
+     "original": "1000.00", "current": "1200.00", "actual": "900.00", "committed": "100.00",
+     "variance": "300.00", "variance_pct": "25.00", "used_pct": "83.33",
+     "available": "200.00", "forecast": "1100.00", "status": "WARN"}
+
+Money is decimal text; ``variance_pct`` and ``used_pct`` are percentages as decimal text with
+two places (blank, ``null``, where the current budget is 0); ``committed`` and
+``available`` are ``null`` on income rows.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+from flask import Blueprint, jsonify, request
+from sqlalchemy import and_, case, func, or_, select
+
+from pixie_xl.core import variance
+from pixie_xl.core.dating import uses_task_date
+from pixie_xl.core.errors import InvalidInput, NotFound
+from pixie_xl.core.records import COMMITTING_STATUSES, Kind, Settings, VarianceRow
+from pixie_xl.core.tree import ObjectTree
+
+from .. import budget_store, clock, db
+from ..auth import require
+from ..records import load_objects, load_profiles, load_settings
+
+bp = Blueprint("reports", __name__, url_prefix="/api/v1")
+
+#: the longest report period (a year of days is plenty for an operational report; longer
+#: periods are reports of several years, asked for one at a time)
+MAX_DAYS = 3660
+
+
+def _day(name: str) -> date:
+    raw = request.args.get(name)
+    if raw is None or not raw.strip():
+        raise InvalidInput(f'"{name}" is required (an ISO date, YYYY-MM-DD)', code="missing_value")
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        raise InvalidInput(
+            f'{name} "{raw}" is not an ISO date (YYYY-MM-DD)', code="not_a_date"
+        ) from None
+
+
+def _period() -> tuple[date, date]:
+    frm, to = _day("from"), _day("to")
+    if to < frm:
+        raise InvalidInput(
+            f"the report period ends ({to}) before it starts ({frm})", code="end_before_start"
+        )
+    if (to - frm).days > MAX_DAYS:
+        raise InvalidInput(f"a report period is at most {MAX_DAYS} days", code="period_too_long")
+    return frm, to
+
+
+def _utc_midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(ZoneInfo("UTC"))
+
+
+def _frame(rows, columns: list[str], frm: date) -> pd.DataFrame:
+    data = {c: [getattr(r, c) for r in rows] for c in columns}
+    out = pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in data.items()})
+    out["date"] = np.full(len(rows), np.datetime64(frm, "ns"))
+    out["amount"] = np.array([int(r.amount or 0) for r in rows], dtype=np.int64)
+    return out
+
+
+def actual_sums(session, settings: Settings, frm: date, to: date, objects=None) -> pd.DataFrame:
+    """Actual amounts dated inside ``frm..to``, summed per object, activity and kind."""
+    lines, tasks = budget_store.table("actual_lines"), budget_store.table("tasks")
+    zone = ZoneInfo(settings.timezone)
+    lo, hi = _utc_midnight(frm, zone), _utc_midnight(to + timedelta(days=1), zone)
+    by_task = and_(tasks.c.created_at >= lo, tasks.c.created_at < hi)
+    by_own = and_(lines.c.date >= frm, lines.c.date <= to)
+    dated = or_(
+        *(
+            and_(lines.c.kind == k.value, by_task if uses_task_date(k, settings) else by_own)
+            for k in Kind
+        )
+    )
+    q = (
+        select(
+            tasks.c.object_id.label("object"),
+            tasks.c.activity_code.label("activity"),
+            lines.c.kind.label("kind"),
+            func.sum(lines.c.amount_minor).label("amount"),
+        )
+        .join(tasks, tasks.c.id == lines.c.task_id)
+        .where(and_(lines.c.deleted.is_(False), dated))
+        .group_by(tasks.c.object_id, tasks.c.activity_code, lines.c.kind)
+    )
+    if objects is not None:
+        q = q.where(tasks.c.object_id.in_(sorted(objects)))
+    return _frame(list(session.execute(q)), ["object", "activity", "kind"], frm)
+
+
+def commitment_sums(session, frm: date, to: date, objects=None) -> pd.DataFrame:
+    """Committed cost of approved and received orders placed in ``frm..to``, per object and
+    activity: amount − invoiced, never below zero."""
+    po = budget_store.table("purchase_orders")
+    rest = po.c.amount_minor - po.c.invoiced_minor
+    q = (
+        select(
+            po.c.object_id.label("object"),
+            po.c.activity_code.label("activity"),
+            func.sum(case((rest > 0, rest), else_=0)).label("amount"),
+        )
+        .where(
+            and_(
+                po.c.deleted.is_(False),
+                po.c.status.in_(sorted(s.value for s in COMMITTING_STATUSES)),
+                po.c.ordered_on >= frm,
+                po.c.ordered_on <= to,
+            )
+        )
+        .group_by(po.c.object_id, po.c.activity_code)
+    )
+    if objects is not None:
+        q = q.where(po.c.object_id.in_(sorted(objects)))
+    return _frame(list(session.execute(q)), ["object", "activity"], frm)
+
+
+def facts_for(session, frm: date, to: date, object_id: str | None) -> variance.Facts:
+    """The facts of one report period from the database (see the module's docstring)."""
+    settings = load_settings(session)
+    objects = load_objects(session)
+    tree = ObjectTree(objects)
+    keep = None
+    if object_id is not None:
+        if object_id not in tree:
+            raise NotFound(f'there is no object "{object_id}"')
+        keep = tree.subtree(object_id)
+    currencies = {o.id: o.currency for o in objects}
+    budgets = budget_store.load_histories(
+        session, currencies, objects=keep, period=(frm, to), default_currency=settings.currency
+    )
+    return variance.Facts(
+        objects=tree,
+        settings=settings,
+        profiles={p.name: p for p in load_profiles(session)},
+        budgets=budgets,
+        actuals=actual_sums(session, settings, frm, to, keep),
+        commitments=commitment_sums(session, frm, to, keep),
+    )
+
+
+_HUNDRED = Decimal(100)
+_CENT = Decimal("0.01")
+
+
+def _pct(fraction: Decimal | None) -> str | None:
+    if fraction is None:
+        return None
+    return str((fraction * _HUNDRED).quantize(_CENT, rounding=ROUND_HALF_EVEN))
+
+
+def _money(m) -> str | None:
+    return None if m is None else str(m)
+
+
+def row_json(r: VarianceRow) -> dict:
+    return {
+        "object": r.object,
+        "object_name": r.object_name,
+        "activity": r.activity,
+        "kind": r.kind.value,
+        "original": str(r.original),
+        "current": str(r.current),
+        "actual": str(r.actual),
+        "committed": _money(r.committed),
+        "variance": str(r.variance),
+        "variance_pct": _pct(r.variance_pct),
+        "used_pct": _pct(r.used_pct),
+        "available": _money(r.available),
+        "forecast": str(r.forecast),
+        "status": r.status.value,
+    }
+
+
+def _report(object_id: str | None):
+    frm, to = _period()
+    session = db.session()
+    facts = facts_for(session, frm, to, object_id)
+    today = clock.now().astimezone(ZoneInfo(facts.settings.timezone)).date()
+    rows = variance.variance_rows(facts, frm, to, today)
+    return frm, to, today, facts.settings.currency, rows
+
+
+def _answer(frm, to, today, currency, rows, key: str):
+    totals = variance.totals(rows, currency)
+    return jsonify(
+        {
+            "from": frm.isoformat(),
+            "to": to.isoformat(),
+            "today": today.isoformat(),
+            "currency": currency,
+            key: [row_json(r) for r in rows],
+            "totals": {k: str(v) for k, v in totals.items()},
+        }
+    )
+
+
+@bp.get("/variance")
+@require("viewer")
+def variance_table():
+    """The Variance table of ``from..to``, optionally for one object and its descendants."""
+    object_id = request.args.get("object") or None
+    frm, to, today, currency, rows = _report(object_id)
+    return _answer(frm, to, today, currency, rows, "rows")
+
+
+@bp.get("/alerts")
+@require("viewer")
+def alerts():
+    """The rows whose status is not OK, worst first, with their totals."""
+    object_id = request.args.get("object") or None
+    frm, to, today, currency, rows = _report(object_id)
+    return _answer(frm, to, today, currency, variance.alerts(rows), "alerts")
