@@ -15,7 +15,7 @@ import pandas as pd
 
 from .allocation import largest_remainder
 from .errors import InvalidInput
-from .facts import KEYS, Facts, _day, _period_budgets, _sums, combine
+from .facts import KEYS, Facts, _day, _period_budgets, _sums, combine, no_gc
 from .money import Money
 from .phasing import _integer_shapes, _month_fractions
 from .records import Kind, MonthRow
@@ -140,12 +140,13 @@ def month_rows(facts: Facts, frm: date, to: date, object_id: str | None = None) 
     rows = []
     cols = [t[c].tolist() for c in (*KEYS, "budget", "actual")]
     months = [firsts[m] for m in t["month"].to_numpy()]
-    for o, a, k, bud, act, m in zip(*cols, months, strict=True):
-        kind = kinds[k]
-        var = act - bud if kind is Kind.INCOME else bud - act
-        rows.append(
-            MonthRow(o, names[o], a, kind, m, Money(bud, cur), Money(act, cur), Money(var, cur))
-        )
+    with no_gc():
+        for o, a, k, bud, act, m in zip(*cols, months, strict=True):
+            kind = kinds[k]
+            var = act - bud if kind is Kind.INCOME else bud - act
+            rows.append(
+                MonthRow(o, names[o], a, kind, m, Money(bud, cur), Money(act, cur), Money(var, cur))
+            )
     return rows
 
 

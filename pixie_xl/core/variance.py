@@ -54,7 +54,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from .facts import Facts, budget_table, period_sums
+from .facts import Facts, budget_table, no_gc, period_sums
 from .money import Money
 from .monthly import figure, month_rows
 from .phasing import mul_div_round
@@ -172,7 +172,16 @@ def frame_to_rows(frame: pd.DataFrame, facts: Facts) -> list[VarianceRow]:
     """:class:`VarianceRow` records of a :func:`variance_frame`."""
     cur = facts.settings.currency
     names = {o: facts.name(o) for o in frame["object"].unique()}
-    scale = Decimal("0.0001")
+    kinds = {k.value: k for k in Kind}
+    statuses = {st.value: st for st in Status}
+    pcts: dict[int, Decimal] = {}
+
+    def pct(x: int) -> Decimal:
+        d = pcts.get(x)
+        if d is None:
+            d = pcts[x] = Decimal(x).scaleb(-4)
+        return d
+
     cols = [
         frame[c].tolist()
         for c in (
@@ -193,26 +202,30 @@ def frame_to_rows(frame: pd.DataFrame, facts: Facts) -> list[VarianceRow]:
         )
     ]
     rows = []
-    for o, a, k, orig, curr, act, com, var, vp, up, has, avail, fc, st in zip(*cols, strict=True):
-        is_cost = k == "cost"
-        rows.append(
-            VarianceRow(
-                object=o,
-                object_name=names[o],
-                activity=a,
-                kind=Kind(k),
-                original=Money(orig, cur),
-                current=Money(curr, cur),
-                actual=Money(act, cur),
-                committed=Money(com, cur) if is_cost else None,
-                variance=Money(var, cur),
-                variance_pct=Decimal(vp) * scale if has else None,
-                used_pct=Decimal(up) * scale if has else None,
-                available=Money(avail, cur) if is_cost else None,
-                forecast=Money(fc, cur),
-                status=Status(st),
+    with no_gc():
+        for o, a, k, orig, curr, act, com, var, vp, up, has, avail, fc, st in zip(
+            *cols, strict=True
+        ):
+            kind = kinds[k]
+            is_cost = kind is Kind.COST
+            rows.append(
+                VarianceRow(
+                    object=o,
+                    object_name=names[o],
+                    activity=a,
+                    kind=kind,
+                    original=Money(orig, cur),
+                    current=Money(curr, cur),
+                    actual=Money(act, cur),
+                    committed=Money(com, cur) if is_cost else None,
+                    variance=Money(var, cur),
+                    variance_pct=pct(vp) if has else None,
+                    used_pct=pct(up) if has else None,
+                    available=Money(avail, cur) if is_cost else None,
+                    forecast=Money(fc, cur),
+                    status=statuses[st],
+                )
             )
-        )
     return rows
 
 
