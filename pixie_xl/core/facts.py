@@ -20,7 +20,7 @@ import pandas as pd
 
 from .errors import InvalidInput, NotFound
 from .phasing import prorate_array
-from .records import BudgetHistory, Kind, Profile, Settings
+from .records import PHASING_DAYS, BudgetHistory, Kind, Profile, Settings
 from .tree import ObjectTree
 
 KEYS = ["object", "activity", "kind"]
@@ -124,7 +124,7 @@ def budget_table(budgets: Sequence[BudgetHistory], currency: str) -> pd.DataFram
                 cols["kind"].append(kind)
                 cols["start"].append(v.start)
                 cols["end"].append(v.end)
-                cols["phasing"].append(ln.phasing)
+                cols["phasing"].append(ln.phasing or PHASING_DAYS)
                 cols["amount"].append(m.minor)
                 flags["original"].append(is_orig)
                 flags["current"].append(is_cur)
@@ -210,7 +210,11 @@ def combine(
     kinds = np.concatenate([k["kind"] for k, _ in parts]) if parts else np.array([], object)
     o_codes, o_names = pd.factorize(objs, sort=True)
     a_codes, a_names = pd.factorize(acts, sort=True)
-    is_cost = (kinds != Kind.INCOME.value).astype(np.int64)
+    known = (kinds == Kind.INCOME.value) | (kinds == Kind.COST.value)
+    if not known.all():
+        bad = kinds[~known][0]
+        raise InvalidInput(f'unknown kind "{bad}": a line is either income or cost')
+    is_cost = (kinds == Kind.COST.value).astype(np.int64)
     key = (o_codes.astype(np.int64) * max(len(a_names), 1) + a_codes) * 2 + is_cost
     months = np.concatenate([k["month"] for k, _ in parts]) if by_month and parts else None
     first, n_months = 0, 1

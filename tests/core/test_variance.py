@@ -309,6 +309,18 @@ def test_a_report_ending_before_it_starts_is_refused():
         variance_rows(facts(BUDGETS), d("2026-02-01"), d("2026-01-01"), today=AFTER)
 
 
+def test_an_object_missing_from_the_tree_shows_its_id_as_its_name():
+    a = actuals(("X9", "ROAD", "cost", "2026-01-01", "1.00"))
+    (row,) = variance_rows(facts(acts=a), *YEAR, today=AFTER)
+    assert (row.object, row.object_name, row.status) == ("X9", "X9", Status.UNBUDGETED)
+
+
+def test_an_actual_line_of_unknown_kind_is_refused():
+    a = actuals(("P1", "ROAD", "refund", "2026-01-01", "1.00"))
+    with pytest.raises(InvalidInput, match='unknown kind "refund"'):
+        variance_rows(facts(acts=a), *YEAR, today=AFTER)
+
+
 def test_nothing_to_report_is_an_empty_table():
     assert variance_rows(facts(), *YEAR, today=AFTER) == []
     assert month_rows(facts(), *YEAR) == []
