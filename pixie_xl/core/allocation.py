@@ -155,6 +155,8 @@ def transfer(
     the moved money keeps its shape. A transfer that would take the source line below zero
     is refused. Saving the result is an ordinary edit (on a locked budget, a correction).
     """
+    if kind not in (Kind.INCOME.value, Kind.COST.value):
+        raise InvalidInput(f'unknown kind "{kind}": use income or cost')
     kind = Kind(kind)
     field = "income" if kind is Kind.INCOME else "cost"
     if amount.minor <= 0:

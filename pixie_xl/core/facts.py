@@ -54,6 +54,14 @@ def _epoch_days(values) -> np.ndarray:
     return arr.astype("datetime64[D]").astype(np.int64)
 
 
+def as_kind(kind: Kind | str) -> Kind:
+    """``kind`` as a :class:`Kind`, or a clear error."""
+    try:
+        return Kind(kind)
+    except ValueError:
+        raise InvalidInput(f'unknown kind "{kind}": use income or cost') from None
+
+
 def _day(d: date) -> int:
     return int(np.datetime64(d, "D").astype(np.int64))
 
@@ -66,7 +74,8 @@ class Facts:
     ``actuals`` are dated (see :mod:`.dating`): object, activity, kind, date, amount (int64
     minor units). ``commitments``: object, activity, date (the order date), amount (the
     committed minor units of approved and received orders, ``amount − invoiced``, ≥ 0).
-    Arrays derived from them are built once, on first use, and reused by every report.
+    Arrays derived from them are built once, on first use, and reused by every report, so
+    a Facts is not to be changed once built: a refresh builds a new one.
     """
 
     objects: ObjectTree

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .allocation import largest_remainder
 from .errors import InvalidInput
-from .facts import KEYS, Facts, _day, _period_budgets, _sums, combine, no_gc
+from .facts import KEYS, Facts, _day, _period_budgets, _sums, as_kind, combine, no_gc
 from .money import Money
 from .phasing import _integer_shapes, _month_fractions
 from .records import Kind, MonthRow
@@ -165,7 +165,7 @@ def figure(
     ``what`` is ``actual``, ``budget_current``, ``budget_original`` or ``committed``
     (committed is cost only: 0 for income).
     """
-    kind = Kind(kind)
+    kind = as_kind(kind)
     if what not in ("actual", "budget_current", "budget_original", "committed"):
         raise InvalidInput(
             f'unknown figure "{what}": use actual, budget_current, budget_original or committed'

@@ -171,6 +171,8 @@ def test_transfer_may_empty_a_line_but_not_take_it_below_zero():
 def test_bad_transfers_are_refused(src, dst, amount, message):
     with pytest.raises(InvalidInput, match=message):
         transfer((line("ROAD", cost="10.00"),), src, dst, money(amount), "cost")
+    with pytest.raises(InvalidInput, match='unknown kind "profit"'):
+        transfer((line("ROAD", cost="10.00"),), "ROAD", "MAINT", money("1.00"), "profit")
 
 
 def test_transfer_refuses_another_currency():

@@ -212,9 +212,11 @@ def test_figure_rolls_up_parents_and_wildcards(object_id, activity, kind, what, 
     assert str(figure(f, object_id, activity, *YEAR, kind, what)) == expected
 
 
-def test_figure_refuses_an_unknown_figure():
+def test_figure_refuses_an_unknown_figure_or_kind():
     with pytest.raises(InvalidInput, match="unknown figure"):
         figure(facts(BUDGETS), "*", "*", *YEAR, "cost", "profit")
+    with pytest.raises(InvalidInput, match="unknown kind"):
+        figure(facts(BUDGETS), "*", "*", *YEAR, "profit", "actual")
 
 
 def test_a_correction_changes_current_and_keeps_original():
