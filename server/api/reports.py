@@ -239,3 +239,74 @@ def alerts():
     object_id = request.args.get("object") or None
     frm, to, today, currency, rows = _report(object_id)
     return _answer(frm, to, today, currency, variance.alerts(rows), "alerts")
+
+
+# --- OpenAPI (imported by pixie_server.openapi) --------------------------------------------
+
+_MONEY = {"type": "string", "examples": ["1234.50"]}
+_MAYBE = {"type": ["string", "null"]}
+ROW = {
+    "type": "object",
+    "properties": {
+        "object": {"type": "string"},
+        "object_name": {"type": "string"},
+        "activity": {"type": "string"},
+        "kind": {"enum": ["income", "cost"]},
+        "original": _MONEY,
+        "current": _MONEY,
+        "actual": _MONEY,
+        "committed": _MAYBE,
+        "variance": _MONEY,
+        "variance_pct": _MAYBE,
+        "used_pct": _MAYBE,
+        "available": _MAYBE,
+        "forecast": _MONEY,
+        "status": {"enum": ["OK", "WARN", "OVER", "BEHIND", "UNBUDGETED"]},
+    },
+}
+_PARAMS = [
+    {
+        "name": "from",
+        "in": "query",
+        "required": True,
+        "schema": {"type": "string", "format": "date"},
+    },
+    {"name": "to", "in": "query", "required": True, "schema": {"type": "string", "format": "date"}},
+    {"name": "object", "in": "query", "schema": {"type": "string"}},
+]
+
+
+def _report_op(summary: str, key: str) -> dict:
+    problem = {"application/problem+json": {"schema": {"type": "object"}}}
+    return {
+        "get": {
+            "summary": summary,
+            "security": [{"bearer": []}],
+            "parameters": _PARAMS,
+            "responses": {
+                "200": {
+                    "description": summary,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    key: {"type": "array", "items": ROW},
+                                    "totals": {"type": "object"},
+                                },
+                            }
+                        }
+                    },
+                },
+                "401": {"description": "no valid token", "content": problem},
+                "404": {"description": "unknown object", "content": problem},
+                "422": {"description": "bad period", "content": problem},
+            },
+        }
+    }
+
+
+OPENAPI_PATHS = {
+    "/api/v1/variance": _report_op("The Variance table of a period", "rows"),
+    "/api/v1/alerts": _report_op("The rows whose status is not OK, worst first", "alerts"),
+}
