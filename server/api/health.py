@@ -14,3 +14,11 @@ def healthz():
     s = db.session()
     tz = clock.company_tz(s)
     return {"status": "ok", "time": clock.now().astimezone(tz).isoformat(), "timezone": str(tz)}
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The API description (a token is needed, like everything but /healthz)."""
+    from ..openapi import document
+
+    return document()

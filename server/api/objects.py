@@ -1,5 +1,61 @@
-"""objects (being written)."""
+"""``GET, POST /api/v1/objects``: the object tree (a cycle is refused)."""
 
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("objects", __name__)
+from flask import Blueprint, g, request
+
+from pixie_xl.core.errors import BadFile, ValidationFailed
+
+from .. import audit, db, master
+from ..auth import require
+from ..idempotency import idempotent
+from ..records import load_objects, load_settings, object_json
+
+bp = Blueprint("objects", __name__, url_prefix="/api/v1/objects")
+
+
+@bp.get("")
+@require("viewer")
+def list_objects():
+    return {"objects": [object_json(o) for o in load_objects(db.session())]}
+
+
+def body_items(key: str) -> list[dict]:
+    """One JSON object, a list of them, or ``{key: [...]}``."""
+    body = request.get_json(silent=True)
+    if isinstance(body, dict) and isinstance(body.get(key), list):
+        body = body[key]
+    items = body if isinstance(body, list) else [body]
+    if not items or not all(isinstance(i, dict) for i in items):
+        raise BadFile(
+            f"the body must be a JSON object, a list of them or {{{key!r}: [...]}}", code="bad_json"
+        )
+    return items
+
+
+@bp.post("")
+@require("integration")
+@idempotent
+def post_objects():
+    s = db.session()
+    items = body_items("objects")
+    currency = load_settings(s).currency
+    objects, findings = master.check_objects(s, list(enumerate(items, 1)), "request", currency)
+    if findings:
+        raise ValidationFailed(f"objects refused: {len(findings)} problem(s)", findings)
+    written, unchanged = master.save_objects(s, objects)
+    if written:
+        audit.record(
+            s,
+            g.actor,
+            "upsert",
+            "objects",
+            ",".join(o.id for o in objects)[:200],
+            None,
+            [object_json(o) for o in objects],
+        )
+    return {
+        "objects": [object_json(o) for o in objects],
+        "written": written,
+        "unchanged": unchanged,
+    }, 201 if written else 200

@@ -1,5 +1,71 @@
-"""profiles (being written)."""
+"""``GET, POST /api/v1/profiles``: seasonal phasing profiles (twelve monthly weights)."""
 
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("profiles", __name__)
+import json
+from decimal import Decimal, InvalidOperation
+
+from flask import Blueprint, g
+
+from pixie_xl.core.errors import ValidationFailed
+from pixie_xl.core.findings import Finding, SourceRef
+
+from .. import audit, db
+from ..auth import require
+from ..idempotency import idempotent
+from ..models import ProfileRow
+from ..records import load_profiles, profile_json
+from .objects import body_items
+
+bp = Blueprint("profiles", __name__, url_prefix="/api/v1/profiles")
+
+RESERVED = {"days", "months"}
+
+
+@bp.get("")
+@require("viewer")
+def list_profiles():
+    return {"profiles": [profile_json(p) for p in load_profiles(db.session())]}
+
+
+@bp.post("")
+@require("accountant")
+@idempotent
+def post_profiles():
+    s = db.session()
+    findings: list[Finding] = []
+    saved = []
+    for n, item in enumerate(body_items("profiles"), 1):
+        name, weights = item.get("name"), item.get("weights")
+        ref = SourceRef("request", f"profile {n}")
+        if not isinstance(name, str) or not name.strip() or name.lower() in RESERVED:
+            findings.append(
+                Finding(ref, "bad_name", "a profile needs a name other than days or months")
+            )
+            continue
+        try:
+            if not isinstance(weights, list) or len(weights) != 12:
+                raise InvalidOperation
+            ws = [Decimal(str(w)) for w in weights if not isinstance(w, bool | float)]
+            if len(ws) != 12 or any(not w.is_finite() or w < 0 for w in ws) or sum(ws) <= 0:
+                raise InvalidOperation
+        except InvalidOperation:
+            findings.append(
+                Finding(
+                    ref, "bad_weights", "weights must be twelve decimal texts ≥ 0, not all zero"
+                )
+            )
+            continue
+        saved.append((name, [str(w) for w in ws]))
+    if findings:
+        raise ValidationFailed(f"profiles refused: {len(findings)} problem(s)", findings)
+    for name, ws in saved:
+        row = s.get(ProfileRow, name)
+        before = json.loads(row.weights) if row else None
+        if row is None:
+            row = ProfileRow(name=name)
+            s.add(row)
+        row.weights = json.dumps(ws)
+        if before != ws:
+            audit.record(s, g.actor, "upsert", "profile", name, before, ws)
+    return {"profiles": [{"name": n, "weights": w} for n, w in saved]}

@@ -1,5 +1,113 @@
-"""settings (being written)."""
+"""``GET, PUT /api/v1/settings``: the company's settings (changing them is for admins)."""
 
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("settings", __name__)
+from dataclasses import replace
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Blueprint, g
+
+from pixie_xl.core.errors import AmountError, ValidationFailed
+from pixie_xl.core.findings import Finding, SourceRef
+from pixie_xl.core.money import exponent
+from pixie_xl.core.records import CostDate, IncomeDate
+
+from .. import audit, db
+from ..auth import require
+from ..idempotency import idempotent
+from ..models import SettingsRow
+from ..records import load_settings, settings_json
+from .common import json_body
+
+bp = Blueprint("settings", __name__, url_prefix="/api/v1/settings")
+
+FIELDS = ("timezone", "currency", "cost_date", "income_date", "warn_ratio", "over_ratio")
+
+
+@bp.get("")
+@require("viewer")
+def get_settings():
+    return settings_json(load_settings(db.session()))
+
+
+def _finding(field: str, code: str, message: str) -> Finding:
+    return Finding(SourceRef("request", field), code, message)
+
+
+def parse_settings(body: dict, base):
+    """The settings ``body`` asks for (fields not given keep their value), and findings."""
+    findings: list[Finding] = []
+    changes: dict = {}
+    for key in body:
+        if key not in FIELDS:
+            findings.append(_finding(key, "unknown_field", f'"{key}" is not a setting'))
+    if "timezone" in body:
+        tz = body["timezone"]
+        try:
+            if not isinstance(tz, str) or not tz or tz != tz.strip():
+                raise ValueError
+            ZoneInfo(tz)
+            changes["timezone"] = tz
+        except (ValueError, ZoneInfoNotFoundError):
+            findings.append(
+                _finding(
+                    "timezone",
+                    "bad_timezone",
+                    f"{tz!r} is not an IANA timezone such as Europe/Berlin",
+                )
+            )
+    if "currency" in body:
+        try:
+            exponent(body["currency"] if isinstance(body["currency"], str) else "")
+            changes["currency"] = body["currency"]
+        except AmountError as exc:
+            findings.append(_finding("currency", exc.code, exc.message))
+    for key, enum in (("cost_date", CostDate), ("income_date", IncomeDate)):
+        if key in body:
+            try:
+                changes[key] = enum(body[key])
+            except ValueError:
+                allowed = " or ".join(e.value for e in enum)
+                findings.append(_finding(key, "bad_choice", f"{key} must be {allowed}"))
+    for key in ("warn_ratio", "over_ratio"):
+        if key in body:
+            try:
+                if isinstance(body[key], bool | float):
+                    raise InvalidOperation
+                value = Decimal(str(body[key]))
+                if not value.is_finite() or value <= 0 or value > 100:
+                    raise InvalidOperation
+                changes[key] = value
+            except InvalidOperation:
+                findings.append(
+                    _finding(
+                        key, "bad_ratio", f'{key} must be a positive decimal text such as "0.8"'
+                    )
+                )
+    new = replace(base, **changes)
+    if not findings and new.warn_ratio > new.over_ratio:
+        findings.append(
+            _finding("warn_ratio", "bad_ratio", "warn_ratio must not exceed over_ratio")
+        )
+    return new, findings
+
+
+@bp.put("")
+@require("admin")
+@idempotent
+def put_settings():
+    s = db.session()
+    body = json_body()
+    before = load_settings(s)
+    new, findings = parse_settings(body, before)
+    if findings:
+        raise ValidationFailed(f"settings refused: {len(findings)} problem(s)", findings)
+    row = s.get(SettingsRow, 1)
+    for key, value in settings_json(new).items():
+        setattr(row, key, value)
+    if new != before:
+        audit.record(
+            s, g.actor, "update", "settings", "1", settings_json(before), settings_json(new)
+        )
+    return settings_json(new)

@@ -1,5 +1,139 @@
-"""sync (being written)."""
+"""``GET /api/v1/sync?cursor=C&limit=N``: changed actual lines and orders since a cursor.
 
-from flask import Blueprint
+The cursor is a sync sequence number. A page holds the changes with ``cursor < seq <= H``
+where H is the last sequence number whose transaction had committed when the page was
+read (writers are serialised and take their numbers in commit order, see
+:mod:`pixie_server.db`), so no change can appear later with a number below a cursor
+already handed out. A client that applies every page until ``more`` is false holds the
+server's state as of the last page.
+"""
 
-bp = Blueprint("sync", __name__)
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from flask import Blueprint, request
+from sqlalchemy import text
+
+from pixie_xl.core.errors import InvalidInput
+from pixie_xl.core.money import exponent
+
+from .. import db
+from ..auth import require
+from ..records import load_settings
+
+bp = Blueprint("sync", __name__, url_prefix="/api/v1/sync")
+
+DEFAULT_LIMIT = 5000
+MAX_LIMIT = 50000
+
+LINES = (
+    "SELECT l.seq, l.id, l.deleted, l.task_id, t.object_id, t.activity_code, t.created_at,"
+    " l.kind, l.date, l.amount_minor, l.reference FROM actual_lines l"
+    " LEFT JOIN tasks t ON t.id = l.task_id"
+    " WHERE l.seq > :c AND l.seq <= :h {live} ORDER BY l.seq LIMIT :n"
+)
+ORDERS = (
+    "SELECT seq, id, deleted, object_id, activity_code, vendor, ordered_on, amount_minor,"
+    " invoiced_minor, status FROM purchase_orders"
+    " WHERE seq > :c AND seq <= :h {live} ORDER BY seq LIMIT :n"
+)
+
+
+def decimal_text(minor: int, places: int) -> str:
+    """``decimal_text(-5, 2) == "-0.05"``"""
+    if places == 0:
+        return str(minor)
+    sign = "-" if minor < 0 else ""
+    whole, frac = divmod(abs(minor), 10**places)
+    return f"{sign}{whole}.{frac:0{places}d}"
+
+
+def _iso(v) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, str):  # SQLite hands back text to a raw query
+        v = datetime.fromisoformat(v) if " " in v or "T" in v else date.fromisoformat(v)
+    if isinstance(v, datetime):
+        return (v if v.tzinfo else v.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
+    return v.isoformat()
+
+
+def _arg_int(name: str, default: int, high: int) -> int:
+    raw = request.args.get(name, "")
+    if raw == "":
+        return default
+    if not raw.isdigit() or int(raw) > high or (name == "limit" and int(raw) < 1):
+        raise InvalidInput(
+            f"{name} must be a whole number up to {high}",
+            code=f"bad_{name}",
+            detail={"parameter": name},
+        )
+    return int(raw)
+
+
+@bp.get("")
+@require("viewer")
+def sync():
+    cursor = _arg_int("cursor", 0, 2**62)
+    limit = _arg_int("limit", DEFAULT_LIMIT, MAX_LIMIT)
+    s = db.session()
+    places = exponent(load_settings(s).currency)
+    high = db.committed_seq(s)
+    live = "AND NOT deleted" if cursor == 0 else ""
+    args = {"c": cursor, "h": high, "n": limit}
+    rows = [
+        ("line", r)
+        for r in s.execute(text(LINES.format(live=live.replace("deleted", "l.deleted"))), args)
+    ]
+    rows += [("po", r) for r in s.execute(text(ORDERS.format(live=live)), args)]
+    rows.sort(key=lambda kr: kr[1][0])
+    page = rows[:limit]
+    more = len(page) == limit and page[-1][1][0] < high
+    next_cursor = page[-1][1][0] if more else high
+    lines, orders, deleted, tasks = [], [], [], {}
+    for kind, r in page:
+        if r[2]:
+            deleted.append(
+                {"type": "line" if kind == "line" else "purchase_order", "id": r[1], "seq": r[0]}
+            )
+        elif kind == "line":
+            created = _iso(r[6])
+            lines.append(
+                {
+                    "line_id": r[1],
+                    "task_id": r[3],
+                    "object": r[4],
+                    "activity": r[5],
+                    "task_created": created,
+                    "kind": r[7],
+                    "date": _iso(r[8]),
+                    "amount": decimal_text(r[9], places),
+                    "reference": r[10],
+                    "seq": r[0],
+                }
+            )
+            tasks[r[3]] = {"task_id": r[3], "object": r[4], "activity": r[5], "created_at": created}
+        else:
+            orders.append(
+                {
+                    "po_id": r[1],
+                    "object": r[3],
+                    "activity": r[4],
+                    "vendor": r[5],
+                    "ordered_on": _iso(r[6]),
+                    "amount": decimal_text(r[7], places),
+                    "invoiced_amount": decimal_text(r[8], places),
+                    "status": r[9],
+                    "seq": r[0],
+                }
+            )
+    return {
+        "cursor": str(cursor),
+        "next_cursor": str(next_cursor),
+        "more": more,
+        "lines": lines,
+        "purchase_orders": orders,
+        "deleted": deleted,
+        "tasks": list(tasks.values()),
+    }

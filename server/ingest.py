@@ -1,0 +1,569 @@
+"""Batches of master data and actuals in (SPEC §4, §5): all or nothing, idempotent by id.
+
+A batch is a table whose header row says what it holds (objects, activities, actual lines
+or purchase orders). Every row is checked and every problem reported with its row and
+field; if any is an error nothing is written. Rows are upserted by id: a row identical to
+the stored one changes nothing; a changed row is updated and takes a new sync sequence
+number. An ``op`` column (or a ``deleted`` column that is true) holding ``delete``
+tombstones a line or an order, so clients see the deletion on their next sync.
+
+Actual lines go the bulk way: the csv module, then one ``executemany`` upsert in the
+batch's transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from pixie_xl.core.errors import AmountError, BadFile, ValidationFailed
+from pixie_xl.core.findings import Finding, SourceRef
+from pixie_xl.core.money import MAX_SIGNIFICANT_DIGITS, exponent, parse_text
+
+from . import db, master
+from .records import load_settings
+
+FORMATS: dict[str, tuple[str, ...]] = {
+    "objects": ("id", "name", "kind", "parent", "currency"),
+    "activities": ("code", "name", "active"),
+    "actuals": (
+        "line_id",
+        "task_id",
+        "object",
+        "activity",
+        "task_created",
+        "kind",
+        "date",
+        "amount",
+        "reference",
+    ),
+    "purchase_orders": (
+        "po_id",
+        "object",
+        "activity",
+        "vendor",
+        "ordered_on",
+        "amount",
+        "invoiced_amount",
+        "status",
+    ),
+}
+#: columns a file may add to any actuals/orders format
+OPTIONAL = ("op", "deleted")
+#: JSON keys accepted for each format
+JSON_KEYS = {
+    "objects": ("objects",),
+    "activities": ("activities",),
+    "actuals": ("actuals", "actual_lines", "lines"),
+    "purchase_orders": ("purchase_orders", "pos"),
+}
+MAX_FINDINGS = 1000
+PO_STATUSES = frozenset({"draft", "approved", "received", "invoiced", "cancelled"})
+
+
+def detect(header: Sequence[str]) -> str:
+    """The format a header row names (case and spaces ignored, extra op/deleted allowed)."""
+    cols = [h.strip().lower() for h in header]
+    core = [c for c in cols if c not in OPTIONAL]
+    for name, expected in FORMATS.items():
+        if set(core) == set(expected) and len(core) == len(expected):
+            return name
+    raise BadFile(
+        "the header row matches none of the ingest formats: "
+        + "; ".join(f"{k}: {','.join(v)}" for k, v in FORMATS.items()),
+        code="unknown_format",
+    )
+
+
+def read_csv(data: bytes | str) -> tuple[list[str], Iterator[list[str]]]:
+    """Header and row iterator of CSV ``data`` (UTF-8, an optional BOM)."""
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise BadFile("the file is not UTF-8 text", code="not_utf8") from None
+    rows = csv.reader(io.StringIO(data, newline=""))
+    try:
+        header = next(rows)
+    except StopIteration:
+        raise BadFile("the file is empty", code="empty_file") from None
+    except csv.Error as exc:
+        raise BadFile(f"not a readable CSV file: {exc}", code="bad_csv") from None
+    return header, _guard(rows)
+
+
+def _guard(rows: Iterator[list[str]]) -> Iterator[list[str]]:
+    try:
+        yield from rows
+    except csv.Error as exc:
+        raise BadFile(f"not a readable CSV file: {exc}", code="bad_csv") from None
+
+
+def read_xlsx(data: bytes) -> tuple[list[str], Iterator[list[str]]]:
+    """Header and rows of the first sheet of an .xlsx file, every cell as text."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheet = book.get_sheet_by_index(0).to_python(skip_empty_area=True)
+    except Exception as exc:  # calamine raises several types for broken files
+        raise BadFile(f"not a readable workbook: {exc}", code="bad_workbook") from None
+    if not sheet:
+        raise BadFile("the workbook's first sheet is empty", code="empty_file")
+    cells = [[_cell_text(v) for v in row] for row in sheet]
+    return cells[0], iter(cells[1:])
+
+
+def _cell_text(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return repr(v) if not v.is_integer() else str(int(v))
+    if isinstance(v, datetime):
+        return v.isoformat() if (v.hour, v.minute, v.second) != (0, 0, 0) else v.date().isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    return str(v)
+
+
+def dict_rows(header: Sequence[str], rows: Iterable[list[str]]) -> Iterator[tuple[int, dict]]:
+    cols = [h.strip().lower() for h in header]
+    for n, r in enumerate(rows, start=2):
+        yield n, dict(zip(cols, r, strict=False))
+
+
+# --- amounts, dates, instants: fast paths with the core's messages on failure ------------
+
+
+def minor_units(value: str, places: int) -> int:
+    """Decimal text → minor units, exactly; errors are the core's (``AmountError``).
+
+    >>> minor_units("1234.5", 2), minor_units("-0.05", 2), minor_units("7", 0)
+    (123450, -5, 7)
+    """
+    s = value.strip()
+    neg = s.startswith("-")
+    body = s[1:] if neg or s.startswith("+") else s
+    whole, _, frac = body.partition(".")
+    if (
+        (whole.isdigit() or (whole == "" and frac))
+        and (frac == "" or frac.isdigit())
+        and len(frac) <= places
+        and whole.isascii()
+        and frac.isascii()
+        and len((whole + frac).lstrip("0")) <= MAX_SIGNIFICANT_DIGITS
+    ):
+        n = int(whole or "0") * 10**places + (int(frac.ljust(places, "0")) if places else 0)
+        return -n if neg else n
+    return parse_text(value, _currency_for(places)).minor
+
+
+def _currency_for(places: int) -> str:
+    return {0: "JPY", 3: "KWD"}.get(places, "EUR")
+
+
+def parse_instant(value: str, tz: ZoneInfo) -> datetime:
+    """An ISO date or date-time; without an offset it is read in the company timezone."""
+    s = value.strip().replace("Z", "+00:00")
+    if len(s) == 10:
+        return datetime.combine(date.fromisoformat(s), time(), tz).astimezone(UTC)
+    dt = datetime.fromisoformat(s)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=tz)
+    return dt.astimezone(UTC)
+
+
+def sqlite_instant(dt: datetime) -> str:
+    """How SQLAlchemy's DateTime stores a (UTC) instant in SQLite."""
+    return dt.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+class Collector:
+    """Findings of one batch, capped so a hostile file cannot make the answer huge."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.items: list[Finding] = []
+        self.more = 0
+
+    def add(self, row: int, field: str, code: str, message: str) -> None:
+        if len(self.items) < MAX_FINDINGS:
+            self.items.append(Finding(SourceRef(self.source, f"row {row}, {field}"), code, message))
+        else:
+            self.more += 1
+
+    def extend(self, findings: Iterable[Finding]) -> None:
+        for f in findings:
+            if len(self.items) < MAX_FINDINGS:
+                self.items.append(f)
+            else:
+                self.more += 1
+
+    def raise_if_any(self, what: str) -> None:
+        if not self.items:
+            return
+        items = list(self.items)
+        if self.more:
+            msg = f"and {self.more} more findings not listed"
+            items.append(Finding(SourceRef(self.source), "more_findings", msg))
+        total = len(self.items) + self.more
+        raise ValidationFailed(f"{what}: {total} problem(s); nothing was saved", items)
+
+
+def _is_delete(r: dict) -> bool:
+    op = (r.get("op") or "").strip().lower()
+    return op == "delete" or master.parse_bool(r.get("deleted") or "false") is True
+
+
+# --- the four formats ----------------------------------------------------------------------
+
+
+def ingest_objects(s: Session, rows, source: str) -> dict:
+    settings = load_settings(s)
+    rows = list(rows)
+    objects, findings = master.check_objects(s, rows, source, settings.currency)
+    c = Collector(source)
+    c.extend(findings)
+    c.raise_if_any("objects refused")
+    written, unchanged = master.save_objects(s, objects)
+    return {"format": "objects", "rows": len(rows), "written": written, "unchanged": unchanged}
+
+
+def ingest_activities(s: Session, rows, source: str) -> dict:
+    rows = list(rows)
+    acts, findings = master.check_activities(rows, source)
+    c = Collector(source)
+    c.extend(findings)
+    c.raise_if_any("activities refused")
+    written, unchanged = master.save_activities(s, acts)
+    return {"format": "activities", "rows": len(rows), "written": written, "unchanged": unchanged}
+
+
+def _known(s: Session, table: str, col: str) -> set[str]:
+    return {r[0] for r in s.execute(text(f"SELECT {col} FROM {table}"))}
+
+
+def ingest_actuals(s: Session, header: Sequence[str], rows: Iterable[list[str]], source: str):
+    """Check and upsert actual lines (and their tasks) in bulk."""
+    settings = load_settings(s)
+    tz = ZoneInfo(settings.timezone)
+    places = exponent(settings.currency)
+    sqlite = s.get_bind().dialect.name == "sqlite"
+    objects, activities = _known(s, "objects", "id"), _known(s, "activities", "code")
+    cols = [h.strip().lower() for h in header]
+    ix = {name: cols.index(name) for name in FORMATS["actuals"]}
+    i_op = cols.index("op") if "op" in cols else None
+    i_del = cols.index("deleted") if "deleted" in cols else None
+    i_id, i_task, i_obj, i_act = ix["line_id"], ix["task_id"], ix["object"], ix["activity"]
+    i_created, i_kind, i_date, i_amt, i_ref = (
+        ix["task_created"],
+        ix["kind"],
+        ix["date"],
+        ix["amount"],
+        ix["reference"],
+    )
+    width = len(cols)
+    c = Collector(source)
+    lines: list[list] = []
+    deletes: list[str] = []
+    tasks: dict[str, tuple[str, str, datetime, int]] = {}
+    seen: set[str] = set()
+    for n, r in enumerate(rows, start=2):
+        if len(r) != width:
+            if not any(v.strip() for v in r):
+                continue
+            c.add(n, "row", "bad_row", f"the row has {len(r)} fields, the header {width}")
+            continue
+        lid = r[i_id].strip()
+        if not lid:
+            c.add(n, "line_id", "missing_value", "line_id is required")
+            continue
+        if lid in seen:
+            c.add(n, "line_id", "duplicate_id", f'line "{lid}" appears twice in this batch')
+            continue
+        seen.add(lid)
+        if (i_op is not None and r[i_op].strip().lower() == "delete") or (
+            i_del is not None and master.parse_bool(r[i_del] or "false") is True
+        ):
+            deletes.append(lid)
+            continue
+        ok = True
+        task, obj, act = r[i_task].strip(), r[i_obj].strip(), r[i_act].strip()
+        if not task:
+            c.add(n, "task_id", "missing_value", "task_id is required")
+            ok = False
+        if obj not in objects:
+            c.add(n, "object", "unknown_object", f'object "{obj}" is not known')
+            ok = False
+        if act not in activities:
+            c.add(n, "activity", "unknown_activity", f'activity "{act}" is not known')
+            ok = False
+        kind = r[i_kind].strip().lower()
+        if kind not in ("income", "cost"):
+            c.add(n, "kind", "bad_kind", f'kind "{r[i_kind]}" is not income or cost')
+            ok = False
+        try:
+            day = date.fromisoformat(r[i_date].strip())
+        except ValueError:
+            c.add(n, "date", "bad_date", f'date "{r[i_date]}" is not an ISO date (YYYY-MM-DD)')
+            ok = False
+        try:
+            created = parse_instant(r[i_created], tz)
+        except ValueError:
+            msg = f'task_created "{r[i_created]}" is not an ISO date or date-time'
+            c.add(n, "task_created", "bad_date", msg)
+            ok = False
+        try:
+            amount = minor_units(r[i_amt], places)
+        except AmountError as exc:
+            c.add(n, "amount", exc.code, f"amount {exc.message}")
+            ok = False
+        if not ok:
+            continue
+        known = tasks.get(task)
+        if known is None:
+            tasks[task] = (obj, act, created, n)
+        elif known[:3] != (obj, act, created):
+            msg = f'task "{task}" has another object, activity or creation time in row {known[3]}'
+            c.add(n, "task_id", "task_conflict", msg)
+            continue
+        lines.append([lid, task, kind, day.isoformat() if sqlite else day, amount, r[i_ref]])
+    c.raise_if_any("actual lines refused")
+    return _write_actuals(s, lines, deletes, tasks, sqlite) | {"rows": len(seen)}
+
+
+def _write_actuals(s: Session, lines, deletes, tasks, sqlite: bool) -> dict:
+    conn = s.connection()
+    ph = "?" if sqlite else "%s"
+    changed_tasks = _upsert_tasks(s, tasks, sqlite)
+    first = db.next_seq(s, len(lines) + len(deletes)) if lines or deletes else 0
+    params = [(*ln, first + i, False) for i, ln in enumerate(lines)]
+    sql = (
+        "INSERT INTO actual_lines (id, task_id, kind, date, amount_minor, reference, seq, deleted)"
+        f" VALUES ({', '.join([ph] * 8)}) ON CONFLICT (id) DO UPDATE SET"
+        " task_id = excluded.task_id, kind = excluded.kind, date = excluded.date,"
+        " amount_minor = excluded.amount_minor, reference = excluded.reference,"
+        " seq = excluded.seq, deleted = excluded.deleted"
+        " WHERE actual_lines.task_id IS DISTINCT FROM excluded.task_id"
+        " OR actual_lines.kind IS DISTINCT FROM excluded.kind"
+        " OR actual_lines.date IS DISTINCT FROM excluded.date"
+        " OR actual_lines.amount_minor IS DISTINCT FROM excluded.amount_minor"
+        " OR actual_lines.reference IS DISTINCT FROM excluded.reference"
+        " OR actual_lines.deleted IS DISTINCT FROM excluded.deleted"
+    )
+    written = _executemany(conn, sql, params)
+    deleted = 0
+    if deletes:
+        base = first + len(lines)
+        dsql = f"UPDATE actual_lines SET deleted = {ph}, seq = {ph} WHERE id = {ph} AND NOT deleted"
+        deleted = _executemany(conn, dsql, [(True, base + i, d) for i, d in enumerate(deletes)])
+    resent = _resend_lines_of(s, changed_tasks, ph) if changed_tasks else 0
+    return {
+        "format": "actuals",
+        "written": written,
+        "unchanged": len(lines) - written,
+        "deleted": deleted,
+        "tasks_changed": len(changed_tasks),
+        "lines_resent": resent,
+    }
+
+
+def _executemany(conn, sql: str, params: list) -> int:
+    if not params:
+        return 0
+    cur = conn.exec_driver_sql(sql, params)
+    return max(cur.rowcount, 0)
+
+
+def _upsert_tasks(s: Session, tasks: dict, sqlite: bool) -> list[str]:
+    """Upsert the batch's tasks; returns the ids of existing tasks that changed."""
+    if not tasks:
+        return []
+    conn = s.connection()
+    ph = "?" if sqlite else "%s"
+    existing: dict[str, tuple] = {}
+    ids = list(tasks)
+    for i in range(0, len(ids), 900):
+        chunk = ids[i : i + 900]
+        marks = ", ".join([ph] * len(chunk))
+        for tid, obj, act, created in conn.exec_driver_sql(
+            f"SELECT id, object_id, activity_code, created_at FROM tasks WHERE id IN ({marks})",
+            tuple(chunk),
+        ):
+            if isinstance(created, str):
+                created = datetime.fromisoformat(created).replace(tzinfo=UTC)
+            existing[tid] = (obj, act, created.astimezone(UTC))
+    changed = [t for t, v in existing.items() if v != tasks[t][:3]]
+    fresh = [t for t in tasks if t not in existing]
+
+    def row(t):
+        obj, act, created, _ = tasks[t]
+        return (t, obj, act, sqlite_instant(created) if sqlite else created)
+
+    if fresh:
+        sql = "INSERT INTO tasks (id, object_id, activity_code, created_at) VALUES "
+        conn.exec_driver_sql(sql + f"({', '.join([ph] * 4)})", [row(t) for t in fresh])
+    if changed:
+        sql = f"UPDATE tasks SET object_id = {ph}, activity_code = {ph}, created_at = {ph} "
+        conn.exec_driver_sql(sql + f"WHERE id = {ph}", [(*row(t)[1:], t) for t in changed])
+    return changed
+
+
+def _resend_lines_of(s: Session, task_ids: list[str], ph: str) -> int:
+    """Give every line of a changed task a new seq, so clients pick up its new object."""
+    conn = s.connection()
+    ids: list[str] = []
+    for i in range(0, len(task_ids), 900):
+        chunk = task_ids[i : i + 900]
+        marks = ", ".join([ph] * len(chunk))
+        ids += [
+            r[0]
+            for r in conn.exec_driver_sql(
+                f"SELECT id FROM actual_lines WHERE task_id IN ({marks}) AND NOT deleted",
+                tuple(chunk),
+            )
+        ]
+    if not ids:
+        return 0
+    first = db.next_seq(s, len(ids))
+    conn.exec_driver_sql(
+        f"UPDATE actual_lines SET seq = {ph} WHERE id = {ph}",
+        [(first + i, lid) for i, lid in enumerate(ids)],
+    )
+    return len(ids)
+
+
+def ingest_purchase_orders(s: Session, rows, source: str) -> dict:
+    settings = load_settings(s)
+    places = exponent(settings.currency)
+    sqlite = s.get_bind().dialect.name == "sqlite"
+    objects, activities = _known(s, "objects", "id"), _known(s, "activities", "code")
+    c = Collector(source)
+    orders: list[tuple] = []
+    deletes: list[str] = []
+    seen: set[str] = set()
+    for n, r in rows:
+        pid = (r.get("po_id") or "").strip()
+        if not pid:
+            c.add(n, "po_id", "missing_value", "po_id is required")
+            continue
+        if pid in seen:
+            c.add(n, "po_id", "duplicate_id", f'order "{pid}" appears twice in this batch')
+            continue
+        seen.add(pid)
+        if _is_delete(r):
+            deletes.append(pid)
+            continue
+        ok = True
+        obj, act = (r.get("object") or "").strip(), (r.get("activity") or "").strip()
+        if obj not in objects:
+            c.add(n, "object", "unknown_object", f'object "{obj}" is not known')
+            ok = False
+        if act not in activities:
+            c.add(n, "activity", "unknown_activity", f'activity "{act}" is not known')
+            ok = False
+        status = (r.get("status") or "").strip().lower()
+        if status not in PO_STATUSES:
+            msg = f'status "{r.get("status")}" is not one of {", ".join(sorted(PO_STATUSES))}'
+            c.add(n, "status", "bad_status", msg)
+            ok = False
+        try:
+            ordered = date.fromisoformat((r.get("ordered_on") or "").strip())
+        except ValueError:
+            msg = f'ordered_on "{r.get("ordered_on")}" is not an ISO date (YYYY-MM-DD)'
+            c.add(n, "ordered_on", "bad_date", msg)
+            ok = False
+        amounts = []
+        for field in ("amount", "invoiced_amount"):
+            raw = r.get(field) or ""
+            try:
+                amounts.append(minor_units(raw if raw.strip() else "0", places))
+            except AmountError as exc:
+                c.add(n, field, exc.code, f"{field} {exc.message}")
+                ok = False
+        if ok:
+            day = ordered.isoformat() if sqlite else ordered
+            vendor = r.get("vendor") or ""
+            orders.append((pid, obj, act, vendor, day, amounts[0], amounts[1], status))
+    c.raise_if_any("purchase orders refused")
+    conn = s.connection()
+    ph = "?" if sqlite else "%s"
+    first = db.next_seq(s, len(orders) + len(deletes)) if orders or deletes else 0
+    cols = "id, object_id, activity_code, vendor, ordered_on, amount_minor, invoiced_minor, status"
+    fields = cols.split(", ")[1:]
+    sql = (
+        f"INSERT INTO purchase_orders ({cols}, seq, deleted) VALUES ({', '.join([ph] * 10)})"
+        " ON CONFLICT (id) DO UPDATE SET "
+        + ", ".join(f"{f} = excluded.{f}" for f in [*fields, "seq", "deleted"])
+        + " WHERE "
+        + " OR ".join(
+            f"purchase_orders.{f} IS DISTINCT FROM excluded.{f}" for f in [*fields, "deleted"]
+        )
+    )
+    written = _executemany(conn, sql, [(*o, first + i, False) for i, o in enumerate(orders)])
+    deleted = 0
+    if deletes:
+        base = first + len(orders)
+        dsql = (
+            f"UPDATE purchase_orders SET deleted = {ph}, seq = {ph} WHERE id = {ph} AND NOT deleted"
+        )
+        deleted = _executemany(conn, dsql, [(True, base + i, d) for i, d in enumerate(deletes)])
+    return {
+        "format": "purchase_orders",
+        "rows": len(seen),
+        "written": written,
+        "unchanged": len(orders) - written,
+        "deleted": deleted,
+    }
+
+
+def ingest_table(s: Session, header: Sequence[str], rows: Iterable[list[str]], source: str):
+    """Detect the format from ``header`` and ingest ``rows`` (lists of text)."""
+    fmt = detect(header)
+    if fmt == "actuals":
+        return ingest_actuals(s, header, rows, source)
+    pairs = dict_rows(header, rows)
+    if fmt == "objects":
+        return ingest_objects(s, pairs, source)
+    if fmt == "activities":
+        return ingest_activities(s, pairs, source)
+    return ingest_purchase_orders(s, pairs, source)
+
+
+def ingest_json(s: Session, body: dict, source: str = "request") -> list[dict]:
+    """A JSON batch ``{"objects": [...], "activities": [...], "actuals": [...],
+    "purchase_orders": [...]}``, each a list of objects with the CSV field names."""
+    results = []
+    for fmt, keys in JSON_KEYS.items():
+        items = next((body[k] for k in keys if k in body), None)
+        if items is None:
+            continue
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise BadFile(f'"{keys[0]}" must be a list of objects', code="bad_json")
+        cols = list(FORMATS[fmt]) + [o for o in OPTIONAL if any(o in i for i in items)]
+        rows = [[_json_text(i.get(col)) for col in cols] for i in items]
+        results.append(ingest_table(s, cols, rows, f"{source}.{keys[0]}"))
+    if not results:
+        raise BadFile(
+            "the JSON batch holds none of objects, activities, actuals, purchase_orders",
+            code="unknown_format",
+        )
+    return results
+
+
+def _json_text(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        raise BadFile("amounts travel as decimal strings, not JSON numbers", code="float_amount")
+    return str(v)

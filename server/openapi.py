@@ -1,0 +1,360 @@
+"""The OpenAPI 3.1 document served at ``/openapi.json``, built in code, one function per
+resource. The budget and report paths come from ``pixie_server.api.budgets`` /
+``.reports`` (their ``OPENAPI_PATHS``) once those modules exist."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+PROBLEM = {
+    "description": "problem+json with a stable code",
+    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
+AUTH_ERRORS = {"401": PROBLEM, "403": PROBLEM}
+WRITE_ERRORS = {**AUTH_ERRORS, "400": PROBLEM, "409": PROBLEM, "415": PROBLEM, "422": PROBLEM}
+IDEMPOTENCY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "a retried write with the same key and body takes effect once",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+}
+
+
+def ok(schema: dict, description: str = "OK") -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def obj(props: dict, required: tuple = (), extra: bool = True) -> dict:
+    out = {"type": "object", "properties": props}
+    if required:
+        out["required"] = list(required)
+    if not extra:
+        out["additionalProperties"] = False
+    return out
+
+
+STR = {"type": "string"}
+NSTR = {"type": ["string", "null"]}
+INT = {"type": "integer"}
+BOOL = {"type": "boolean"}
+DEC = {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}
+
+
+def schemas() -> dict:
+    return {
+        "Problem": obj(
+            {
+                "type": STR,
+                "title": STR,
+                "status": INT,
+                "detail": STR,
+                "code": STR,
+                "findings": {"type": "array", "items": ref("Finding")},
+            },
+            ("title", "status", "code"),
+        ),
+        "Finding": obj(
+            {"source": {"type": ["object", "null"]}, "code": STR, "message": STR, "severity": STR}
+        ),
+        "Object": obj(
+            {"id": STR, "name": STR, "kind": STR, "parent": NSTR, "currency": STR},
+            ("id", "name", "kind", "currency"),
+        ),
+        "Activity": obj({"code": STR, "name": STR, "active": BOOL}, ("code", "name", "active")),
+        "Settings": obj(
+            {
+                "timezone": STR,
+                "currency": STR,
+                "cost_date": STR,
+                "income_date": STR,
+                "warn_ratio": STR,
+                "over_ratio": STR,
+            }
+        ),
+        "Profile": obj({"name": STR, "weights": {"type": "array", "items": STR}}),
+        "AuditEntry": obj(
+            {
+                "id": INT,
+                "at": STR,
+                "actor": STR,
+                "action": STR,
+                "entity": STR,
+                "entity_id": STR,
+                "before": {},
+                "after": {},
+                "hash": STR,
+            }
+        ),
+    }
+
+
+def health_paths() -> dict:
+    return {
+        "/healthz": {
+            "get": {
+                "summary": "liveness and the server's clock (no token needed)",
+                "security": [],
+                "responses": {
+                    "200": ok(
+                        obj(
+                            {"status": STR, "time": STR, "timezone": STR},
+                            ("status", "time", "timezone"),
+                        )
+                    )
+                },
+            }
+        },
+        "/openapi.json": {
+            "get": {
+                "summary": "this document",
+                "responses": {"200": ok({"type": "object"}), **AUTH_ERRORS},
+            }
+        },
+    }
+
+
+def _upsert(name: str, item: dict, role: str) -> dict:
+    listing = obj({name: {"type": "array", "items": item}}, (name,))
+    body = {"oneOf": [item, {"type": "array", "items": item}, listing]}
+    return {
+        "get": {
+            "summary": f"list {name}",
+            "x-roles": ["viewer"],
+            "responses": {"200": ok(listing), **AUTH_ERRORS},
+        },
+        "post": {
+            "summary": f"create or update {name} by id ({role} or admin)",
+            "parameters": [IDEMPOTENCY],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
+            "responses": {
+                "200": ok({"type": "object"}, "nothing changed"),
+                "201": ok({"type": "object"}, "written"),
+                **WRITE_ERRORS,
+            },
+        },
+    }
+
+
+def master_paths() -> dict:
+    obj_in = obj(
+        {"id": STR, "name": STR, "kind": STR, "parent": NSTR, "currency": STR}, ("id", "kind")
+    )
+    act_in = obj({"code": STR, "name": STR, "active": {"type": ["boolean", "string"]}}, ("code",))
+    prof_in = obj({"name": STR, "weights": {"type": "array", "items": STR}}, ("name", "weights"))
+    profiles = _upsert("profiles", prof_in, "accountant")
+    profiles["post"]["responses"] = {"200": ok({"type": "object"}), **WRITE_ERRORS}
+    return {
+        "/api/v1/objects": _upsert("objects", obj_in, "integration"),
+        "/api/v1/activities": _upsert("activities", act_in, "integration"),
+        "/api/v1/profiles": profiles,
+        "/api/v1/settings": {
+            "get": {
+                "summary": "the company's settings",
+                "responses": {"200": ok(ref("Settings")), **AUTH_ERRORS},
+            },
+            "put": {
+                "summary": "change settings (admin); fields not given keep their value",
+                "parameters": [IDEMPOTENCY],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                },
+                "responses": {"200": ok(ref("Settings")), **WRITE_ERRORS},
+            },
+        },
+    }
+
+
+def ingest_paths() -> dict:
+    binary = {"type": "string", "contentMediaType": "application/octet-stream"}
+    return {
+        "/api/v1/ingest": {
+            "post": {
+                "summary": "a batch of objects, activities, actual lines or purchase orders "
+                "(integration or admin), all or nothing, idempotent by id",
+                "parameters": [
+                    IDEMPOTENCY,
+                    {
+                        "name": "name",
+                        "in": "query",
+                        "required": False,
+                        "schema": STR,
+                        "description": "the file name findings name",
+                    },
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "text/csv": {"schema": STR},
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                            "schema": binary
+                        },
+                        "multipart/form-data": {"schema": obj({"file": binary}, ("file",))},
+                        "application/json": {"schema": {"type": "object"}},
+                    },
+                },
+                "responses": {"200": ok(obj({"results": {"type": "array"}})), **WRITE_ERRORS},
+            }
+        }
+    }
+
+
+def sync_paths() -> dict:
+    digits = {"type": "string", "pattern": r"^\d{0,18}$"}
+    return {
+        "/api/v1/sync": {
+            "get": {
+                "summary": "changes of actual lines and purchase orders since a cursor",
+                "parameters": [
+                    {"name": "cursor", "in": "query", "required": False, "schema": digits},
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 50000},
+                    },
+                ],
+                "responses": {
+                    "200": ok(
+                        obj(
+                            {
+                                "cursor": STR,
+                                "next_cursor": STR,
+                                "more": BOOL,
+                                "lines": {"type": "array"},
+                                "purchase_orders": {"type": "array"},
+                                "deleted": {"type": "array"},
+                                "tasks": {"type": "array"},
+                            },
+                            ("next_cursor", "more"),
+                        )
+                    ),
+                    "422": PROBLEM,
+                    **AUTH_ERRORS,
+                },
+            }
+        }
+    }
+
+
+def audit_paths() -> dict:
+    q = [
+        {"name": n, "in": "query", "required": False, "schema": s}
+        for n, s in (
+            ("after", {"type": "integer", "minimum": 0}),
+            ("limit", {"type": "integer", "minimum": 1, "maximum": 10000}),
+            ("entity", STR),
+            ("entity_id", STR),
+            ("actor", STR),
+        )
+    ]
+    return {
+        "/api/v1/audit": {
+            "get": {
+                "summary": "the audit trail, oldest first",
+                "parameters": q,
+                "responses": {
+                    "200": ok(
+                        obj(
+                            {
+                                "entries": {"type": "array", "items": ref("AuditEntry")},
+                                "next_after": INT,
+                                "more": BOOL,
+                            }
+                        )
+                    ),
+                    "422": PROBLEM,
+                    **AUTH_ERRORS,
+                },
+            }
+        },
+        "/api/v1/audit/verify": {
+            "get": {
+                "summary": "walk the hash chain (admin); names the first broken entry",
+                "responses": {
+                    "200": ok(
+                        obj(
+                            {
+                                "ok": BOOL,
+                                "entries": INT,
+                                "broken_id": {"type": ["integer", "null"]},
+                                "reason": NSTR,
+                            }
+                        )
+                    ),
+                    **AUTH_ERRORS,
+                },
+            }
+        },
+    }
+
+
+def token_paths() -> dict:
+    return {
+        "/api/v1/tokens": {
+            "post": {
+                "summary": "issue a token (admin); it is shown only in this answer",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": obj(
+                                {
+                                    "role": {
+                                        "enum": ["viewer", "accountant", "integration", "admin"]
+                                    },
+                                    "name": STR,
+                                },
+                                ("role",),
+                            )
+                        }
+                    },
+                },
+                "responses": {
+                    "201": ok(obj({"name": STR, "role": STR, "token": STR})),
+                    **WRITE_ERRORS,
+                },
+            }
+        }
+    }
+
+
+def extension_paths() -> dict:
+    """Paths of the budget and report endpoints, where their modules exist."""
+    out: dict = {}
+    for name in ("budgets", "reports"):
+        module = f"pixie_server.api.{name}"
+        if importlib.util.find_spec(module) is not None:
+            out.update(getattr(importlib.import_module(module), "OPENAPI_PATHS", {}))
+    return out
+
+
+def document() -> dict:
+    paths = {}
+    for part in (
+        health_paths,
+        master_paths,
+        ingest_paths,
+        sync_paths,
+        audit_paths,
+        token_paths,
+        extension_paths,
+    ):
+        paths.update(part())
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Pixie XL sync service", "version": "1"},
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": schemas(),
+        },
+        "paths": paths,
+    }
