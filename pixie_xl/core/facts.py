@@ -8,9 +8,7 @@ built once per :class:`Facts` and reused by every report on it.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -24,23 +22,6 @@ from .records import PHASING_DAYS, BudgetHistory, Kind, Profile, Settings
 from .tree import ObjectTree
 
 KEYS = ["object", "activity", "kind"]
-
-
-@contextmanager
-def no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many small acyclic records.
-
-    Building 100,000 rows of frozen records otherwise triggers repeated full collections
-    over everything the report holds (about a third of the time); nothing built here has
-    cycles, so reference counting frees it all the same.
-    """
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _epoch_days(values) -> np.ndarray:

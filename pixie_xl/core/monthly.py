@@ -15,7 +15,8 @@ import pandas as pd
 
 from .allocation import largest_remainder
 from .errors import InvalidInput
-from .facts import KEYS, Facts, _day, _period_budgets, _sums, as_kind, combine, no_gc
+from .facts import KEYS, Facts, _day, _period_budgets, _sums, as_kind, combine
+from .gcpause import no_gc
 from .money import Money
 from .phasing import _integer_shapes, _month_fractions
 from .records import Kind, MonthRow

@@ -48,16 +48,15 @@ code                     finding (all are errors except ``becomes_correction``)
 
 from __future__ import annotations
 
-import gc
 import math
 from collections.abc import Collection, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from .errors import AmountError
 from .findings import Finding, Severity, SourceRef
+from .gcpause import no_gc
 from .money import EXCEL_ERRORS, Money, exponent, from_excel
 from .records import (
     BUDGET_COLUMNS,
@@ -733,25 +732,8 @@ def validate_rows(rows: Sequence[RawRow], context: Context) -> Result:
 
     Findings come in sheet order (row by row, left to right within a row).
     """
-    with _collector_paused():
+    with no_gc():
         return _validate(rows, context)
-
-
-@contextmanager
-def _collector_paused():
-    """Pause Python's cyclic garbage collector while validating.
-
-    A 100,000-line sheet makes several hundred thousand small records and no reference
-    cycles; the collector's full passes over them cost a third of the time and free
-    nothing. It is switched back on afterwards if it was on.
-    """
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 def _validate(rows: Sequence[RawRow], context: Context) -> Result:

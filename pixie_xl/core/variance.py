@@ -54,7 +54,8 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from .facts import Facts, budget_table, no_gc, period_sums
+from .facts import Facts, budget_table, period_sums
+from .gcpause import no_gc
 from .money import Money
 from .monthly import figure, month_rows
 from .phasing import mul_div_round

@@ -1,0 +1,39 @@
+"""Pause the cyclic garbage collector around bulk record building, safely across threads."""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+_lock = threading.Lock()
+_holders = 0
+_was_enabled = True
+
+
+@contextmanager
+def no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many small acyclic records.
+
+    Validating a 100,000-line sheet or building 100,000 Variance rows makes several hundred
+    thousand small records and no reference cycles; the collector's full passes over them
+    cost about a third of the time and free nothing, since reference counting frees it all.
+
+    The collector is process-wide, so pauses are counted: with two threads inside (two
+    requests of the service), it is switched back on only when the last one leaves, and
+    only if it was on when the first one came in.
+    """
+    global _holders, _was_enabled
+    with _lock:
+        if _holders == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _holders += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _holders -= 1
+            if _holders == 0 and _was_enabled:
+                gc.enable()
