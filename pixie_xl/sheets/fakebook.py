@@ -16,12 +16,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from pixie_xl.core.findings import Severity
+from pixie_xl.core.money import Money
 from pixie_xl.core.records import Formula
 from pixie_xl.sheets import layout
 from pixie_xl.sheets.book import Column, Table
 from pixie_xl.sheets.cells import cell_name, col_letter, is_blank, plain, split_cell
+
+
+def _keep(value: object) -> object:
+    """What the fake stores: like a cell, except that money stays an exact Decimal."""
+    if isinstance(value, Money):
+        return value.decimal
+    if isinstance(value, Decimal):
+        return value
+    return plain(value)
 
 
 @dataclass
@@ -40,7 +51,11 @@ class _FakeTable:
 
 
 class FakeBook:
-    """Sheets as dicts of cells, tables as header + rows; records statuses and alerts."""
+    """Sheets as dicts of cells, tables as header + rows; records statuses and alerts.
+
+    Unlike a real cell, money written to the fake stays an exact ``Decimal`` so that tests
+    can compare it to the cent.
+    """
 
     def __init__(self) -> None:
         #: sheet → {(row, column): value}
@@ -127,7 +142,7 @@ class FakeBook:
         for r, values in enumerate(rows, start=t.row + 1):
             for i, v in enumerate(list(values)[: len(t.header)]):
                 # a Formula stays a formula; any other text stays text and is never run
-                cells[(r, t.col + i)] = plain(v)
+                cells[(r, t.col + i)] = _keep(v)
         t.n_rows = len(rows)
         self._write_totals(t, table)
 
@@ -137,7 +152,7 @@ class FakeBook:
 
     def set_value(self, sheet: str, cell: str, value: object) -> None:
         col, row = split_cell(cell)
-        self._sheet(sheet)[(row, col)] = value if isinstance(value, Formula) else plain(value)
+        self._sheet(sheet)[(row, col)] = value if isinstance(value, Formula) else _keep(value)
 
     def write_range(self, sheet: str, cell: str, rows: Sequence[Sequence[object]]) -> None:
         col, row = split_cell(cell)

@@ -208,15 +208,19 @@ LIST_ROWS = 5000
 #: profile names the phasing list can show after ``days`` and ``months``
 PHASING_PROFILE_ROWS = 100
 
-# --- chart data (to the right of the Variance table) ----------------------------------------
+# --- chart data (on the hidden Lists sheet, so filtering the Variance table keeps it) ---------
 
-#: top-left cell of the "budget vs actual by activity" helper range (Activity, Budget, Actual)
-CHART_ACTIVITY_CELL = "Q1"
-#: top-left cell of the cumulative monthly helper range (Month, Budget, Actual)
-CHART_MONTH_CELL = "U1"
-#: where the two charts are anchored
-CHART_ACTIVITY_ANCHOR = "Y2"
-CHART_MONTH_ANCHOR = "Y20"
+#: the sheet of the charts' helper ranges
+CHART_DATA_SHEET = LISTS_SHEET
+#: top-left cell of the "budget vs actual by activity" range (Activity, Budget, Actual)
+CHART_ACTIVITY_CELL = "E1"
+#: top-left cell of the cumulative monthly range (Month, Budget, Actual)
+CHART_MONTH_CELL = "I1"
+#: where the two charts sit on the Variance sheet (right of the table)
+CHART_ACTIVITY_ANCHOR = "P2"
+CHART_MONTH_ANCHOR = "P20"
+CHART_ACTIVITY_TITLE = "Cost: current budget vs actual by activity"
+CHART_MONTH_TITLE = "Cost: cumulative budget vs actual by month"
 
 # --- buttons and macros ---------------------------------------------------------------------
 

@@ -1,0 +1,571 @@
+"""The workbook, built from code: ``build_workbook(path)`` (``pixie-xl workbook new PATH``).
+
+The sheets, tables, formats, drop-down lists, conditional formats, charts and form buttons
+are written with XlsxWriter from :mod:`pixie_xl.sheets.layout`. The VBA project is never
+generated from scratch (Excel does not run such projects, NOTES.md): it starts from the
+Excel-authored ``vbaProject.bin`` of xlwings' ``quickstart_standalone.xlsm`` (its ``xlwings``
+module holds ``RunPython``), and pyOpenVBA adds two modules to it:
+
+* ``PixieMacros`` — one Sub per button (``pixie_xl/excel/vba/PixieMacros.bas``);
+* ``PixieUDFs`` — a wrapper per ``PIXIE_*`` worksheet formula, of the shape xlwings' own
+  "Import Functions" writes, generated here from the signatures in
+  :mod:`pixie_xl.excel.udfs` so that nobody has to trust VBA project access in Excel.
+
+Building twice gives the same sheets: every value is fixed, the document's created and
+modified times too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import io
+import os
+import tempfile
+import zipfile
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+
+from pixie_xl.core.errors import PixieError
+from pixie_xl.sheets import layout
+from pixie_xl.sheets.cells import col_letter, split_cell
+from pixie_xl.sheets.filebook import total_formula
+
+DEFAULT_SERVER = "http://127.0.0.1:8750"
+#: fixed document time, so that two builds are the same
+BUILD_TIME = datetime(2026, 1, 1, 0, 0, 0)
+#: rows the Budgets table's drop-downs and column formats cover
+INPUT_ROWS = 20_000
+#: rows the status colours cover on the output sheets
+OUTPUT_ROWS = 200_000
+
+#: the PIXIE_* formulas of SPEC §3 and their arguments (used only if udfs.py cannot be read)
+SPEC_UDFS: dict[str, tuple[list[str], list[str]]] = {
+    "PIXIE_ACTUAL": (["object", "activity", "from_date", "to_date"], ["kind"]),
+    "PIXIE_BUDGET": (["object", "activity", "from_date", "to_date"], ["kind", "version"]),
+    "PIXIE_COMMITTED": (["object", "activity", "from_date", "to_date"], []),
+    "PIXIE_VARIANCE": (["object", "activity", "from_date", "to_date"], ["kind"]),
+    "PIXIE_AVAILABLE": (["object", "activity", "from_date", "to_date"], []),
+    "PIXIE_STATUS": (["object", "activity", "from_date", "to_date"], ["kind"]),
+    "PIXIE_TABLE": (["object", "from_date", "to_date"], []),
+    "PIXIE_LAST_REFRESH": ([], []),
+    "PIXIE_ALLOCATE": (["amount", "weights"], []),
+}
+
+#: xlwings.conf: every key xlwings.bas looks up with GetConfig, so none falls through to a
+#: user's or a folder's xlwings.conf file (keys are matched upper-cased by xlwings)
+XLWINGS_CONF: tuple[tuple[str, object], ...] = (
+    ("Interpreter_Win", "python"),
+    ("Interpreter_Mac", "python"),
+    ("Interpreter", "python"),
+    ("PYTHONPATH", ""),
+    ("ADD_WORKBOOK_TO_PYTHONPATH", "true"),
+    ("UDF Modules", layout.UDF_MODULE),
+    ("Debug UDFs", False),
+    ("Use UDF Server", True),
+    ("Show Console", False),
+    ("Conda Path", ""),
+    ("Conda Env", ""),
+    ("TEMP DIR", "%TEMP%"),
+    ("ONEDRIVE_CONSUMER_WIN", ""),
+    ("ONEDRIVE_COMMERCIAL_WIN", ""),
+    ("SHAREPOINT_WIN", ""),
+    ("ONEDRIVE_CONSUMER_MAC", ""),
+    ("ONEDRIVE_COMMERCIAL_MAC", ""),
+    ("SHAREPOINT_MAC", ""),
+    ("LICENSE_KEY", ""),
+    ("SHOW_ERROR_POPUPS", "True"),
+)
+
+# VBA keywords a Python parameter may be named after (``object``): renamed in wrappers
+_VBA_RESERVED = {
+    "object",
+    "string",
+    "date",
+    "type",
+    "end",
+    "next",
+    "to",
+    "from",
+    "step",
+    "property",
+    "long",
+    "integer",
+    "double",
+    "single",
+    "variant",
+    "boolean",
+    "byte",
+    "currency",
+    "error",
+    "name",
+    "open",
+    "close",
+    "print",
+    "get",
+    "put",
+    "set",
+    "let",
+    "call",
+    "function",
+    "sub",
+    "dim",
+    "as",
+    "is",
+    "not",
+    "and",
+    "or",
+    "mod",
+    "new",
+    "me",
+    "option",
+    "select",
+    "case",
+}
+
+
+# --- the VBA project ------------------------------------------------------------------------
+
+
+def quickstart_path() -> Path:
+    """xlwings' standalone quickstart workbook, whose VBA project we start from."""
+    import xlwings
+
+    return Path(xlwings.__file__).parent / "quickstart_standalone.xlsm"
+
+
+def macros_source() -> str:
+    """The VBA source of the button Subs (package data)."""
+    text = resources.files("pixie_xl.excel").joinpath("vba/PixieMacros.bas").read_text("utf-8")
+    return _crlf(text)
+
+
+def _crlf(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\n", "\r\n")
+
+
+def udf_signatures() -> dict[str, tuple[list[str], list[str]]]:
+    """Each PIXIE_* formula → (required, optional) parameter names, ``caller`` left out.
+
+    Read from :mod:`pixie_xl.excel.udfs`; the SPEC's list if that module cannot be imported.
+    """
+    try:
+        from pixie_xl.excel import udfs
+    except Exception:  # the formulas module is someone else's; the SPEC names them too
+        return dict(SPEC_UDFS)
+    out = {}
+    for name in sorted(dir(udfs)):
+        fn = getattr(udfs, name)
+        if not (name.startswith("PIXIE_") and callable(fn)):
+            continue
+        params = inspect.signature(inspect.unwrap(fn)).parameters.values()
+        required = [p.name for p in params if p.name != "caller" and p.default is p.empty]
+        optional = [p.name for p in params if p.name != "caller" and p.default is not p.empty]
+        out[name] = (required, optional)
+    return out or dict(SPEC_UDFS)
+
+
+def _has_caller(name: str) -> bool:
+    try:
+        from pixie_xl.excel import udfs
+
+        return "caller" in inspect.signature(inspect.unwrap(getattr(udfs, name))).parameters
+    except Exception:
+        return name != "PIXIE_ALLOCATE"
+
+
+def udf_wrappers_source(module: str = layout.UDF_MODULE) -> str:
+    """The VBA module of wrappers, one Function per PIXIE_* formula, as xlwings writes them.
+
+    xlwings' ``generate_vba_wrapper`` passes the arguments in an ``Array`` to
+    ``XLPy.CallUDF`` with ``Nothing`` where Python takes ``caller`` (xlwings puts the calling
+    cell there) and turns an error into the cell's text.
+    """
+    lines = [
+        'Attribute VB_Name = "PixieUDFs"',
+        "' Generated by pixie_xl.excel.builder from pixie_xl.excel.udfs: do not edit.",
+        "' The same wrappers xlwings' Import Functions writes, made at build time.",
+        '#Const App = "Microsoft Excel" \'Adjust when using outside of Excel',
+        "",
+    ]
+    for fname, (required, optional) in udf_signatures().items():
+        vba = {p: (p + "_" if p.lower() in _VBA_RESERVED else p) for p in required + optional}
+        sig = ", ".join([vba[p] for p in required] + [f"Optional {vba[p]}" for p in optional])
+        args = [vba[p] for p in required + optional]
+        if _has_caller(fname):
+            args.append("Nothing")
+        array = f"Array({', '.join(args)})"
+        lines += [
+            f"Function {fname}({sig})",
+            '        #If App = "Microsoft Excel" Then',
+            "            If TypeOf Application.Caller Is Range Then On Error GoTo failed",
+            f'            {fname} = XLPy.CallUDF("{module}", "{fname}", {array}, '
+            "ThisWorkbook, Application.Caller)",
+            "            Exit Function",
+            "        #Else",
+            f'            {fname} = XLPy.CallUDF("{module}", "{fname}", {array})',
+            "            Exit Function",
+            "        #End If",
+            "failed:",
+            f"        {fname} = Err.Description",
+            "End Function",
+            "",
+        ]
+    return "\r\n".join(lines)
+
+
+def build_vba_project() -> bytes:
+    """The quickstart's Excel-authored VBA project with our two modules added (pyOpenVBA)."""
+    try:
+        from pyopenvba import ExcelFile
+    except ImportError as exc:  # the "build" extra
+        raise PixieError(
+            "building the workbook needs pyOpenVBA: pip install 'pixie-xl[build]'",
+            code="missing_dependency",
+        ) from exc
+    with tempfile.TemporaryDirectory(prefix="pixie-vba-") as tmp:
+        src, dst = Path(tmp) / "in.xlsm", Path(tmp) / "out.xlsm"
+        src.write_bytes(quickstart_path().read_bytes())
+        with ExcelFile(str(src)) as wb:
+            project = wb.vba_project()
+            project.add_module("PixieMacros", macros_source())
+            project.add_module("PixieUDFs", udf_wrappers_source())
+            wb.save(str(dst))
+        with zipfile.ZipFile(dst) as zf:
+            return zf.read("xl/vbaProject.bin")
+
+
+# --- the sheets -----------------------------------------------------------------------------
+
+
+def build_workbook(path: Path | str, *, server_url: str = DEFAULT_SERVER) -> Path:
+    """Write the Pixie workbook to ``path`` (``.xlsm``: with its VBA and buttons; ``.xlsx``:
+    the same sheets without them). Written to a temporary file first, then moved."""
+    path = Path(path)
+    with_vba = path.suffix.lower() == ".xlsm"
+    if path.suffix.lower() not in (".xlsm", ".xlsx"):
+        raise PixieError(f"{path.name}: a workbook is a .xlsm (or .xlsx) file", code="usage")
+    vba = build_vba_project() if with_vba else None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        _write(Path(tmp), server_url, vba)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def _write(path: Path, server_url: str, vba: bytes | None) -> None:
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(
+        str(path),
+        {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
+    )
+    wb.set_properties(
+        {
+            "title": "Pixie XL budgets",
+            "subject": "Budgets for CRM objects against actuals",
+            "author": "Pixie XL",
+            "company": "",
+            "created": BUILD_TIME,
+        }
+    )
+    if vba is not None:
+        wb.add_vba_project(io.BytesIO(vba), is_stream=True)
+        wb.set_vba_name("ThisWorkbook")
+    f = _Formats(wb)
+    sheets = {name: wb.add_worksheet(name) for name in layout.SHEETS}
+    _pixie(wb, sheets[layout.PIXIE_SHEET], f, server_url, with_buttons=vba is not None)
+    _budgets(sheets[layout.BUDGETS_SHEET], f)
+    for table in (layout.PROFILES_TABLE, layout.CHECKS_TABLE, layout.MONTHS_TABLE):
+        _output_table(sheets[layout.TABLE_SHEETS[table]], table, f)
+    _output_table(sheets[layout.VARIANCE_SHEET], layout.VARIANCE_TABLE, f)
+    _output_table(sheets[layout.ALERTS_SHEET], layout.ALERTS_TABLE, f)
+    _checks_colours(sheets[layout.CHECKS_SHEET], f)
+    for sheet in (layout.VARIANCE_SHEET, layout.ALERTS_SHEET):
+        _status_colours(sheets[sheet], f)
+    _lists(wb, sheets[layout.LISTS_SHEET], f)
+    _charts(wb, sheets[layout.VARIANCE_SHEET])
+    _conf(sheets[layout.CONF_SHEET], f)
+    sheets[layout.PIXIE_SHEET].activate()
+    wb.close()
+
+
+class _Formats:
+    """The workbook's cell formats, one per number format, plus a few styles."""
+
+    def __init__(self, wb) -> None:
+        self.wb = wb
+        self._num: dict[str, object] = {}
+        self.title = wb.add_format({"bold": True, "font_size": 16, "font_color": "#1F4E78"})
+        self.label = wb.add_format({"bold": True})
+        self.note = wb.add_format({"italic": True, "font_color": "#595959"})
+        self.input = wb.add_format({"bg_color": "#FFF2CC", "border": 1})
+        self.date_input = wb.add_format(
+            {"bg_color": "#FFF2CC", "border": 1, "num_format": layout.DATE}
+        )
+        self.stamp = wb.add_format({"num_format": layout.DATETIME})
+        self.fills = {
+            word: wb.add_format({"bg_color": colour}) for word, colour in _status_fills().items()
+        }
+
+    def number(self, number_format: str):
+        if not number_format:
+            return None
+        if number_format not in self._num:
+            self._num[number_format] = self.wb.add_format({"num_format": number_format})
+        return self._num[number_format]
+
+
+def _status_fills() -> dict[str, str]:
+    return dict(layout.STATUS_COLOURS)
+
+
+def _pixie(wb, ws, f: _Formats, server_url: str, with_buttons: bool) -> None:
+    ws.write_string(0, 0, "Pixie XL — budgets against actuals", f.title)
+    ws.set_column(0, 0, 16)
+    ws.set_column(1, 1, 40)
+    ws.set_column(2, 2, 3)
+    ws.set_column(3, 3, 22)
+    for key, cell in layout.PIXIE_CELLS.items():
+        col, row = split_cell(cell)
+        ws.write_string(row - 1, col - 2, layout.PIXIE_LABELS[key], f.label)
+        wb.define_name(layout.PIXIE_NAMES[key], f"={_abs(layout.PIXIE_SHEET, cell)}")
+    put = {
+        "server": (server_url, f.input),
+        "token": ("", f.input),
+        "report_from": (None, f.date_input),
+        "report_to": (None, f.date_input),
+        "last_refresh": (None, f.stamp),
+        "status": ("New workbook: fill the Budgets sheet, then press Validate", None),
+        "import_file": ("", f.input),
+    }
+    for key, (value, fmt) in put.items():
+        col, row = split_cell(layout.PIXIE_CELLS[key])
+        if value:
+            ws.write_string(row - 1, col - 1, value, fmt)
+        else:
+            ws.write_blank(row - 1, col - 1, None, fmt)
+    tcol, trow = split_cell(layout.PIXIE_CELLS["token"])
+    ws.write_comment(
+        trow - 1,
+        tcol - 1,
+        "Better left blank: the workbook then uses the token the local service wrote for "
+        "this user (or PIXIE_TOKEN). A token typed here is saved in the file for anyone "
+        "who opens it.",
+        {"x_scale": 2, "y_scale": 1.5},
+    )
+    notes = [
+        "Report from / Report to: the report period (blank: this calendar year).",
+        "Import file: path of a .xlsx or .csv budget file, if no file dialog is available.",
+        "Validate checks the Budgets sheet; Save budgets sends it to the service.",
+        "Refresh actuals pulls what changed and rebuilds Variance, Variance by month, Alerts.",
+    ]
+    for i, text in enumerate(notes):
+        ws.write_string(11 + i, 0, text, f.note)
+    if with_buttons:
+        for i, (caption, sub) in enumerate(layout.MACROS.items()):
+            ws.insert_button(
+                2 + 2 * i,
+                3,
+                {"macro": sub, "caption": caption, "width": 150, "height": 32},
+            )
+
+
+def _abs(sheet: str, cell: str) -> str:
+    col, row = split_cell(cell)
+    quoted = f"'{sheet}'" if not sheet.isalnum() else sheet
+    return f"{quoted}!${col_letter(col)}${row}"
+
+
+def _table_columns(table: str, f: _Formats) -> list[dict]:
+    out = []
+    for col in layout.TABLE_COLUMNS[table]:
+        spec: dict = {"header": col.header}
+        fmt = f.number(col.number_format)
+        if fmt is not None:
+            spec["format"] = fmt
+        if col.total == "sum":
+            # the qualified form: LibreOffice cannot evaluate SUBTOTAL(109,[Actual]) (NOTES.md)
+            spec["total_function"] = total_formula(table, col.header)[1:]
+            spec["total_value"] = 0
+        elif col.total is not None:
+            spec["total_string"] = col.total
+        out.append(spec)
+    return out
+
+
+def _add_table(ws, table: str, f: _Formats, style: str = "Table Style Medium 2") -> None:
+    columns = layout.TABLE_COLUMNS[table]
+    totals = any(c.total is not None for c in columns)
+    last_row = 1 + int(totals)  # header, one blank data row, the total row
+    ws.add_table(
+        0,
+        0,
+        last_row,
+        len(columns) - 1,
+        {
+            "name": table,
+            "columns": _table_columns(table, f),
+            "total_row": totals,
+            "style": style,
+        },
+    )
+    for i, col in enumerate(columns):
+        ws.set_column(i, i, col.width or 12, f.number(col.number_format))
+    ws.freeze_panes(1, 0)
+
+
+def _budgets(ws, f: _Formats) -> None:
+    _add_table(ws, layout.BUDGETS_TABLE, f, style="Table Style Medium 9")
+    headers = [c.header for c in layout.BUDGETS_COLUMNS]
+    lists = {
+        "Object": layout.LISTS["objects"][0],
+        "Activity": layout.LISTS["activities"][0],
+        "Phasing": layout.LISTS["phasings"][0],
+    }
+    for header, name in lists.items():
+        i = headers.index(header)
+        ws.data_validation(
+            1,
+            i,
+            INPUT_ROWS,
+            i,
+            {
+                "validate": "list",
+                "source": f"={name}",
+                # a warning, not a stop: before the first refresh the lists are empty
+                "error_type": "warning",
+                "error_title": f"Unknown {header.lower()}",
+                "error_message": f"Not in the list of {header.lower()}s that refresh loaded.",
+                "ignore_blank": True,
+            },
+        )
+    for header in ("Income budget", "Cost budget"):
+        i = headers.index(header)
+        ws.data_validation(
+            1,
+            i,
+            INPUT_ROWS,
+            i,
+            {
+                "validate": "decimal",
+                "criteria": ">=",
+                "value": 0,
+                "error_type": "warning",
+                "error_title": "Not an amount",
+                "error_message": "An amount is a number of 0 or more (blank means 0).",
+                "ignore_blank": True,
+            },
+        )
+
+
+def _output_table(ws, table: str, f: _Formats) -> None:
+    _add_table(ws, table, f)
+
+
+def _status_colours(ws, f: _Formats) -> None:
+    headers = [c.header for c in layout.VARIANCE_COLUMNS]
+    i = headers.index("Status")
+    for word, fmt in f.fills.items():
+        ws.conditional_format(
+            1,
+            i,
+            OUTPUT_ROWS,
+            i,
+            {"type": "cell", "criteria": "==", "value": f'"{word}"', "format": fmt},
+        )
+
+
+def _checks_colours(ws, f: _Formats) -> None:
+    headers = [c.header for c in layout.CHECKS_COLUMNS]
+    i = headers.index("Severity")
+    for word, fill in (("error", "OVER"), ("warning", "WARN")):
+        ws.conditional_format(
+            1,
+            i,
+            OUTPUT_ROWS,
+            i,
+            {
+                "type": "cell",
+                "criteria": "==",
+                "value": f'"{word}"',
+                "format": f.fills[fill],
+            },
+        )
+
+
+def _lists(wb, ws, f: _Formats) -> None:
+    heads = {"objects": "Objects", "activities": "Activities", "phasings": "Phasings"}
+    for key, (name, col) in layout.LISTS.items():
+        c = split_cell(f"{col}1")[0] - 1
+        ws.write_string(0, c, heads[key], f.label)
+        # grows with the list that refresh writes (COUNTA less the header)
+        wb.define_name(
+            name,
+            f"=OFFSET({layout.LISTS_SHEET}!${col}$2,0,0,"
+            f"MAX(1,COUNTA({layout.LISTS_SHEET}!${col}:${col})-1),1)",
+        )
+    pcol = split_cell(f"{layout.LISTS['phasings'][1]}1")[0] - 1
+    ws.write_string(1, pcol, "days")
+    ws.write_string(2, pcol, "months")
+    for cell in (layout.CHART_ACTIVITY_CELL, layout.CHART_MONTH_CELL):
+        col, row = split_cell(cell)
+        first = "Activity" if cell == layout.CHART_ACTIVITY_CELL else "Month"
+        for j, text in enumerate((first, "Budget", "Actual")):
+            ws.write_string(row - 1, col - 1 + j, text, f.label)
+    ws.hide()
+
+
+def _charts(wb, ws) -> None:
+    """Budget vs actual by activity, and cumulatively by month; refresh resizes them."""
+    sheet = layout.CHART_DATA_SHEET
+    for cell, kind, title, anchor in (
+        (
+            layout.CHART_ACTIVITY_CELL,
+            "column",
+            layout.CHART_ACTIVITY_TITLE,
+            layout.CHART_ACTIVITY_ANCHOR,
+        ),
+        (layout.CHART_MONTH_CELL, "line", layout.CHART_MONTH_TITLE, layout.CHART_MONTH_ANCHOR),
+    ):
+        col, row = split_cell(cell)
+        chart = wb.add_chart({"type": kind})
+        for j in (1, 2):
+            chart.add_series(
+                {
+                    "name": [sheet, row - 1, col - 1 + j],
+                    "categories": [sheet, row, col - 1, row, col - 1],
+                    "values": [sheet, row, col - 1 + j, row, col - 1 + j],
+                }
+            )
+        chart.set_title({"name": title})
+        chart.set_size({"width": 680, "height": 300})
+        acol, arow = split_cell(anchor)
+        ws.insert_chart(arow - 1, acol - 1, chart)
+
+
+def _conf(ws, f: _Formats) -> None:
+    # xlwings reads keys from A1 down to the first blank: no header row, no gaps
+    for i, (key, value) in enumerate(XLWINGS_CONF):
+        ws.write_string(i, 0, key)
+        if isinstance(value, bool):
+            ws.write_boolean(i, 1, value)
+        elif value:
+            ws.write_string(i, 1, str(value))
+    n = len(XLWINGS_CONF)
+    ws.write_string(
+        n + 2,
+        0,
+        "Every setting xlwings looks up is listed above, so none is "
+        "taken from an xlwings.conf file elsewhere.",
+        f.note,
+    )
+    ws.set_column(0, 0, 28)
+    ws.set_column(1, 1, 24)

@@ -1,0 +1,53 @@
+"""The Variance sheet's two charts, rebuilt with openpyxl from their helper ranges.
+
+In file mode the charts are drawn anew at each refresh, sized to the data the writers put
+on the hidden Lists sheet (:data:`~pixie_xl.sheets.layout.CHART_ACTIVITY_CELL` and
+:data:`~pixie_xl.sheets.layout.CHART_MONTH_CELL`).
+"""
+
+from __future__ import annotations
+
+from pixie_xl.sheets import layout
+from pixie_xl.sheets.cells import split_cell
+
+
+def _extent(ws, cell: str) -> tuple[int, int, int]:
+    """(column, header row, last data row) of a helper range."""
+    col, row = split_cell(cell)
+    last = row
+    while ws.cell(last + 1, col).value not in (None, ""):
+        last += 1
+    return col, row, last
+
+
+def rebuild_variance_charts(wb) -> None:
+    """Replace the Variance sheet's charts: budget vs actual by activity, and cumulative."""
+    from openpyxl.chart import BarChart, LineChart, Reference
+
+    if layout.VARIANCE_SHEET not in wb.sheetnames or layout.CHART_DATA_SHEET not in wb.sheetnames:
+        return
+    ws = wb[layout.VARIANCE_SHEET]
+    data = wb[layout.CHART_DATA_SHEET]
+    ws._charts = []
+
+    col, top, last = _extent(data, layout.CHART_ACTIVITY_CELL)
+    bar = BarChart()
+    bar.type = "col"
+    bar.title = layout.CHART_ACTIVITY_TITLE
+    bar.y_axis.title = "Amount"
+    bar.y_axis.numFmt = layout.MONEY
+    bar.add_data(Reference(data, col + 1, top, col + 2, max(last, top + 1)), titles_from_data=True)
+    bar.set_categories(Reference(data, col, top + 1, col, max(last, top + 1)))
+    bar.width, bar.height = 18, 8
+    ws.add_chart(bar, layout.CHART_ACTIVITY_ANCHOR)
+
+    col, top, last = _extent(data, layout.CHART_MONTH_CELL)
+    line = LineChart()
+    line.title = layout.CHART_MONTH_TITLE
+    line.y_axis.title = "Cumulative amount"
+    line.y_axis.numFmt = layout.MONEY
+    line.x_axis.number_format = layout.MONTH
+    line.add_data(Reference(data, col + 1, top, col + 2, max(last, top + 1)), titles_from_data=True)
+    line.set_categories(Reference(data, col, top + 1, col, max(last, top + 1)))
+    line.width, line.height = 18, 8
+    ws.add_chart(line, layout.CHART_MONTH_ANCHOR)

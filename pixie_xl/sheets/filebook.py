@@ -1,0 +1,271 @@
+"""The file implementation of :class:`~pixie_xl.sheets.book.Book`, on openpyxl.
+
+Used by the command line, scheduled jobs and tests on ``.xlsx``/``.xlsm`` files. An
+``.xlsm`` is opened with ``keep_vba=True``, which keeps ``vbaProject.bin`` byte-identical and
+the form buttons, tables, charts, data validation, conditional formatting and frozen panes
+that the builder wrote (NOTES.md). :meth:`FileBook.save` writes atomically: a temporary file
+in the same folder, then ``os.replace``, so a crash mid-write leaves the last good file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from pixie_xl.core.errors import BadFile
+from pixie_xl.core.findings import Severity
+from pixie_xl.core.records import Formula
+from pixie_xl.sheets import layout
+from pixie_xl.sheets.book import Column, Table
+from pixie_xl.sheets.cells import (
+    col_letter,
+    is_blank,
+    is_risky_text,
+    make_ref,
+    parse_ref,
+    plain,
+    split_cell,
+)
+
+#: fill of a marked cell, by severity (ARGB)
+MARK_FILLS = {
+    Severity.ERROR: "FFFFC7CE",
+    Severity.WARNING: "FFFFEB9C",
+    Severity.INFO: "FFDDEBF7",
+}
+_VBA_SUFFIXES = {".xlsm", ".xltm", ".xlam"}
+
+
+class FileBook:
+    """An ``.xlsx``/``.xlsm`` file opened with openpyxl."""
+
+    def __init__(self, workbook, path: Path) -> None:
+        self.wb = workbook
+        self.path = Path(path)
+        #: alerts raised while working on the file (there is no one to show them to)
+        self.alerts: list[str] = []
+
+    @classmethod
+    def open(cls, path: Path | str) -> FileBook:
+        """Open a workbook; a missing or unreadable file raises ``BadFile``."""
+        import openpyxl
+
+        path = Path(path)
+        if not path.is_file():
+            raise BadFile(f"{path}: no such workbook")
+        try:
+            wb = openpyxl.load_workbook(path, keep_vba=path.suffix.lower() in _VBA_SUFFIXES)
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as exc:
+            raise BadFile(f"{path.name}: not a readable Excel workbook ({exc})") from exc
+        except Exception as exc:  # openpyxl raises many kinds on a damaged package
+            raise BadFile(f"{path.name}: not a readable Excel workbook ({exc})") from exc
+        return cls(wb, path)
+
+    # --- Book -----------------------------------------------------------------------------
+
+    def sheet_names(self) -> list[str]:
+        return list(self.wb.sheetnames)
+
+    def read_table(self, sheet: str, table: str) -> Table:
+        ws = self._ws(sheet)
+        tbl = self._table(ws, table)
+        c1, r1, c2, r2 = parse_ref(tbl.ref)
+        last = r2 - (tbl.totalsRowCount or 0)
+        header = tuple(
+            "" if v is None else str(v)
+            for v in next(ws.iter_rows(r1, r1, c1, c2, values_only=True))
+        )
+        rows = []
+        if last > r1:
+            for cells in ws.iter_rows(r1 + 1, last, c1, c2):
+                rows.append(tuple(_read(c) for c in cells))
+        while rows and all(is_blank(v) for v in rows[-1]):
+            rows.pop()
+        return Table(
+            sheet=sheet,
+            name=table,
+            header=header,
+            rows=tuple(rows),
+            first_row=r1 + 1,
+            columns=tuple(col_letter(c) for c in range(c1, c2 + 1)),
+        )
+
+    def write_table(
+        self,
+        sheet: str,
+        table: str,
+        columns: Sequence[Column],
+        rows: Sequence[Sequence[object]],
+    ) -> None:
+        ws = self._ws(sheet)
+        tbl = self._table(ws, table)
+        c1, r1, c2, r2 = parse_ref(tbl.ref)
+        totals = bool(tbl.totalsRowCount)
+        width = len(columns) if columns else c2 - c1 + 1
+        # blank the old data and total row
+        for cells in ws.iter_rows(r1 + 1, max(r2, r1 + 1), c1, max(c2, c1 + width - 1)):
+            for cell in cells:
+                cell.value = None
+        if columns:
+            for i, col in enumerate(columns):
+                ws.cell(r1, c1 + i).value = col.header
+        formats = [c.number_format for c in columns] if columns else [""] * width
+        for r, values in enumerate(rows, start=r1 + 1):
+            for i, v in enumerate(list(values)[:width]):
+                _write(ws.cell(r, c1 + i), v, formats[i])
+        last = r1 + max(len(rows), 1)  # a table keeps at least one (blank) data row
+        if totals:
+            last += 1
+            self._write_totals(ws, table, columns, c1, last)
+        tbl.ref = make_ref(c1, r1, c1 + width - 1, last)
+        if tbl.autoFilter is not None:
+            tbl.autoFilter.ref = make_ref(c1, r1, c1 + width - 1, last - int(totals))
+        if columns:
+            _sync_columns(tbl, table, columns)
+
+    def get_value(self, sheet: str, cell: str) -> object:
+        return _read(self._ws(sheet)[cell])
+
+    def set_value(self, sheet: str, cell: str, value: object) -> None:
+        target = self._ws(sheet)[cell]
+        _write(target, value, None)
+
+    def write_range(self, sheet: str, cell: str, rows: Sequence[Sequence[object]]) -> None:
+        ws = self._ws(sheet)
+        col, row = split_cell(cell)
+        for r, values in enumerate(rows, start=row):
+            for c, v in enumerate(values, start=col):
+                _write(ws.cell(r, c), v, None)
+
+    def clear_range(self, sheet: str, cell: str, n_cols: int, n_rows: int) -> None:
+        ws = self._ws(sheet)
+        col, row = split_cell(cell)
+        for cells in ws.iter_rows(row, row + n_rows - 1, col, col + n_cols - 1):
+            for c in cells:
+                c.value = None
+
+    def mark_cells(self, sheet: str, cells: Sequence[str], severity: Severity) -> None:
+        """Fill the cells; first clear the fills left by an earlier run on the sheet."""
+        from openpyxl.styles import PatternFill
+
+        ws = self._ws(sheet)
+        ours = {f"00{v[2:]}" for v in MARK_FILLS.values()} | set(MARK_FILLS.values())
+        for row in ws.iter_rows():
+            for c in row:
+                if c.has_style and c.fill.fill_type == "solid" and c.fill.fgColor.rgb in ours:
+                    c.fill = PatternFill(fill_type=None)
+        fill = PatternFill("solid", fgColor=MARK_FILLS[severity])
+        for ref in cells:
+            ws[ref].fill = fill
+
+    def status(self, text: str) -> None:
+        if layout.PIXIE_SHEET in self.wb.sheetnames:
+            self.set_value(layout.PIXIE_SHEET, layout.PIXIE_CELLS["status"], text)
+
+    def alert(self, text: str) -> None:
+        self.alerts.append(text)
+
+    def save(self) -> None:
+        """Write the workbook atomically (temporary file in the same folder + os.replace)."""
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{self.path.stem}-", suffix=self.path.suffix, dir=self.path.parent
+        )
+        os.close(fd)
+        try:
+            self.wb.save(tmp)
+            os.replace(tmp, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+    # --- charts (file mode rebuilds them from the helper ranges at each refresh) ------------
+
+    def rebuild_charts(self) -> None:
+        from pixie_xl.sheets.charts import rebuild_variance_charts
+
+        rebuild_variance_charts(self.wb)
+
+    # --- inside ---------------------------------------------------------------------------
+
+    def _ws(self, sheet: str):
+        if sheet not in self.wb.sheetnames:
+            raise KeyError(f"{self.path.name} has no sheet {sheet!r}")
+        return self.wb[sheet]
+
+    def _table(self, ws, table: str):
+        if table not in ws.tables:
+            raise KeyError(f"the sheet {ws.title!r} has no table {table!r}")
+        return ws.tables[table]
+
+    def _write_totals(self, ws, table: str, columns: Sequence[Column], c1: int, row: int):
+        for i, col in enumerate(columns):
+            cell = ws.cell(row, c1 + i)
+            if col.total == "sum":
+                cell.value = total_formula(table, col.header)
+                if col.number_format:
+                    cell.number_format = col.number_format
+            elif col.total is not None:
+                cell.value = col.total
+
+
+def total_formula(table: str, header: str) -> str:
+    """The qualified SUBTOTAL of a column, which LibreOffice evaluates too (NOTES.md).
+
+    >>> total_formula("Variance", "Actual")
+    '=SUBTOTAL(109,Variance[Actual])'
+    """
+    return f"=SUBTOTAL(109,{table}[{_escape_header(header)}])"
+
+
+def _escape_header(header: str) -> str:
+    # structured references escape these characters with an apostrophe
+    for ch in "'#[]":
+        header = header.replace(ch, "'" + ch)
+    return header
+
+
+def _sync_columns(tbl, table: str, columns: Sequence[Column]) -> None:
+    from openpyxl.worksheet.table import TableColumn, TableFormula
+
+    old = {c.name: c for c in tbl.tableColumns}
+    new = []
+    for i, col in enumerate(columns, start=1):
+        tc = old.get(col.header) or TableColumn(id=i, name=col.header)
+        tc.id = i
+        tc.totalsRowFunction = None
+        tc.totalsRowFormula = None
+        tc.totalsRowLabel = None
+        if col.total == "sum":
+            tc.totalsRowFunction = "custom"
+            tc.totalsRowFormula = TableFormula(attr_text=total_formula(table, col.header)[1:])
+        elif col.total is not None:
+            tc.totalsRowLabel = col.total
+        new.append(tc)
+    tbl.tableColumns = new
+
+
+def _read(cell) -> object:
+    if cell.data_type == "f":
+        value = cell.value
+        text = value if isinstance(value, str) else getattr(value, "text", None) or str(value)
+        return Formula(text)
+    return cell.value
+
+
+def _write(cell, value: object, number_format: str | None) -> None:
+    if isinstance(value, Formula):
+        cell.value = str(value)
+        return
+    value = plain(value)
+    cell.value = value
+    if is_risky_text(value):
+        # CRM text such as "=cmd|…" or "-5 bonus" stays text: never run as a formula
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    if number_format:
+        cell.number_format = number_format

@@ -1,0 +1,217 @@
+"""Records to the workbook's tables, on any :class:`~pixie_xl.sheets.book.Book`.
+
+Money goes out as ``Decimal`` and becomes a number only in the book, at the very edge;
+percentages are fractions shown with ``0.0%``; dates stay dates. The books write text that
+could be taken for a formula (CRM names such as ``=HYPERLINK(…)``) as text.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from pixie_xl.core.findings import Finding, Severity
+from pixie_xl.core.money import Money
+from pixie_xl.core.records import (
+    BUDGET_COLUMNS,
+    PHASING_DAYS,
+    PHASING_MONTHS,
+    Kind,
+    MonthRow,
+    Profile,
+    RawRow,
+    VarianceRow,
+)
+from pixie_xl.sheets import layout
+from pixie_xl.sheets.book import Book
+from pixie_xl.sheets.cells import split_cell
+
+
+def _money(m: Money | None) -> Decimal | None:
+    return None if m is None else m.decimal
+
+
+def write_checks(book: Book, findings: Sequence[Finding]) -> None:
+    """The findings to the Checks table (errors first), and their cells on Budgets marked."""
+    order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+    ranked = sorted(enumerate(findings), key=lambda p: (order[p[1].severity], p[0]))
+    rows = [
+        [
+            f.source.sheet if f.source else "",
+            f.source.cell if f.source else "",
+            f.code,
+            str(f),
+            f.severity.value,
+        ]
+        for _, f in ranked
+    ]
+    book.write_table(layout.CHECKS_SHEET, layout.CHECKS_TABLE, layout.CHECKS_COLUMNS, rows)
+    bad = sorted(
+        {
+            f.source.cell
+            for f in findings
+            if f.is_error and f.source and f.source.cell and f.source.sheet == layout.BUDGETS_SHEET
+        }
+    )
+    book.mark_cells(layout.BUDGETS_SHEET, bad, Severity.ERROR)
+
+
+def variance_values(r: VarianceRow) -> list[object]:
+    """One Variance (or Alerts) table row, in the order of ``layout.VARIANCE_COLUMNS``."""
+    return [
+        r.object,
+        r.object_name,
+        r.activity,
+        r.kind.value,
+        r.original.decimal,
+        r.current.decimal,
+        r.actual.decimal,
+        _money(r.committed),
+        r.variance.decimal,
+        r.variance_pct,
+        r.used_pct,
+        _money(r.available),
+        r.forecast.decimal,
+        r.status.value,
+    ]
+
+
+def write_variance(book: Book, rows: Sequence[VarianceRow]) -> None:
+    """The Variance table (its total row sums with SUBTOTAL) and the by-activity chart."""
+    book.write_table(
+        layout.VARIANCE_SHEET,
+        layout.VARIANCE_TABLE,
+        layout.VARIANCE_COLUMNS,
+        [variance_values(r) for r in rows],
+    )
+    by_activity: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    for r in rows:
+        if r.kind is Kind.COST:
+            pair = by_activity[r.activity]
+            pair[0] += r.current.decimal
+            pair[1] += r.actual.decimal
+    data = [[a, b, c] for a, (b, c) in sorted(by_activity.items())]
+    _write_chart_data(book, layout.CHART_ACTIVITY_CELL, ["Activity", "Budget", "Actual"], data)
+
+
+def write_months(book: Book, rows: Sequence[MonthRow]) -> None:
+    """The Variance by month table and the cumulative monthly chart (cost rows)."""
+    book.write_table(
+        layout.MONTHS_SHEET,
+        layout.MONTHS_TABLE,
+        layout.MONTHS_COLUMNS,
+        [
+            [
+                r.object,
+                r.object_name,
+                r.activity,
+                r.kind.value,
+                r.month,
+                r.budget.decimal,
+                r.actual.decimal,
+                r.variance.decimal,
+            ]
+            for r in rows
+        ],
+    )
+    per_month: dict[date, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    for r in rows:
+        if r.kind is Kind.COST:
+            pair = per_month[r.month]
+            pair[0] += r.budget.decimal
+            pair[1] += r.actual.decimal
+    data, budget, actual = [], Decimal(0), Decimal(0)
+    for month in sorted(per_month):
+        budget += per_month[month][0]
+        actual += per_month[month][1]
+        data.append([month, budget, actual])
+    _write_chart_data(book, layout.CHART_MONTH_CELL, ["Month", "Budget", "Actual"], data)
+
+
+def write_alerts(book: Book, rows: Sequence[VarianceRow]) -> None:
+    """The Alerts table: the rows given (already worst first), Variance columns."""
+    book.write_table(
+        layout.ALERTS_SHEET,
+        layout.ALERTS_TABLE,
+        layout.ALERTS_COLUMNS,
+        [variance_values(r) for r in rows],
+    )
+
+
+def write_budgets(book: Book, rows: Sequence[RawRow | Sequence[object]]) -> None:
+    """Replace the Budgets table's rows (RawRows, or lists in the table's column order).
+
+    Text that a CSV file gave for an amount, a date or a version is written as a number or
+    a date, so that an imported row looks like a typed one; anything else is kept as read.
+    """
+    keys = list(BUDGET_COLUMNS)
+    out = []
+    for row in rows:
+        values = [row.values.get(k) for k in keys] if isinstance(row, RawRow) else list(row)
+        out.append([_typed(k, v) for k, v in zip(keys, values, strict=False)])
+    book.write_table(layout.BUDGETS_SHEET, layout.BUDGETS_TABLE, layout.BUDGETS_COLUMNS, out)
+
+
+def _typed(key: str, value: object) -> object:
+    if not isinstance(value, str) or type(value) is not str:  # Formula stays a formula
+        return value
+    s = value.strip()
+    if not s:
+        return None
+    try:
+        if key in ("income", "cost"):
+            return Decimal(s)
+        if key in ("start", "end"):
+            return date.fromisoformat(s[:10])
+        if key == "version" and s.isdigit():
+            return int(s)
+    except (InvalidOperation, ValueError):
+        pass
+    return value
+
+
+def write_profiles(book: Book, profiles: Iterable[Profile]) -> None:
+    """The Profiles table: one row per profile, its twelve monthly weights."""
+    rows = [[p.name, *p.weights] for p in sorted(profiles, key=lambda p: p.name)]
+    book.write_table(layout.PROFILES_SHEET, layout.PROFILES_TABLE, layout.PROFILES_COLUMNS, rows)
+
+
+def write_lists(
+    book: Book,
+    objects: Sequence[str],
+    activities: Sequence[str],
+    profiles: Sequence[str] = (),
+) -> None:
+    """The drop-down lists of the Budgets table (object ids, active activity codes, and the
+    phasings ``days``, ``months`` and the profile names), on the hidden Lists sheet."""
+    columns = {
+        "objects": list(objects),
+        "activities": list(activities),
+        "phasings": [PHASING_DAYS, PHASING_MONTHS, *profiles],
+    }
+    for key, (_name, col) in layout.LISTS.items():
+        values = columns[key][: layout.LIST_ROWS]
+        book.clear_range(layout.LISTS_SHEET, f"{col}2", 1, layout.LIST_ROWS)
+        book.write_range(layout.LISTS_SHEET, f"{col}2", [[v] for v in values])
+
+
+def _write_chart_data(book: Book, cell: str, header: list[str], data: list[list[object]]):
+    sheet = layout.CHART_DATA_SHEET
+    col, row = split_cell(cell)
+    old = 0
+    while book.get_value(sheet, _cell(col, row + old + 1)) not in (None, ""):
+        old += 1
+    if old:
+        book.clear_range(sheet, _cell(col, row + 1), len(header), old)
+    book.write_range(sheet, cell, [header, *data])
+    rebuild = getattr(book, "rebuild_charts", None)
+    if rebuild is not None:
+        rebuild()
+
+
+def _cell(col: int, row: int) -> str:
+    from pixie_xl.sheets.cells import cell_name
+
+    return cell_name(col, row)
