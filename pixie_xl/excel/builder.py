@@ -30,7 +30,7 @@ from pathlib import Path
 from pixie_xl.core.errors import PixieError
 from pixie_xl.sheets import layout
 from pixie_xl.sheets.cells import col_letter, split_cell
-from pixie_xl.sheets.filebook import total_formula
+from pixie_xl.sheets.filebook import file_mode, total_formula
 
 DEFAULT_SERVER = "http://127.0.0.1:8750"
 #: fixed document time, so that two builds are the same
@@ -252,6 +252,7 @@ def build_workbook(path: Path | str, *, server_url: str = DEFAULT_SERVER) -> Pat
     os.close(fd)
     try:
         _write(Path(tmp), server_url, vba)
+        os.chmod(tmp, file_mode(path))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

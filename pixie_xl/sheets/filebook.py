@@ -177,6 +177,7 @@ class FileBook:
         os.close(fd)
         try:
             self.wb.save(tmp)
+            os.chmod(tmp, file_mode(self.path))
             os.replace(tmp, self.path)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -211,6 +212,17 @@ class FileBook:
                     cell.number_format = col.number_format
             elif col.total is not None:
                 cell.value = col.total
+
+
+def file_mode(path: Path) -> int:
+    """The permissions to give a rewritten file: those it had, else the umask's default
+    (a temporary file is created private, which a workbook should not become)."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def total_formula(table: str, header: str) -> str:

@@ -1,0 +1,193 @@
+"""The workbook as built: what an accountant (and xlwings) finds when opening it."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from pixie_xl.core.records import BUDGET_COLUMNS
+from pixie_xl.excel.builder import XLWINGS_CONF, build_workbook
+from pixie_xl.sheets import layout
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    path = tmp_path_factory.mktemp("built") / "PixieBudget.xlsm"
+    build_workbook(path, server_url="http://pixie.example:8750")
+    return path
+
+
+@pytest.fixture(scope="module")
+def wb(built):
+    return openpyxl.load_workbook(built, keep_vba=True)
+
+
+def test_sheets_are_those_of_the_spec_with_lists_hidden(wb):
+    assert wb.sheetnames == [
+        "Pixie",
+        "Budgets",
+        "Profiles",
+        "Checks",
+        "Variance",
+        "Variance by month",
+        "Alerts",
+        "Lists",
+        "xlwings.conf",
+    ]
+    assert wb["Lists"].sheet_state == "hidden"
+    assert wb.active.title == "Pixie"
+
+
+@pytest.mark.parametrize(
+    ("sheet", "table", "ref"),
+    [
+        ("Budgets", "Budgets", "A1:J2"),
+        ("Profiles", "Profiles", "A1:M2"),
+        ("Checks", "Checks", "A1:E2"),
+        ("Variance", "Variance", "A1:N3"),
+        ("Variance by month", "VarianceByMonth", "A1:H3"),
+        ("Alerts", "Alerts", "A1:N2"),
+    ],
+)
+def test_each_output_is_a_real_table_with_the_layout_headers(wb, sheet, table, ref):
+    ws = wb[sheet]
+    assert ws.tables[table].ref == ref
+    header = [c.value for c in ws[1]][: len(layout.TABLE_COLUMNS[table])]
+    assert header == [c.header for c in layout.TABLE_COLUMNS[table]]
+    assert ws.freeze_panes == "A2"
+
+
+def test_budgets_headers_are_the_records_columns():
+    assert [c.header for c in layout.BUDGETS_COLUMNS] == list(BUDGET_COLUMNS.values())
+
+
+def test_variance_totals_use_the_qualified_subtotal(wb):
+    ws = wb["Variance"]
+    totals = {ws.cell(1, c).value: ws.cell(3, c).value for c in range(1, 15)}
+    assert totals["Object"] == "Total"
+    assert totals["Actual"] == "=SUBTOTAL(109,Variance[Actual])"
+    assert totals["Current budget"] == "=SUBTOTAL(109,Variance[Current budget])"
+    assert totals["Variance %"] is None and totals["Status"] is None
+    summed = {c.header for c in layout.VARIANCE_COLUMNS if c.total == "sum"}
+    assert summed == {
+        "Original budget",
+        "Current budget",
+        "Actual",
+        "Committed",
+        "Variance",
+        "Available",
+        "Forecast",
+    }
+
+
+def test_control_panel_cells_and_their_names(wb):
+    ws = wb["Pixie"]
+    assert ws["A1"].value.startswith("Pixie XL")
+    assert ws[layout.PIXIE_CELLS["server"]].value == "http://pixie.example:8750"
+    assert ws[layout.PIXIE_CELLS["token"]].value is None
+    assert "better left blank" in ws[layout.PIXIE_CELLS["token"]].comment.text.lower()
+    for key, cell in layout.PIXIE_CELLS.items():
+        assert ws.cell(ws[cell].row, ws[cell].column - 1).value == layout.PIXIE_LABELS[key]
+    names = wb.defined_names
+    for key, name in layout.PIXIE_NAMES.items():
+        col, row = ws[layout.PIXIE_CELLS[key]].column_letter, ws[layout.PIXIE_CELLS[key]].row
+        assert names[name].attr_text == f"Pixie!${col}${row}"
+    assert {"PixieServer", "PixieToken", "ReportFrom", "ReportTo", "LastRefresh"} <= set(names)
+
+
+def test_drop_downs_for_object_activity_and_phasing(wb):
+    ws = wb["Budgets"]
+    lists = {
+        str(dv.sqref).split(":")[0]: dv.formula1
+        for dv in ws.data_validations.dataValidation
+        if dv.type == "list"
+    }
+    assert lists == {"C2": "PixieObjects", "F2": "PixieActivities", "I2": "PixiePhasings"}
+    names = wb.defined_names
+    assert names["PixiePhasings"].attr_text.startswith("OFFSET(Lists!$C$2")
+    lists_ws = wb["Lists"]
+    assert [lists_ws["C2"].value, lists_ws["C3"].value] == ["days", "months"]
+
+
+def test_statuses_are_coloured(wb):
+    for sheet in ("Variance", "Alerts"):
+        rules = [r for cf in wb[sheet].conditional_formatting for r in cf.rules]
+        words = {r.formula[0] for r in rules}
+        assert words == {'"OVER"', '"WARN"', '"BEHIND"', '"UNBUDGETED"', '"OK"'}
+
+
+def test_number_and_date_formats_of_the_budget_columns(wb):
+    ws = wb["Budgets"]
+    widths = {k: ws.column_dimensions[k].width for k in "ABCDEFGHIJ"}
+    assert all(w and w >= 8 for w in widths.values())
+    fmt = {c.header: c.number_format for c in layout.BUDGETS_COLUMNS}
+    assert fmt["Period start"] == "yyyy-mm-dd"
+    assert fmt["Cost budget"] == "#,##0.00"
+
+
+def test_xlwings_conf_lists_every_setting_xlwings_looks_up(wb):
+    import re
+
+    import xlwings
+
+    bas = Path(xlwings.__path__[0], "xlwings.bas").read_text(encoding="latin-1")
+    looked_up = set(re.findall(r'GetConfig\("([^"]+)"', bas))
+    ws = wb["xlwings.conf"]
+    keys = []
+    for row in ws.iter_rows(min_col=1, max_col=2):
+        if row[0].value is None:
+            break  # xlwings reads from A1 down to the first blank
+        keys.append(row[0].value.upper())
+    assert looked_up <= set(keys)
+    conf = {k.upper(): v for k, v in XLWINGS_CONF}
+    assert conf["UDF MODULES"] == "pixie_xl.excel.udfs"
+    assert ws["B" + str(keys.index("UDF MODULES") + 1)].value == "pixie_xl.excel.udfs"
+
+
+def test_buttons_run_the_named_subs(built):
+    with zipfile.ZipFile(built) as zf:
+        vml = zf.read("xl/drawings/vmlDrawing1.vml").decode()
+    for caption, sub in layout.MACROS.items():
+        assert f"[0]!{sub}</x:FmlaMacro>" in vml
+        assert caption in vml
+
+
+def test_building_twice_gives_the_same_workbook(tmp_path):
+    a, b = tmp_path / "a.xlsm", tmp_path / "b.xlsm"
+    build_workbook(a)
+    build_workbook(b)
+    assert _contents(a) == _contents(b)
+    with zipfile.ZipFile(a) as za, zipfile.ZipFile(b) as zb:
+        assert za.read("docProps/core.xml") == zb.read("docProps/core.xml")
+        assert za.read("xl/vbaProject.bin") == zb.read("xl/vbaProject.bin")
+
+
+def test_an_xlsx_has_the_same_sheets_without_vba(tmp_path):
+    build_workbook(tmp_path / "plain.xlsx")
+    build_workbook(tmp_path / "macro.xlsm")
+    with zipfile.ZipFile(tmp_path / "plain.xlsx") as zf:
+        assert "xl/vbaProject.bin" not in zf.namelist()
+    plain = _contents(tmp_path / "plain.xlsx")
+    macro = _contents(tmp_path / "macro.xlsm")
+    assert plain["cells"] == macro["cells"] and plain["tables"] == macro["tables"]
+
+
+def test_a_workbook_needs_an_excel_suffix(tmp_path):
+    from pixie_xl.core.errors import PixieError
+
+    with pytest.raises(PixieError, match="xlsm"):
+        build_workbook(tmp_path / "budget.ods")
+
+
+def _contents(path) -> dict:
+    wb = openpyxl.load_workbook(path)
+    return {
+        "cells": {
+            ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in wb.worksheets
+        },
+        "tables": {ws.title: sorted(ws.tables.items()) for ws in wb.worksheets},
+        "names": {k: v.attr_text for k, v in wb.defined_names.items()},
+    }
