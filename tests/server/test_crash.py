@@ -1,0 +1,79 @@
+"""A server process killed with SIGKILL in the middle of a large ingest leaves nothing partial."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+import requests
+
+from tests.server.conftest import free_port
+from tests.server.data import ACTIVITIES, OBJECTS, lines
+
+ROWS = 200_000
+
+
+def start(db_url: str, token_file, port: int) -> subprocess.Popen:
+    env = {**os.environ, "PIXIE_TOKEN_FILE": str(token_file)}
+    code = f"import pixie_server; pixie_server.serve({db_url!r}, port={port}, threads=2)"
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.DEVNULL)
+    for _ in range(300):
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
+                return proc
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    proc.kill()
+    raise AssertionError("the server did not start")
+
+
+@pytest.mark.slow
+def test_sigkill_during_a_large_ingest_leaves_all_or_nothing(db_url, token_file):
+    port = free_port()
+    proc = start(db_url, token_file, port)
+    url = f"http://127.0.0.1:{port}"
+    auth = {"Authorization": f"Bearer {token_file.read_text().strip()}", "Content-Type": "text/csv"}
+    for table in (OBJECTS, ACTIVITIES):
+        assert requests.post(f"{url}/api/v1/ingest", data=table, headers=auth).ok
+    body = lines(
+        *(
+            f"L-{i},T-{i // 10},P-{1 + i % 2},ROAD,2026-03-01,cost,2026-03-02,{i}.25,"
+            for i in range(ROWS)
+        )
+    ).encode()
+
+    def upload() -> None:
+        with contextlib.suppress(requests.RequestException):  # the server dies under it
+            requests.post(f"{url}/api/v1/ingest", data=body, headers=auth, timeout=120)
+
+    sender = threading.Thread(target=upload)
+    sender.start()
+    time.sleep(1.5)  # well into parsing or writing the batch
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    sender.join()
+
+    proc = start(db_url, token_file, port)
+    try:
+        seen = 0
+        cursor = ""
+        while True:
+            page = requests.get(
+                f"{url}/api/v1/sync", params={"cursor": cursor, "limit": 50000}, headers=auth
+            ).json()
+            seen += len(page["lines"])
+            cursor = page["next_cursor"]
+            if not page["more"]:
+                break
+        assert seen in (0, ROWS)
+        verify = requests.get(f"{url}/api/v1/audit/verify", headers=auth).json()
+        assert verify["ok"] and verify["entries"] == 2 + (seen == ROWS)
+    finally:
+        proc.kill()
+        proc.wait()
