@@ -25,11 +25,11 @@ ROLES = ("viewer", "accountant", "integration", "admin")
 class Service:
     """The app with a test clock, a token per role and a little master data."""
 
-    def __init__(self, tmp_path, clock: FixedClock):
+    def __init__(self, tmp_path, clock: FixedClock, db_url: str):
         self.clock = clock
         self.app = create_app(
             {
-                "PIXIE_DATABASE_URL": f"sqlite:///{tmp_path / 'pixie.db'}",
+                "PIXIE_DATABASE_URL": db_url,
                 "PIXIE_TOKEN_FILE": str(tmp_path / "token"),
                 "PIXIE_CLOCK": clock,
             },
@@ -99,8 +99,11 @@ def local(text: str) -> datetime:
 
 
 @pytest.fixture
-def svc(tmp_path):
-    return Service(tmp_path, FixedClock(at("2026-01-10T09:00:00+00:00")))
+def svc(tmp_path, db_url):
+    """The service on SQLite and on PostgreSQL (the service tests' ``db_url``)."""
+    service = Service(tmp_path, FixedClock(at("2026-01-10T09:00:00+00:00")), db_url)
+    yield service
+    db.engine(service.app).dispose()
 
 
 def figures(b: dict) -> list[tuple[str, str, str]]:

@@ -24,8 +24,9 @@ WRITERS = 4
 
 
 @pytest.fixture
-def race_db_url(tmp_path):
-    return f"sqlite:///{tmp_path / 'race.db'}"
+def race_db_url(db_url):
+    """SQLite and PostgreSQL (the service tests' ``db_url``)."""
+    return db_url
 
 
 @pytest.fixture
