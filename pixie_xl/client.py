@@ -227,6 +227,10 @@ class Client:
     def settings(self) -> dict:
         return self.get("/api/v1/settings")
 
+    def put_settings(self, settings: Mapping) -> dict:
+        """Change the company settings (admin): timezone, currency, dating, ratios."""
+        return self.put("/api/v1/settings", dict(settings))
+
     def profiles(self) -> list[dict]:
         """Seasonal profiles kept on the service (empty where the service has none)."""
         try:
@@ -276,7 +280,11 @@ class Client:
         return _items(body, "rows")
 
     def ingest(self, path: Path | str) -> dict:
-        """Upload one CSV/.xlsx file of objects, activities, actual lines or purchase orders."""
+        """Upload one file; the service answers with what it wrote (``{"results": [...]}``)."""
+        return self._ingest(path)
+
+    def _ingest(self, path: Path | str) -> dict:
+        # one CSV/.xlsx file of objects, activities, actual lines or purchase orders
         path = Path(path)
         ctype = (
             "text/csv"
@@ -285,6 +293,20 @@ class Client:
         )
         with path.open("rb") as fh:
             return self.post("/api/v1/ingest", files={"file": (path.name, fh, ctype)})
+
+
+def ingest_summary(answer: object) -> str:
+    """``"actual_lines: 1234 rows, 1234 written, 0 unchanged"`` from an ingest answer."""
+    results = answer.get("results") if isinstance(answer, Mapping) else None
+    parts = []
+    for r in results if isinstance(results, list) else [answer]:
+        if not isinstance(r, Mapping):
+            continue
+        counts = ", ".join(
+            f"{v} {k}" for k, v in r.items() if k != "format" and isinstance(v, int | str)
+        )
+        parts.append(f"{r.get('format', 'file')}: {counts}" if counts else str(r.get("format")))
+    return "; ".join(parts) or "ok"
 
 
 def _items(body: object, key: str) -> list:

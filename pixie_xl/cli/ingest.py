@@ -26,6 +26,4 @@ def ingest(files: tuple[Path, ...], server: str | None, token: str | None) -> No
     client = wire.Client(wire.resolve_server(server), token)
     for path in files:
         progress(f"ingesting {path.name}")
-        answer = client.ingest(path) or {}
-        summary = ", ".join(f"{k}: {v}" for k, v in answer.items() if not isinstance(v, list))
-        click.echo(f"{path.name}: {summary or 'ok'}")
+        click.echo(f"{path.name}: {wire.ingest_summary(client.ingest(path))}")

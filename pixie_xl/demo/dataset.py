@@ -48,7 +48,9 @@ PLAN = {
     "P-400": {"SURVEY": (25_000, 36_000), "DESIGN": (10_000, 0)},
 }
 #: how fast each project really spends against plan by the end of October (10/12 = 83 %)
-PACE = {"P-100": 0.95, "P-200": 0.80, "P-300": 0.55, "P-400": 1.05}
+PACE = {"P-100": 0.95, "P-200": 0.80, "P-300": 0.55, "P-400": 1.30}
+#: spending nobody budgeted for: project → activity → yearly cost in whole euros
+UNPLANNED = {"P-200": {"SURVEY": (4_800, 0)}}
 VENDORS = ["Asfalt & Co", "Nordic Survey", "Bridgeworks Ltd", "Kerb Supplies", "GeoScan"]
 PO_STATUSES = ["draft", "approved", "received", "invoiced", "cancelled"]
 
@@ -91,10 +93,11 @@ def generate(seed: int = 2026) -> Dataset:
     orders: list[tuple] = []
     days = (LAST_ACTUAL - date(YEAR, 1, 1)).days
     task_no = line_no = 0
-    for project, plan in PLAN.items():
+    actual_plan = {p: {**plan, **UNPLANNED.get(p, {})} for p, plan in PLAN.items()}
+    for project, plan in actual_plan.items():
         for activity, (cost, income) in plan.items():
-            spend = cost * PACE[project] * 10 / 12
-            earn = income * PACE[project] * 10 / 12
+            spend = cost * PACE.get(project, 1.0) * 10 / 12
+            earn = income * PACE.get(project, 1.0) * 10 / 12
             ntasks = 12
             for _ in range(ntasks):
                 task_no += 1

@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 
 from pixie_xl import client as wire
@@ -27,6 +28,8 @@ from pixie_xl.demo import dataset
 #: the first day the demo's service lives on, and the later day of the correction
 FIRST_DAY = "2026-11-02T09:00:00+01:00"
 LATER_DAY = "2026-11-04T10:30:00+01:00"
+#: the demo company: a Dutch roads contractor
+SETTINGS = {"timezone": "Europe/Amsterdam", "currency": "EUR"}
 
 
 def free_port() -> int:
@@ -102,9 +105,11 @@ def run(out: Path, say: Callable[[str], None] = print) -> dict:
     with service(out, FIRST_DAY) as url:
         os.environ["PIXIE_TOKEN_FILE"] = str(out / "token")  # the service wrote it
         client = wire.Client(url)
+        client.put_settings(SETTINGS)
+        say(f"company settings: {SETTINGS['timezone']}, {SETTINGS['currency']}")
         for name in ("objects", "activities", "actuals", "purchase_orders"):
             answer = client.ingest(files[name])
-            say(f"ingested {files[name].name}: {_brief(answer)}")
+            say(f"ingested {files[name].name}: {wire.ingest_summary(answer)}")
         build_workbook(path, server_url=url)
         say(f"built {path.name}")
 
@@ -136,28 +141,28 @@ def run(out: Path, say: Callable[[str], None] = print) -> dict:
             f"budget {bid}: "
             + "; ".join(
                 f"{v.get('kind')} v{v.get('version')} cost "
-                f"{sum(float(ln.get('cost') or 0) for ln in v.get('lines', [])):,.2f}"
+                f"{sum(Decimal(ln.get('cost') or 0) for ln in v.get('lines', [])):,}"
                 for v in versions
             )
         )
         summary["versions"] = versions
         result = actions.refresh(book, client)
         book.save()
-    totals = result["totals"]
     say(
         f"variance {result['from']}..{result['to']}: {len(result['rows'])} rows, "
         f"{len(result['alerts'])} alert(s)"
     )
-    say(f"totals: {_brief(totals)}")
+    for name, amount in result["totals"].items():
+        say(f"  {name:>10} {amount.decimal:>14,}")
+    say("worst alerts:")
+    for row in result["alerts"][:5]:
+        say(
+            f"  {row.status:<10} {row.object:<6} {row.activity:<7} {row.kind:<6} "
+            f"actual {row.actual.decimal:>12,} of {row.current.decimal:>12,}"
+        )
     say(f"workbook: {path}")
     summary.update(result)
     return summary
-
-
-def _brief(answer) -> str:
-    if isinstance(answer, dict):
-        return ", ".join(f"{k} {v}" for k, v in answer.items() if not isinstance(v, list | dict))
-    return str(answer)
 
 
 def _require(outcome) -> None:
