@@ -331,6 +331,13 @@ def build_variance(
     tables.write_variance(book, rows)
     tables.write_months(book, months)
     tables.write_alerts(book, alerts)
+    if hasattr(book, "write_range"):  # the drop-downs of the Budgets table
+        tables.write_lists(
+            book,
+            sorted(lk.tree.objects),
+            sorted(code for code, a in lk.activities.items() if a.active),
+            sorted(lk.profiles),
+        )
     _set_pixie(book, "report_from", a)
     _set_pixie(book, "report_to", b)
     if lk.refreshed is not None:
