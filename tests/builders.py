@@ -95,3 +95,64 @@ def obj(
     id: str, parent: str | None = None, kind: str = "project", name: str | None = None
 ) -> CrmObject:
     return CrmObject(id, name or id, ObjectKind(kind), parent)
+
+
+def variance_row(
+    object: str = "P-1",
+    activity: str = "ROAD",
+    kind: str = "cost",
+    current: str = "100.00",
+    actual: str = "0",
+    committed: str | None = None,
+    original: str | None = None,
+    name: str | None = None,
+    status: str = "OK",
+):
+    """A Variance row with its derived figures worked out as SPEC §3 says (forecast = actual).
+
+    >>> r = variance_row(current="200.00", actual="150.00", committed="10.00")
+    >>> str(r.variance), str(r.available), r.used_pct
+    ('50.00', '40.00', Decimal('0.8'))
+    """
+
+    from pixie_xl.core.records import Kind, Status, VarianceRow
+
+    cur, act = money(current), money(actual)
+    is_cost = kind == "cost"
+    com = money(committed or "0") if is_cost else None
+    var = cur - act if is_cost else act - cur
+    used = (act + com) if is_cost else act
+    return VarianceRow(
+        object=object,
+        object_name=name if name is not None else f"Object {object}",
+        activity=activity,
+        kind=Kind(kind),
+        original=money(original) if original is not None else cur,
+        current=cur,
+        actual=act,
+        committed=com,
+        variance=var,
+        variance_pct=(var.decimal / cur.decimal) if cur.minor else None,
+        used_pct=(used.decimal / cur.decimal).normalize() if cur.minor else None,
+        available=(cur - act - com) if is_cost else None,
+        forecast=act,
+        status=Status(status),
+    )
+
+
+def month_row(
+    object: str = "P-1",
+    activity: str = "ROAD",
+    kind: str = "cost",
+    month: str = "2026-01-01",
+    budget: str = "0",
+    actual: str = "0",
+):
+    """A Variance by month row; variance is favourable-positive as in the Variance table."""
+    from pixie_xl.core.records import Kind, MonthRow
+
+    b, a = money(budget), money(actual)
+    return MonthRow(
+        object, f"Object {object}", activity, Kind(kind), d(month), b, a,
+        b - a if kind == "cost" else a - b,
+    )  # fmt: skip

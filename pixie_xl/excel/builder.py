@@ -35,6 +35,11 @@ from pixie_xl.sheets.filebook import file_mode, total_formula
 DEFAULT_SERVER = "http://127.0.0.1:8750"
 #: fixed document time, so that two builds are the same
 BUILD_TIME = datetime(2026, 1, 1, 0, 0, 0)
+#: what the control panel says under the token cell
+TOKEN_NOTE = (
+    "Token: better left blank. The workbook then uses the token the local service wrote "
+    "for you (or PIXIE_TOKEN); a token typed here is saved in the file for anyone to read."
+)
 #: rows the Budgets table's drop-downs and column formats cover
 INPUT_ROWS = 20_000
 #: rows the status colours cover on the output sheets
@@ -353,16 +358,10 @@ def _pixie(wb, ws, f: _Formats, server_url: str, with_buttons: bool) -> None:
             ws.write_string(row - 1, col - 1, value, fmt)
         else:
             ws.write_blank(row - 1, col - 1, None, fmt)
-    tcol, trow = split_cell(layout.PIXIE_CELLS["token"])
-    ws.write_comment(
-        trow - 1,
-        tcol - 1,
-        "Better left blank: the workbook then uses the token the local service wrote for "
-        "this user (or PIXIE_TOKEN). A token typed here is saved in the file for anyone "
-        "who opens it.",
-        {"x_scale": 2, "y_scale": 1.5},
-    )
+    # a note in a cell, not a comment: openpyxl would rewrite the buttons' VML drawing
+    # to add a comment's shape when the file is saved in file mode
     notes = [
+        TOKEN_NOTE,
         "Report from / Report to: the report period (blank: this calendar year).",
         "Import file: path of a .xlsx or .csv budget file, if no file dialog is available.",
         "Validate checks the Budgets sheet; Save budgets sends it to the service.",

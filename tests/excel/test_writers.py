@@ -1,0 +1,166 @@
+"""Records to tables, on the in-memory book: exact money, totals, charts' data, checks."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from pixie_xl.core.findings import Finding, Severity, SourceRef
+from pixie_xl.core.records import Formula, Profile, RawRow
+from pixie_xl.sheets import layout, tables
+from pixie_xl.sheets.fakebook import FakeBook
+from tests.builders import month_row, variance_row
+
+HOSTILE_NAME = '=HYPERLINK("http://evil.example","click")'
+
+
+def sample_variance():
+    """Five rows a person can check by hand (two objects' names are hostile CRM text)."""
+    return [
+        variance_row("P-1", "ROAD", current="1000.00", actual="850.00", committed="100.00",
+                     status="WARN"),
+        variance_row("P-1", "MAINT", current="500.00", actual="620.40", status="OVER"),
+        variance_row("P-2", "ROAD", "income", current="2000.00", actual="900.00",
+                     name=HOSTILE_NAME, status="BEHIND"),
+        variance_row("P-2", "EXTRA", current="0", actual="45.10", name="@SUM(1+1)",
+                     status="UNBUDGETED"),
+        variance_row("P-3", "ROAD", current="300.00", actual="100.00", name="-5 discount"),
+    ]  # fmt: skip
+
+
+def sample_months():
+    return [
+        month_row("P-1", "ROAD", month="2026-01-01", budget="500.00", actual="400.00"),
+        month_row("P-1", "ROAD", month="2026-02-01", budget="500.00", actual="450.00"),
+        month_row("P-3", "ROAD", month="2026-02-01", budget="300.00", actual="100.00"),
+        month_row("P-2", "ROAD", "income", month="2026-01-01", budget="2000.00", actual="900.00"),
+    ]
+
+
+def sample_findings():
+    return [
+        Finding(SourceRef("Budgets", "H3"), "not_a_number", 'Cost budget "12,5O" is not a number'),
+        Finding(SourceRef("Budgets", "B4"), "becomes_correction", "will be saved as a correction",
+                Severity.INFO),
+        Finding(SourceRef("Budgets", "F5"), "unknown_activity",
+                'Activity "MAINTENANCE" is unknown'),
+    ]  # fmt: skip
+
+
+def rows_of(book, sheet, table):
+    t = book.read_table(sheet, table)
+    return [dict(zip(t.header, r, strict=True)) for r in t.rows]
+
+
+def test_variance_rows_keep_money_exact_and_percentages_as_fractions():
+    book = FakeBook.new()
+    tables.write_variance(book, sample_variance())
+    rows = rows_of(book, layout.VARIANCE_SHEET, layout.VARIANCE_TABLE)
+    assert [r["Status"] for r in rows] == ["WARN", "OVER", "BEHIND", "UNBUDGETED", "OK"]
+    first = rows[0]
+    assert first["Actual"] == Decimal("850.00")
+    assert first["Committed"] == Decimal("100.00")
+    assert first["Available"] == Decimal("50.00")
+    assert first["Used %"] == Decimal("0.95")
+    income = rows[2]
+    assert income["Committed"] is None and income["Available"] is None
+    assert income["Variance"] == Decimal("-1100.00")
+    assert rows[3]["Variance %"] is None  # no budget, no percentage
+    assert income["Object name"] == HOSTILE_NAME and not isinstance(income["Object name"], Formula)
+
+
+def test_variance_total_row_sums_with_the_qualified_subtotal():
+    book = FakeBook.new()
+    tables.write_variance(book, sample_variance())
+    total_row = 2 + 5
+    assert book.get_value("Variance", f"A{total_row}") == "Total"
+    assert book.get_value("Variance", f"G{total_row}") == "=SUBTOTAL(109,Variance[Actual])"
+    assert isinstance(book.get_value("Variance", f"G{total_row}"), Formula)
+    assert book.get_value("Variance", f"J{total_row}") is None  # no total of percentages
+
+
+def test_rewriting_with_fewer_rows_leaves_nothing_behind():
+    book = FakeBook.new()
+    tables.write_variance(book, sample_variance())
+    tables.write_variance(book, sample_variance()[:1])
+    assert len(rows_of(book, "Variance", "Variance")) == 1
+    assert book.get_value("Variance", "A3") == "Total"
+    assert book.get_value("Variance", "A4") is None
+
+
+def test_chart_data_sums_cost_by_activity_and_months_cumulatively():
+    book = FakeBook.new()
+    tables.write_variance(book, sample_variance())
+    tables.write_months(book, sample_months())
+    lists = layout.LISTS_SHEET
+    by_activity = [[book.get_value(lists, f"{c}{r}") for c in "EFG"] for r in range(1, 5)]
+    assert by_activity == [
+        ["Activity", "Budget", "Actual"],
+        ["EXTRA", Decimal("0.00"), Decimal("45.10")],
+        ["MAINT", Decimal("500.00"), Decimal("620.40")],
+        ["ROAD", Decimal("1300.00"), Decimal("950.00")],  # the income row is not counted
+    ]
+    cumulative = [[book.get_value(lists, f"{c}{r}") for c in "IJK"] for r in range(2, 4)]
+    assert cumulative == [
+        [date(2026, 1, 1), Decimal("500.00"), Decimal("400.00")],
+        [date(2026, 2, 1), Decimal("1300.00"), Decimal("950.00")],
+    ]
+    tables.write_variance(book, sample_variance()[4:])
+    assert book.get_value(lists, "E3") is None  # the old, longer range is cleared
+
+
+def test_months_and_alerts_tables():
+    book = FakeBook.new()
+    tables.write_months(book, sample_months())
+    tables.write_alerts(book, sample_variance()[:2])
+    months = rows_of(book, layout.MONTHS_SHEET, layout.MONTHS_TABLE)
+    assert months[1]["Month"] == date(2026, 2, 1) and months[1]["Variance"] == Decimal("50.00")
+    assert [r["Status"] for r in rows_of(book, "Alerts", "Alerts")] == ["WARN", "OVER"]
+
+
+def test_checks_list_errors_first_and_mark_their_cells():
+    book = FakeBook.new()
+    tables.write_checks(book, sample_findings())
+    rows = rows_of(book, layout.CHECKS_SHEET, layout.CHECKS_TABLE)
+    assert [(r["Cell"], r["Severity"]) for r in rows] == [
+        ("H3", "error"),
+        ("F5", "error"),
+        ("B4", "info"),
+    ]
+    assert rows[0]["Message"] == 'Budgets!H3: Cost budget "12,5O" is not a number'
+    assert book.marks["Budgets"] == {"H3": Severity.ERROR, "F5": Severity.ERROR}
+    tables.write_checks(book, [])
+    assert rows_of(book, "Checks", "Checks") == [] and book.marks["Budgets"] == {}
+
+
+def test_budgets_written_from_csv_text_become_numbers_and_dates():
+    csv_row = RawRow(
+        "budgets.csv",
+        2,
+        {"object": "P-1", "start": "2026-01-01", "end": "2026-12-31", "activity": "ROAD",
+         "income": "0", "cost": "1234.50", "version": "3", "note": "-10% on road"},
+        {},
+    )  # fmt: skip
+    formula = RawRow("Budgets", 3, {"object": "P-2", "cost": Formula("=100*2")}, {})
+    book = FakeBook.new()
+    tables.write_budgets(book, [csv_row, formula])
+    rows = rows_of(book, "Budgets", "Budgets")
+    assert rows[0]["Cost budget"] == Decimal("1234.50")
+    assert rows[0]["Period start"] == date(2026, 1, 1) and rows[0]["Version"] == 3
+    assert rows[0]["Note"] == "-10% on road"
+    assert rows[1]["Cost budget"] == Formula("=100*2")
+    # and read back as budget rows, with their cells
+    raw = tables.read_budget_rows(book)
+    assert raw[0].ref("cost").cell == "H2" and raw[1].values["object"] == "P-2"
+
+
+def test_profiles_and_drop_down_lists():
+    book = FakeBook.new()
+    weights = tuple(Decimal(w) for w in (1, 1, 1, 1, 2, 2, 2, 2, 1, 1, 1, 1))
+    tables.write_profiles(book, [Profile("Summer", weights)])
+    assert rows_of(book, "Profiles", "Profiles")[0]["May"] == Decimal(2)
+    tables.write_lists(book, ["P-1", "P-2"], ["ROAD"], ["Summer"])
+    assert [book.get_value("Lists", f"A{r}") for r in (2, 3, 4)] == ["P-1", "P-2", None]
+    assert [book.get_value("Lists", f"C{r}") for r in (2, 3, 4)] == ["days", "months", "Summer"]
+    tables.write_lists(book, ["P-9"], [])
+    assert [book.get_value("Lists", f"A{r}") for r in (2, 3)] == ["P-9", None]
