@@ -14,6 +14,7 @@ operational failures raise :class:`~pixie_xl.core.errors.PixieError`.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,8 +23,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pixie_xl import client as wire
-from pixie_xl.core.errors import PixieError
-from pixie_xl.core.findings import Finding, Severity, has_errors
+from pixie_xl.core.errors import PixieError, ValidationFailed
+from pixie_xl.core.findings import Finding, Severity, SourceRef, has_errors
 from pixie_xl.core.records import BudgetDraft, BudgetHistory, Profile
 from pixie_xl.excel.cache import Cache
 from pixie_xl.sheets import layout
@@ -265,11 +266,31 @@ def save(book: Book, client: wire.Client, progress: Progress = _quiet) -> SaveOu
     saved = []
     if todo:
         progress(f"saving {len(todo)} budget(s)")
-        saved = client.save_batch([wire.draft_to_json(d) for d in todo])
+        try:
+            saved = client.save_batch([wire.draft_to_json(d) for d in todo])
+        except ValidationFailed as exc:  # the service decided otherwise (its clock, R1–R7)
+            findings += [_on_sheet(f, todo) for f in exc.findings] or [
+                Finding(None, exc.code, exc.message)
+            ]
+            report(book, findings)
+            return SaveOutcome(findings, [])
     _write_back(book, todo, saved)
     _write_back(book, same, [{"id": d.budget_id, "version": d.based_on} for d in same])
     book.status(f"saved {len(saved)} budget(s); {len(same)} unchanged")
     return SaveOutcome(findings, saved)
+
+
+_ITEM = re.compile(r"^budgets\[(\d+)\]")
+
+
+def _on_sheet(f: Finding, drafts: Sequence[BudgetDraft]) -> Finding:
+    """A finding about ``request!budgets[i]…`` pointed at the first row of draft ``i``."""
+    m = _ITEM.match(f.source.cell) if f.source and f.source.sheet == "request" else None
+    if m and int(m.group(1)) < len(drafts):
+        rows = _rows_of(drafts[int(m.group(1))])
+        if rows:
+            return dataclasses.replace(f, source=SourceRef(layout.BUDGETS_SHEET, f"A{rows[0]}"))
+    return f
 
 
 def _write_back(book: Book, drafts: Sequence[BudgetDraft], saved: Sequence[dict]) -> None:

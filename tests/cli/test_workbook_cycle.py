@@ -152,9 +152,8 @@ def test_formulas_equal_the_variance_rows_and_roll_up(workbook, client):
 
 
 def test_a_bad_formula_argument_reads_as_text(env, client, workbook):
-    from pixie_xl.sheets.filebook import FileBook
-
     from pixie_xl.excel import actions, udfs
+    from pixie_xl.sheets.filebook import FileBook
 
     actions.refresh(FileBook.open(workbook), client, FROM, TO)
     assert udfs.PIXIE_ACTUAL("P-9", "*", FROM, TO, "cost") == '#PIXIE! unknown object "P-9"'
@@ -169,10 +168,9 @@ def test_a_bad_formula_argument_reads_as_text(env, client, workbook):
 
 
 def test_import_is_all_or_nothing(workbook, client, tmp_path):
-    from pixie_xl.sheets.filebook import FileBook
-
     from pixie_xl.excel import actions
     from pixie_xl.sheets import layout
+    from pixie_xl.sheets.filebook import FileBook
 
     files = dataset.write(dataset.generate(), tmp_path / "data")
     book = FileBook.open(workbook)
@@ -188,3 +186,32 @@ def test_import_is_all_or_nothing(workbook, client, tmp_path):
         expected = sum(1 for _ in csv.reader(fh)) - 1
     rows = table_dicts(book, layout.BUDGETS_SHEET, layout.BUDGETS_TABLE)
     assert len([r for r in rows if r.get("Object")]) == expected
+
+
+def test_a_change_made_meanwhile_on_the_service_is_refused_at_its_row(workbook, client):
+    """R6 decided by the service: someone saved the budget between our check and our save."""
+    from pixie_xl import client as wire
+    from pixie_xl.excel import actions
+    from pixie_xl.sheets import layout
+
+    book = open_with(workbook, [r for r in dataset.generate().good_budgets if r[2] == "P-300"])
+    assert actions.save(book, client).ok
+    rows = table_dicts(book, layout.BUDGETS_SHEET, layout.BUDGETS_TABLE)
+    bid, version = str(rows[0]["Budget ID"]), rows[0]["Version"]
+    book.set_value(layout.BUDGETS_SHEET, f"H{2}", 61_000)
+
+    class Meanwhile(wire.Client):
+        def save_batch(self, budgets):
+            other = client.budget(bid)
+            other["lines"][0]["note"] = "changed by a colleague"
+            client.save_batch([other])
+            return super().save_batch(budgets)
+
+    outcome = actions.save(book, Meanwhile(client.base_url))
+    assert not outcome.ok and outcome.saved == []
+    refused = [f for f in outcome.findings if f.is_error]
+    assert refused and refused[0].source is not None
+    assert str(refused[0].source) == "Budgets!A2"
+    assert client.budget(bid)["version"] == version + 1  # only the colleague's save
+    b = client.budget(bid)
+    client.delete_budget(bid, b["version"])
