@@ -178,7 +178,14 @@ class _Reader:
         if not isinstance(value, str):
             self.bad(field, "wrong_type", f"must be text, not {_show(value)}")
             return None
-        return value.strip()
+        return self.clean(field, value.strip())
+
+    def clean(self, field: str, value: str) -> str | None:
+        """Text without NUL characters, which no database column stores."""
+        if "\x00" in value:
+            self.bad(field, "bad_character", "holds a NUL character")
+            return None
+        return value
 
     def day(self, body: Mapping, field: str) -> date | None:
         value = self.text(body, field)
@@ -250,6 +257,8 @@ class _Reader:
         if not isinstance(note, str):
             self.bad(at + "note", "wrong_type", f"must be text, not {_show(note)}")
             note = None
+        else:
+            note = self.clean(at + "note", note)
         if None in (activity, income, cost, phasing, note):
             return None
         return BudgetLine(activity, income, cost, phasing, note)

@@ -27,7 +27,7 @@ two places (blank, ``null``, where the current budget is 0); ``committed`` and
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from zoneinfo import ZoneInfo
 
@@ -76,8 +76,15 @@ def _period() -> tuple[date, date]:
     return frm, to
 
 
-def _utc_midnight(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=zone).astimezone(ZoneInfo("UTC"))
+def _utc_midnight(day: date, zone: ZoneInfo, *, after: bool = False) -> datetime:
+    """The instant local midnight begins ``day`` (``after``: the day after it) in UTC,
+    clamped to the ends of the calendar for days at its very edges."""
+    try:
+        if after:
+            day += timedelta(days=1)
+        return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+    except OverflowError:
+        return datetime.max.replace(tzinfo=UTC) if after else datetime.min.replace(tzinfo=UTC)
 
 
 def _frame(rows, columns: list[str], frm: date) -> pd.DataFrame:
@@ -92,7 +99,7 @@ def actual_sums(session, settings: Settings, frm: date, to: date, objects=None) 
     """Actual amounts dated inside ``frm..to``, summed per object, activity and kind."""
     lines, tasks = budget_store.table("actual_lines"), budget_store.table("tasks")
     zone = ZoneInfo(settings.timezone)
-    lo, hi = _utc_midnight(frm, zone), _utc_midnight(to + timedelta(days=1), zone)
+    lo, hi = _utc_midnight(frm, zone), _utc_midnight(to, zone, after=True)
     by_task = and_(tasks.c.created_at >= lo, tasks.c.created_at < hi)
     by_own = and_(lines.c.date >= frm, lines.c.date <= to)
     dated = or_(

@@ -324,6 +324,16 @@ def test_unknown_object_bad_dates_and_bad_json_are_422(svc):
     assert (raw.status_code, raw.json["code"]) == (422, "bad_json")
 
 
+def test_text_that_no_database_stores_is_a_finding(svc):
+    body = budget()
+    body["lines"][0]["note"] = "pothole\x00repair"
+    refused = svc.create(body)
+    assert refused.status_code == 422
+    assert [(f["source"]["cell"], f["code"]) for f in refused.json["findings"]] == [
+        ("lines[0].note", "bad_character")
+    ]
+
+
 def test_an_inactive_activity_keeps_the_lines_it_already_has(svc):
     with svc.app.app_context(), db.transaction(svc.app) as s:
         s.get(ActivityRow, "MAINT").active = True

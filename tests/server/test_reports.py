@@ -268,3 +268,13 @@ def test_a_bad_period_is_422(reports, query, code):
         f"/api/v1/variance?{query}", headers={"Authorization": f"Bearer {reports.token}"}
     )
     assert (resp.status_code, resp.json["code"]) == (422, code)
+
+
+@pytest.mark.parametrize(
+    "query", ["from=0001-01-01&to=0001-01-31", "from=9999-12-01&to=9999-12-31"]
+)
+def test_periods_at_the_ends_of_the_calendar_are_answered(reports, query):
+    with reports.app.app_context(), db.transaction(reports.app) as s:
+        s.get(SettingsRow, 1).cost_date = "task_created"
+    body = reports.call("GET", f"/api/v1/variance?{query}")
+    assert body["rows"] == []
