@@ -31,7 +31,8 @@ single write lock. The version-token guards in the writes are a second line of d
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, and_, delete, insert, select, update
 
@@ -52,9 +53,7 @@ def table(name: str) -> Table:
 
 
 def _aware(instant: datetime) -> datetime:
-    """SQLite hands back naive datetimes for UTC-stored instants."""
-    from datetime import UTC
-
+    """An aware instant (naive database values are UTC)."""
     return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
 
 
@@ -242,11 +241,32 @@ def _insert_version(session, v: BudgetVersion) -> None:
         session.execute(insert(ln), rows)
 
 
-def _version_id(session, budget_id: str, seq: int, revision: int) -> int:
+def day_start(now: datetime, tz: str | ZoneInfo) -> datetime:
+    """The instant (UTC) the current local day began: a version created before it is locked.
+
+    The SQL form of :func:`pixie_xl.core.rules.is_locked` for versions created no later than
+    ``now``: a version locks at the first local midnight after its creation, so it is still
+    editable exactly when it was created at or after the midnight that began today.
+
+    >>> from datetime import UTC
+    >>> str(day_start(datetime(2026, 3, 29, 21, 30, tzinfo=UTC), "Europe/Copenhagen"))
+    '2026-03-28 23:00:00+00:00'
+    """
+    zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
+    today = now.astimezone(zone).date()
+    return datetime.combine(today, time(0), tzinfo=zone).astimezone(UTC)
+
+
+def _editable_version(session, budget_id: str, v: BudgetVersion, since: datetime) -> int:
+    """The row id of version ``v`` if it is stored with ``v``'s token and still editable.
+
+    The guard behind the core's decision: a version whose token moved on is stale, one
+    created before ``since`` (the start of today) is locked, whatever the caller believed.
+    """
     bv = table("budget_versions")
     row = session.execute(
-        select(bv.c.id).where(
-            and_(bv.c.budget_id == budget_id, bv.c.seq == seq, bv.c.revision == revision)
+        select(bv.c.id, bv.c.created_at).where(
+            and_(bv.c.budget_id == budget_id, bv.c.seq == v.seq, bv.c.revision == v.revision)
         )
     ).first()
     if row is None:
@@ -254,7 +274,18 @@ def _version_id(session, budget_id: str, seq: int, revision: int) -> int:
             f"Budget {budget_id} changed while this change was being saved; refresh and retry",
             code="stale_version",
         )
+    if _aware(row.created_at) < since:
+        raise RuleViolation(
+            f"Budget {budget_id}: version {v.revision} is locked; nothing locked is changed",
+            code="locked",
+        )
     return int(row.id)
+
+
+def _guarded(session, statement, what: str) -> None:
+    """Run an UPDATE/DELETE of one version row; it must have matched exactly that row."""
+    if session.execute(statement).rowcount != 1:
+        raise RuleViolation(f"{what} was refused: the version is locked or changed", code="locked")
 
 
 def persist(
@@ -262,13 +293,15 @@ def persist(
     before: BudgetHistory | None,
     after: BudgetHistory | None,
     now: datetime,
+    tz: str | ZoneInfo,
 ) -> None:
     """Write the change from ``before`` to ``after`` (one of the five in the module's table).
 
-    Only the newest version is ever updated or deleted, and only when its stored version
-    token is still ``before``'s; a locked version is never touched because the core never
-    produces a history that changes one.
+    Only the newest version is ever updated or deleted, and only while its stored version
+    token is still ``before``'s and it was created today (company timezone). The core never
+    produces a history that changes a locked version; the SQL guards make sure of it.
     """
+    since = day_start(now, tz)
     b, bv, ln = table("budgets"), table("budget_versions"), table("budget_lines")
     if before is None:
         if after is None:
@@ -290,26 +323,32 @@ def persist(
     bid = before.budget_id
     old = before.current
     if after is None:  # the whole budget goes (R2): keep its rows, mark it deleted
-        _version_id(session, bid, old.seq, old.revision)
+        if len(before.versions) != 1:
+            raise RuleViolation(f"Budget {bid} has corrections and is not deleted", code="locked")
+        _editable_version(session, bid, old, since)
         session.execute(update(b).where(b.c.id == bid).values(deleted_at=now))
         return
     if after == before and after.issued == before.issued:
         return
     new = after.current
     if len(after.versions) < len(before.versions):  # R7: the newest correction goes
-        vid = _version_id(session, bid, old.seq, old.revision)
+        vid = _editable_version(session, bid, old, since)
         session.execute(delete(ln).where(ln.c.version_id == vid))
-        session.execute(delete(bv).where(bv.c.id == vid))
+        guard = and_(bv.c.id == vid, bv.c.revision == old.revision, bv.c.created_at >= since)
+        _guarded(session, delete(bv).where(guard), f"Deleting correction {old.seq} of {bid}")
     elif len(after.versions) > len(before.versions):  # R3/R4: a new correction
         _insert_version(session, new)
     else:  # edit in place of the newest version (R2/R4)
         if after.versions[:-1] != before.versions[:-1] or new.seq != old.seq:
             raise RuleViolation("only the newest version of a budget can change", code="locked")
-        vid = _version_id(session, bid, old.seq, old.revision)
-        session.execute(
+        vid = _editable_version(session, bid, old, since)
+        guard = and_(bv.c.id == vid, bv.c.revision == old.revision, bv.c.created_at >= since)
+        _guarded(
+            session,
             update(bv)
-            .where(and_(bv.c.id == vid, bv.c.revision == old.revision))
-            .values(object_id=new.object, start=new.start, end=new.end, revision=new.revision)
+            .where(guard)
+            .values(object_id=new.object, start=new.start, end=new.end, revision=new.revision),
+            f"Editing budget {bid}",
         )
         session.execute(delete(ln).where(ln.c.version_id == vid))
         rows = _line_rows(vid, new.lines)

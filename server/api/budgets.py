@@ -442,7 +442,7 @@ def save_drafts(
     if refusals:
         raise BatchRefused(_summary(refusals, "not saved"), refusals)
     for s in saved:
-        budget_store.persist(session, s.before, s.after, now)
+        budget_store.persist(session, s.before, s.after, now, tz)
         _audit(session, s, now, tz)
     return saved
 
@@ -596,7 +596,7 @@ def remove(budget_id: str):
     h, now, tz = _one(budget_id)
     decision = rules.decide_delete(h, based, now, tz)
     after = rules.apply_delete(h, decision)  # raises the refusal with its code
-    budget_store.persist(session, h, after, now)
+    budget_store.persist(session, h, after, now, tz)
     _audit(session, Saved(h, after, decision), now, tz)
     body = {
         "id": budget_id,
