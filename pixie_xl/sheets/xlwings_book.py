@@ -43,6 +43,19 @@ def to_excel(value: object) -> object:
     return "'" + value if is_risky_text(value) else value
 
 
+def _cell(value: object, formula: object) -> object:
+    """The cell's value, or its Formula. Excel's ``Range.Formula`` of a text cell such as
+    ``'=HYPERLINK(…)`` (kept as text) is that text, equal to the value; a real formula's
+    text differs from what it computes.
+
+    >>> [type(_cell(7.0, "=3+4")).__name__, _cell("=cmd", "=cmd"), _cell(None, "")]
+    ['Formula', '=cmd', None]
+    """
+    if isinstance(formula, str) and formula.startswith("=") and formula != value:
+        return Formula(formula)
+    return value
+
+
 def _rows2d(value: object, width: int) -> list[list[object]]:
     """xlwings gives a scalar for one cell and a flat list for one row: always a 2-D list."""
     if value is None:
@@ -74,12 +87,7 @@ class XlwingsBook:
             values = _rows2d(body.options(ndim=2).value, width)
             formulas = _rows2d(body.options(ndim=2).formula, width)
             for vrow, frow in zip(values, formulas, strict=False):
-                rows.append(
-                    tuple(
-                        Formula(f) if isinstance(f, str) and f.startswith("=") else v
-                        for v, f in zip(vrow, frow, strict=False)
-                    )
-                )
+                rows.append(tuple(_cell(v, f) for v, f in zip(vrow, frow, strict=False)))
         while rows and all(is_blank(v) for v in rows[-1]):
             rows.pop()
         col, row = header_rng.column, header_rng.row
@@ -126,10 +134,7 @@ class XlwingsBook:
 
     def get_value(self, sheet: str, cell: str) -> object:
         rng = self.book.sheets[sheet].range(cell)
-        formula = rng.formula
-        if isinstance(formula, str) and formula.startswith("="):
-            return Formula(formula)
-        return rng.value
+        return _cell(rng.value, rng.formula)
 
     def set_value(self, sheet: str, cell: str, value: object) -> None:
         rng = self.book.sheets[sheet].range(cell)

@@ -225,3 +225,13 @@ def test_fake_book_reads_what_it_was_given():
     assert book.get_value("Pixie", layout.PIXIE_CELLS["status"]) == "ok"
     with pytest.raises(KeyError):
         book.read_table("Budgets", "Nope")
+
+
+@pytest.mark.parametrize("module", ["cells", "fakebook", "filebook", "readers", "xlwings_book"])
+def test_the_examples_in_the_sheets_docstrings_hold(module):
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(f"pixie_xl.sheets.{module}")
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0
