@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import operator
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
@@ -95,14 +96,7 @@ def read_csv(data: bytes | str) -> tuple[list[str], Iterator[list[str]]]:
         raise BadFile("the file is empty", code="empty_file") from None
     except csv.Error as exc:
         raise BadFile(f"not a readable CSV file: {exc}", code="bad_csv") from None
-    return header, _guard(rows)
-
-
-def _guard(rows: Iterator[list[str]]) -> Iterator[list[str]]:
-    try:
-        yield from rows
-    except csv.Error as exc:
-        raise BadFile(f"not a readable CSV file: {exc}", code="bad_csv") from None
+    return header, rows
 
 
 def read_xlsx(data: bytes) -> tuple[list[str], Iterator[list[str]]]:
@@ -149,6 +143,11 @@ def minor_units(value: str, places: int) -> int:
     >>> minor_units("1234.5", 2), minor_units("-0.05", 2), minor_units("7", 0)
     (123450, -5, 7)
     """
+    dot = value.find(".")
+    if dot > 0 and len(value) - dot - 1 == places and len(value) <= MAX_SIGNIFICANT_DIGITS:
+        whole, frac = value[:dot], value[dot + 1 :]
+        if whole.isdigit() and frac.isdigit() and whole.isascii() and frac.isascii():
+            return int(whole + frac)
     s = value.strip()
     neg = s.startswith("-")
     body = s[1:] if neg or s.startswith("+") else s
@@ -276,7 +275,44 @@ def ingest_actuals(s: Session, header: Sequence[str], rows: Iterable[list[str]],
     deletes: list[str] = []
     tasks: dict[str, tuple[str, str, datetime, int]] = {}
     seen: set[str] = set()
+    # the same few hundred dates and task instants repeat: parse each once
+    days: dict[str, date] = {}
+    instants: dict[str, datetime] = {}
+    day_text = _DayText()
+    stored_day: dict[str, date | str] = {}
+    get = operator.itemgetter(i_id, i_task, i_obj, i_act, i_created, i_kind, i_date, i_amt, i_ref)
+    fast = i_op is None and i_del is None
     for n, r in enumerate(rows, start=2):
+        # Fast path: a well-formed row whose date and instant were seen before. Anything
+        # unusual falls through to the checks below, which name every problem.
+        if fast and len(r) == width:
+            lid, task, obj, act, cr, kind, ds, amt, ref = get(r)
+            if (
+                lid
+                and lid not in seen
+                and lid[0] > " " < lid[-1]
+                and task
+                and task[0] > " " < task[-1]
+                and obj in objects
+                and act in activities
+                and (kind == "cost" or kind == "income")
+                and ds in stored_day
+                and cr in instants
+            ):
+                dot = amt.find(".")
+                if dot > 0 and len(amt) - dot - 1 == places and len(amt) <= MAX_SIGNIFICANT_DIGITS:
+                    whole, frac = amt[:dot], amt[dot + 1 :]
+                    if whole.isdigit() and frac.isdigit() and whole.isascii() and frac.isascii():
+                        created = instants[cr]
+                        known = tasks.get(task)
+                        if known is None:
+                            tasks[task] = (obj, act, created, n)
+                        elif known[0] != obj or known[1] != act or known[2] != created:
+                            known = False
+                        if known is not False:
+                            seen.add(lid)
+                            lines.append((lid, task, kind, stored_day[ds], int(whole + frac), ref))
+                            continue
         if len(r) != width:
             if not any(v.strip() for v in r):
                 continue
@@ -310,17 +346,22 @@ def ingest_actuals(s: Session, header: Sequence[str], rows: Iterable[list[str]],
         if kind not in ("income", "cost"):
             c.add(n, "kind", "bad_kind", f'kind "{r[i_kind]}" is not income or cost')
             ok = False
-        try:
-            day = date.fromisoformat(r[i_date].strip())
-        except ValueError:
-            c.add(n, "date", "bad_date", f'date "{r[i_date]}" is not an ISO date (YYYY-MM-DD)')
-            ok = False
-        try:
-            created = parse_instant(r[i_created], tz)
-        except ValueError:
-            msg = f'task_created "{r[i_created]}" is not an ISO date or date-time'
-            c.add(n, "task_created", "bad_date", msg)
-            ok = False
+        day = days.get(r[i_date])
+        if day is None:
+            try:
+                day = days[r[i_date]] = date.fromisoformat(r[i_date].strip())
+            except ValueError:
+                msg = f'date "{r[i_date]}" is not an ISO date (YYYY-MM-DD)'
+                c.add(n, "date", "bad_date", msg)
+                ok = False
+        created = instants.get(r[i_created])
+        if created is None:
+            try:
+                created = instants[r[i_created]] = parse_instant(r[i_created], tz)
+            except ValueError:
+                msg = f'task_created "{r[i_created]}" is not an ISO date or date-time'
+                c.add(n, "task_created", "bad_date", msg)
+                ok = False
         try:
             amount = minor_units(r[i_amt], places)
         except AmountError as exc:
@@ -335,9 +376,18 @@ def ingest_actuals(s: Session, header: Sequence[str], rows: Iterable[list[str]],
             msg = f'task "{task}" has another object, activity or creation time in row {known[3]}'
             c.add(n, "task_id", "task_conflict", msg)
             continue
-        lines.append([lid, task, kind, day.isoformat() if sqlite else day, amount, r[i_ref]])
+        stored_day[r[i_date]] = day_text[day] if sqlite else day
+        lines.append((lid, task, kind, stored_day[r[i_date]], amount, r[i_ref]))
     c.raise_if_any("actual lines refused")
     return _write_actuals(s, lines, deletes, tasks, sqlite) | {"rows": len(seen)}
+
+
+class _DayText(dict):
+    """date → its ISO text, computed once per date."""
+
+    def __missing__(self, day: date) -> str:
+        self[day] = text = day.isoformat()
+        return text
 
 
 def _write_actuals(s: Session, lines, deletes, tasks, sqlite: bool) -> dict:
@@ -345,7 +395,7 @@ def _write_actuals(s: Session, lines, deletes, tasks, sqlite: bool) -> dict:
     ph = "?" if sqlite else "%s"
     changed_tasks = _upsert_tasks(s, tasks, sqlite)
     first = db.next_seq(s, len(lines) + len(deletes)) if lines or deletes else 0
-    params = [(*ln, first + i, False) for i, ln in enumerate(lines)]
+    params = [(*ln, seq, False) for seq, ln in enumerate(lines, start=first)]
     sql = (
         "INSERT INTO actual_lines (id, task_id, kind, date, amount_minor, reference, seq, deleted)"
         f" VALUES ({', '.join([ph] * 8)}) ON CONFLICT (id) DO UPDATE SET"
@@ -404,9 +454,16 @@ def _upsert_tasks(s: Session, tasks: dict, sqlite: bool) -> list[str]:
     changed = [t for t, v in existing.items() if v != tasks[t][:3]]
     fresh = [t for t in tasks if t not in existing]
 
+    stamps: dict[datetime, str] = {}
+
     def row(t):
         obj, act, created, _ = tasks[t]
-        return (t, obj, act, sqlite_instant(created) if sqlite else created)
+        if not sqlite:
+            return (t, obj, act, created)
+        stamp = stamps.get(created)
+        if stamp is None:
+            stamp = stamps[created] = sqlite_instant(created)
+        return (t, obj, act, stamp)
 
     if fresh:
         sql = "INSERT INTO tasks (id, object_id, activity_code, created_at) VALUES "
@@ -527,6 +584,13 @@ def ingest_purchase_orders(s: Session, rows, source: str) -> dict:
 
 def ingest_table(s: Session, header: Sequence[str], rows: Iterable[list[str]], source: str):
     """Detect the format from ``header`` and ingest ``rows`` (lists of text)."""
+    try:
+        return _ingest_table(s, header, rows, source)
+    except csv.Error as exc:
+        raise BadFile(f"not a readable CSV file: {exc}", code="bad_csv") from None
+
+
+def _ingest_table(s: Session, header: Sequence[str], rows: Iterable[list[str]], source: str):
     fmt = detect(header)
     if fmt == "actuals":
         return ingest_actuals(s, header, rows, source)

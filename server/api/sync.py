@@ -49,14 +49,19 @@ def decimal_text(minor: int, places: int) -> str:
     return f"{sign}{whole}.{frac:0{places}d}"
 
 
-def _iso(v) -> str | None:
-    if v is None:
-        return None
-    if isinstance(v, str):  # SQLite hands back text to a raw query
-        v = datetime.fromisoformat(v) if " " in v or "T" in v else date.fromisoformat(v)
-    if isinstance(v, datetime):
-        return (v if v.tzinfo else v.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
-    return v.isoformat()
+class _Iso(dict):
+    """A date or instant (or SQLite's text of one) → ISO text in UTC, once per value."""
+
+    def __missing__(self, key) -> str | None:
+        out = v = key
+        if isinstance(v, str) and len(v) > 10:  # SQLite hands back text to a raw query
+            v = datetime.fromisoformat(v)
+        if isinstance(v, datetime):
+            out = (v if v.tzinfo else v.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
+        elif isinstance(v, date):
+            out = v.isoformat()
+        self[key] = out
+        return out
 
 
 def _arg_int(name: str, default: int, high: int) -> int:
@@ -82,23 +87,22 @@ def sync():
     high = db.committed_seq(s)
     live = "AND NOT deleted" if cursor == 0 else ""
     args = {"c": cursor, "h": high, "n": limit}
-    rows = [
-        ("line", r)
-        for r in s.execute(text(LINES.format(live=live.replace("deleted", "l.deleted"))), args)
-    ]
-    rows += [("po", r) for r in s.execute(text(ORDERS.format(live=live)), args)]
+    lines_q = text(LINES.format(live=live.replace("deleted", "l.deleted")))
+    rows = [("line", r) for r in s.execute(lines_q, args).all()]
+    rows += [("po", r) for r in s.execute(text(ORDERS.format(live=live)), args).all()]
     rows.sort(key=lambda kr: kr[1][0])
     page = rows[:limit]
     more = len(page) == limit and page[-1][1][0] < high
     next_cursor = page[-1][1][0] if more else high
     lines, orders, deleted, tasks = [], [], [], {}
+    _iso = _Iso()
     for kind, r in page:
         if r[2]:
             deleted.append(
                 {"type": "line" if kind == "line" else "purchase_order", "id": r[1], "seq": r[0]}
             )
         elif kind == "line":
-            created = _iso(r[6])
+            created = _iso[r[6]]
             lines.append(
                 {
                     "line_id": r[1],
@@ -107,7 +111,7 @@ def sync():
                     "activity": r[5],
                     "task_created": created,
                     "kind": r[7],
-                    "date": _iso(r[8]),
+                    "date": _iso[r[8]],
                     "amount": decimal_text(r[9], places),
                     "reference": r[10],
                     "seq": r[0],
@@ -121,7 +125,7 @@ def sync():
                     "object": r[3],
                     "activity": r[4],
                     "vendor": r[5],
-                    "ordered_on": _iso(r[6]),
+                    "ordered_on": _iso[r[6]],
                     "amount": decimal_text(r[7], places),
                     "invoiced_amount": decimal_text(r[8], places),
                     "status": r[9],

@@ -1,0 +1,237 @@
+"""The sync service over HTTP on loopback (a waitress process on a fresh SQLite file).
+
+1. Ingest 1,000,000 actual lines as CSV uploads in four batches of 250,000, against a bare
+   ``executemany`` of the same rows into a fresh SQLite file in this process (target: at
+   least half its rate).
+2. A full sync of them to a client (every page, JSON decoded).
+3. A delta of 1,000 changed lines fetched from the client's cursor (target: under 50 ms).
+4. p50/p99 latency of ``/api/v1/sync`` (a 1,000-line delta) and ``/api/v1/variance`` (one
+   quarter, every object) under 20 concurrent clients, a bounded number of requests each.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+from bench.harness import Result, absolute, at_least
+
+N_LINES = 1_000_000
+BATCHES = 4
+N_OBJECTS = 200
+ACTIVITIES = ["ROAD", "MAINT", "DESIGN", "SURVEY", "PAVE", "LIGHT", "DRAIN", "SIGN"]
+CLIENTS = 20
+HEADER = "line_id,task_id,object,activity,task_created,kind,date,amount,reference"
+
+
+def _rows(n: int, seed: int = 7) -> list[tuple]:
+    rnd = random.Random(seed)
+    out = []
+    for i in range(n):
+        task = i // 5
+        obj = f"P-{task % N_OBJECTS:04d}"
+        act = ACTIVITIES[task % len(ACTIVITIES)]
+        day = f"2026-{1 + (i % 12):02d}-{1 + (i % 28):02d}"
+        amount = f"{rnd.randrange(1, 500000) / 100:.2f}"
+        out.append((f"L{i:07d}", f"T{task:06d}", obj, act, "2026-01-01T08:00:00+00:00",
+                    "cost" if i % 4 else "income", day, amount, f"R{i}"))  # fmt: skip
+    return out
+
+
+def _csv(rows: list[tuple]) -> bytes:
+    return ("\n".join([HEADER, *(",".join(r) for r in rows)]) + "\n").encode()
+
+
+def bare_rate(rows: list[tuple], folder: str) -> float:
+    """Rows per second of one ``executemany`` into a fresh SQLite file (WAL, one commit),
+    into a table shaped like the service's ``actual_lines`` (text key, indexed ``seq``)."""
+    path = os.path.join(folder, "bare.db")
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(
+        "CREATE TABLE lines (id TEXT PRIMARY KEY, task_id TEXT, kind TEXT, date TEXT,"
+        " amount_minor BIGINT, reference TEXT, seq BIGINT, deleted BOOLEAN)"
+    )
+    conn.execute("CREATE INDEX ix_lines_seq ON lines (seq)")
+    params = [
+        (r[0], r[1], r[5], r[6], int(r[7].replace(".", "")), r[8], i, False)
+        for i, r in enumerate(rows)
+    ]
+    t0 = time.perf_counter()
+    with conn:
+        conn.executemany("INSERT INTO lines VALUES (?,?,?,?,?,?,?,?)", params)
+    rate = len(rows) / (time.perf_counter() - t0)
+    conn.close()
+    return rate
+
+
+def start_server(folder: str, port: int) -> subprocess.Popen:
+    env = {**os.environ, "PIXIE_TOKEN_FILE": os.path.join(folder, "token")}
+    url = f"sqlite:///{folder}/pixie.db"
+    code = f"import pixie_server; pixie_server.serve({url!r}, port={port}, threads=8)"
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.DEVNULL)
+    for _ in range(300):
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
+                return proc
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("the service did not start")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def full_sync(http: requests.Session, url: str, cursor: str = "") -> tuple[int, str]:
+    n = 0
+    while True:
+        page = http.get(f"{url}/api/v1/sync", params={"cursor": cursor, "limit": 50000}).json()
+        n += len(page["lines"]) + len(page["deleted"])
+        cursor = page["next_cursor"]
+        if not page["more"]:
+            return n, cursor
+
+
+def latencies(url: str, headers: dict, path: str, params: dict, per_client: int) -> list[float]:
+    out: list[float] = []
+    lock = threading.Lock()
+
+    def client() -> None:
+        s = requests.Session()
+        s.headers.update(headers)
+        mine = []
+        for _ in range(per_client):
+            t0 = time.perf_counter()
+            r = s.get(f"{url}{path}", params=params, timeout=600)
+            r.raise_for_status()
+            r.json()
+            mine.append(time.perf_counter() - t0)
+        with lock:
+            out.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sorted(out)
+
+
+def _pct(values: list[float], p: float) -> float:
+    return values[min(len(values) - 1, round(p * (len(values) - 1)))]
+
+
+def run() -> list[Result]:
+    results: list[Result] = []
+    rows = _rows(N_LINES)
+    with tempfile.TemporaryDirectory() as folder:
+        floor = bare_rate(rows, folder)
+        port = _free_port()
+        proc = start_server(folder, port)
+        url = f"http://127.0.0.1:{port}"
+        token = Path(folder, "token").read_text().strip()
+        auth = {"Authorization": f"Bearer {token}"}
+        http = requests.Session()
+        http.headers.update(auth)
+        try:
+            objects = "id,name,kind,parent,currency\n" + "".join(
+                f"P-{i:04d},Project {i},project,,EUR\n" for i in range(N_OBJECTS)
+            )
+            acts = "code,name,active\n" + "".join(f"{a},{a},true\n" for a in ACTIVITIES)
+            for table in (objects, acts):
+                http.post(
+                    f"{url}/api/v1/ingest", data=table, headers={"Content-Type": "text/csv"}
+                ).raise_for_status()
+            size = N_LINES // BATCHES
+            bodies = [_csv(rows[i * size : (i + 1) * size]) for i in range(BATCHES)]
+            t0 = time.perf_counter()
+            for body in bodies:
+                http.post(
+                    f"{url}/api/v1/ingest", data=body, headers={"Content-Type": "text/csv"}
+                ).raise_for_status()
+            rate = N_LINES / (time.perf_counter() - t0)
+            del bodies
+            results.append(at_least("server_ingest_1m_lines_csv_http", rate, floor, "rows/s", 0.5))
+
+            t0 = time.perf_counter()
+            n, cursor = full_sync(http, url)
+            took = time.perf_counter() - t0
+            assert n == N_LINES, n
+            results.append(absolute("server_full_sync_1m_lines", took, "s", None))
+
+            changed = [(*r[:7], f"{float(r[7]) + 1:.2f}", r[8]) for r in rows[:1000]]
+            http.post(
+                f"{url}/api/v1/ingest", data=_csv(changed), headers={"Content-Type": "text/csv"}
+            ).raise_for_status()
+            times = []
+            for _ in range(5):
+                t0 = time.perf_counter()
+                got, _ = full_sync(http, url, cursor)
+                times.append(time.perf_counter() - t0)
+                assert got == 1000, got
+            results.append(
+                absolute("server_delta_sync_1000_changes", min(times) * 1000, "ms", 50.0)
+            )
+
+            sync_lat = latencies(url, auth, "/api/v1/sync", {"cursor": cursor}, 10)
+            results.append(
+                absolute(
+                    "server_sync_delta_p50_20_clients",
+                    statistics.median(sync_lat) * 1000,
+                    "ms",
+                    None,
+                )
+            )
+            results.append(
+                absolute(
+                    "server_sync_delta_p99_20_clients", _pct(sync_lat, 0.99) * 1000, "ms", None
+                )
+            )
+            # HOOK: /api/v1/variance is the budget helper's endpoint; measured where it answers.
+            probe = http.get(
+                f"{url}/api/v1/variance", params={"from": "2026-01-01", "to": "2026-03-31"}
+            )
+            if probe.status_code == 200:
+                var_lat = latencies(
+                    url, auth, "/api/v1/variance", {"from": "2026-01-01", "to": "2026-03-31"}, 2
+                )
+                results.append(
+                    absolute(
+                        "server_variance_p50_20_clients",
+                        statistics.median(var_lat) * 1000,
+                        "ms",
+                        None,
+                    )
+                )
+                results.append(
+                    absolute(
+                        "server_variance_p99_20_clients", _pct(var_lat, 0.99) * 1000, "ms", None
+                    )
+                )
+            else:
+                print(f"variance not measured: {probe.status_code}")
+        finally:
+            proc.kill()
+            proc.wait()
+    return results
+
+
+if __name__ == "__main__":  # pragma: no cover
+    for r in run():
+        print(r)
