@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 from flask import Blueprint, jsonify, request
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, select
 
 from pixie_xl.core import variance
 from pixie_xl.core.dating import uses_task_date
@@ -96,32 +96,50 @@ def _frame(rows, columns: list[str], frm: date) -> pd.DataFrame:
 
 
 def actual_sums(session, settings: Settings, frm: date, to: date, objects=None) -> pd.DataFrame:
-    """Actual amounts dated inside ``frm..to``, summed per object, activity and kind."""
+    """Actual amounts dated inside ``frm..to``, summed per object, activity and kind.
+
+    One query per dating mode in use (line date, task creation), each summing the lines per
+    task first and only then joining the (fewer) sums to their tasks: on SQLite that is
+    about twice as fast as joining every line.
+    """
     lines, tasks = budget_store.table("actual_lines"), budget_store.table("tasks")
     zone = ZoneInfo(settings.timezone)
-    lo, hi = _utc_midnight(frm, zone), _utc_midnight(to, zone, after=True)
-    by_task = and_(tasks.c.created_at >= lo, tasks.c.created_at < hi)
-    by_own = and_(lines.c.date >= frm, lines.c.date <= to)
-    dated = or_(
-        *(
-            and_(lines.c.kind == k.value, by_task if uses_task_date(k, settings) else by_own)
-            for k in Kind
+    own = [k.value for k in Kind if not uses_task_date(k, settings)]
+    by_task = [k.value for k in Kind if uses_task_date(k, settings)]
+    rows = []
+    for kinds, task_dated in ((own, False), (by_task, True)):
+        if not kinds:
+            continue
+        where = [lines.c.deleted.is_(False), lines.c.kind.in_(kinds)]
+        if not task_dated:
+            where += [lines.c.date >= frm, lines.c.date <= to]
+        per_task = (
+            select(
+                lines.c.task_id,
+                lines.c.kind,
+                func.sum(lines.c.amount_minor).label("amount"),
+            )
+            .where(and_(*where))
+            .group_by(lines.c.task_id, lines.c.kind)
+            .subquery()
         )
-    )
-    q = (
-        select(
-            tasks.c.object_id.label("object"),
-            tasks.c.activity_code.label("activity"),
-            lines.c.kind.label("kind"),
-            func.sum(lines.c.amount_minor).label("amount"),
+        q = (
+            select(
+                tasks.c.object_id.label("object"),
+                tasks.c.activity_code.label("activity"),
+                per_task.c.kind.label("kind"),
+                func.sum(per_task.c.amount).label("amount"),
+            )
+            .join(tasks, tasks.c.id == per_task.c.task_id)
+            .group_by(tasks.c.object_id, tasks.c.activity_code, per_task.c.kind)
         )
-        .join(tasks, tasks.c.id == lines.c.task_id)
-        .where(and_(lines.c.deleted.is_(False), dated))
-        .group_by(tasks.c.object_id, tasks.c.activity_code, lines.c.kind)
-    )
-    if objects is not None:
-        q = q.where(tasks.c.object_id.in_(sorted(objects)))
-    return _frame(list(session.execute(q)), ["object", "activity", "kind"], frm)
+        if task_dated:
+            lo, hi = _utc_midnight(frm, zone), _utc_midnight(to, zone, after=True)
+            q = q.where(and_(tasks.c.created_at >= lo, tasks.c.created_at < hi))
+        if objects is not None:
+            q = q.where(tasks.c.object_id.in_(sorted(objects)))
+        rows.extend(session.execute(q))
+    return _frame(rows, ["object", "activity", "kind"], frm)
 
 
 def commitment_sums(session, frm: date, to: date, objects=None) -> pd.DataFrame:
