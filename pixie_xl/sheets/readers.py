@@ -147,13 +147,12 @@ def _read_csv(path: Path) -> tuple[list[str], list[list[object]]]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("cp1252", errors="replace")
-    sample = text[:4096]
+    # the delimiter is the one the header line uses most (Excel in some locales writes ";");
+    # guessing from the data could be fooled by a note full of semicolons
+    first = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first.count)
     try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        rows = list(csv.reader(io.StringIO(text), dialect))
+        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     except csv.Error as exc:
         raise BadFile(f"{path.name}: not a readable CSV file ({exc})") from exc
     if not rows:

@@ -246,3 +246,13 @@ def test_a_bomb_that_lies_about_its_size_is_stopped_while_reading(tmp_path):
 def test_bomb_test_data_really_is_small_on_disk(hostile):
     assert hostile["zip bomb"].stat().st_size < 2 * 1024 * 1024
     assert io.BytesIO(hostile["billion laughs"].read_bytes()).getbuffer().nbytes < 100_000
+
+
+def test_a_semicolon_csv_from_a_european_excel_reads_alike(tmp_path):
+    import csv
+
+    path = tmp_path / "semicolons.csv"
+    with path.open("w", newline="", encoding="utf-8-sig") as fh:
+        csv.writer(fh, delimiter=";").writerows([HEADER, [*ROWS[0][:9], "roads, bridges; tunnels"]])
+    (row,) = read_budget_file(path)
+    assert row.values["cost"] == "1200.00" and row.values["note"] == "roads, bridges; tunnels"
