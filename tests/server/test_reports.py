@@ -40,11 +40,11 @@ JAN = "from=2026-01-01&to=2026-01-31"
 
 
 class Reports:
-    def __init__(self, tmp_path):
+    def __init__(self, tmp_path, db_url: str):
         self.clock = FixedClock(at("2026-01-05T09:00:00+00:00"))
         self.app = create_app(
             {
-                "PIXIE_DATABASE_URL": f"sqlite:///{tmp_path / 'pixie.db'}",
+                "PIXIE_DATABASE_URL": db_url,
                 "PIXIE_TOKEN_FILE": str(tmp_path / "token"),
                 "PIXIE_CLOCK": self.clock,
             },
@@ -131,8 +131,9 @@ class Reports:
 
 
 @pytest.fixture
-def reports(tmp_path):
-    r = Reports(tmp_path)
+def reports(tmp_path, db_url):
+    """The dataset on SQLite and on PostgreSQL (the service tests' ``db_url``)."""
+    r = Reports(tmp_path, db_url)
     p1 = r.budget("P1", [("ROAD", "0", "800.00"), ("MAINT", "0", "1000.00")])
     r.budget("P2", [("ROAD", "0", "1000.00")])
     r.budget("P3", [("ROAD", "2000.00", "0")])
@@ -158,7 +159,8 @@ def reports(tmp_path):
     r.actual("P3", "ROAD", "income", "2026-01-25", 1000)
     r.actual("P3", "MAINT", "cost", "2026-01-26", 50)
     r.clock.set(at("2026-02-10T09:00:00+00:00"))
-    return r
+    yield r
+    db.engine(r.app).dispose()
 
 
 def table(rows) -> list[tuple]:
