@@ -19,6 +19,7 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
+from operator import itemgetter
 from pathlib import Path
 
 from pixie_xl.core.errors import BadFile
@@ -89,13 +90,27 @@ def _raw_rows(
     keys: dict[str, int],
     columns: dict[str, str],
 ) -> list[RawRow]:
-    out = []
-    pairs = tuple(keys.items())
+    """One RawRow per non-blank row; blank cells ("" from calamine and csv) become None.
+
+    Lean on purpose: it runs once per line of a 100,000-line import.
+    """
+    names = tuple(keys)
+    pick = itemgetter(*keys.values())
+    need = max(keys.values()) + 1
+    out: list[RawRow] = []
+    append = out.append
     for n, row in enumerate(rows, start=first_row):
-        width = len(row)
-        values = {k: (None if (v := row[i] if i < width else None) == "" else v) for k, i in pairs}
-        if any(v is not None for v in values.values()):
-            out.append(RawRow(sheet, n, values, columns))
+        if len(row) < need:
+            row = [*row, *[""] * (need - len(row))]
+        picked = pick(row) if len(names) > 1 else (pick(row),)
+        values = dict(zip(names, picked, strict=True))
+        if "" in picked or None in picked:
+            for k, v in values.items():
+                if v == "":
+                    values[k] = None
+            if all(v is None for v in values.values()):
+                continue
+        append(RawRow(sheet, n, values, columns))
     return out
 
 
