@@ -112,10 +112,18 @@ class XlwingsBook:
         header_rng = tbl.header_row_range
         col, row = header_rng.column, header_rng.row
         width = len(columns) if columns else header_rng.columns.count
-        if tbl.data_body_range is not None:
-            tbl.data_body_range.clear_contents()
+        body = tbl.data_body_range
+        old_n = body.rows.count if body is not None else 1
+        has_totals = tbl.totals_row_range is not None
+        if body is not None:
+            body.clear_contents()
         n = max(len(rows), 1)
+        # as xlwings' own Table.update: the new range is the header and the data rows; Excel
+        # moves the total row along
         tbl.resize(ws.range((row, col), (row + n, col + width - 1)))
+        old_last, new_last = row + old_n + has_totals, row + n + has_totals
+        if old_last > new_last:  # what the shrunk table left behind
+            ws.range((new_last + 1, col), (old_last, col + width - 1)).clear_contents()
         if columns:
             ws.range((row, col)).value = [[c.header for c in columns]]
         if rows:

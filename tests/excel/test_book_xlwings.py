@@ -30,6 +30,10 @@ class Rng:
     def columns(self):
         return type("Cols", (), {"count": self.c2 - self.column + 1})()
 
+    @property
+    def rows(self):
+        return type("Rows", (), {"count": self.r2 - self.row + 1})()
+
     def _cells(self):
         return [
             [(r, c) for c in range(self.column, self.c2 + 1)] for r in range(self.row, self.r2 + 1)
