@@ -16,7 +16,9 @@ A budget travels as::
 
 showing its current figures (R5); ``/versions`` lists the master and each correction in the
 same shape, oldest first. ``version`` is the R6 token: a PUT and a DELETE must give the
-token they started from (DELETE as ``?version=`` or ``If-Match``).
+token they started from (DELETE as ``?version=`` or ``If-Match``; GET answers it as the
+``ETag``). ``GET /api/v1/budgets?object=O`` lists that object's own budgets; add
+``descendants=1`` for its whole subtree, ``date=D`` for the budgets covering a day.
 
 Status codes: 422 ``validation_failed`` with ``findings`` for JSON that does not describe a
 budget (bad amounts, unknown object or activity, inactive activity on a new line, bad
