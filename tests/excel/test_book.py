@@ -14,6 +14,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pixie_xl.core.errors import BadFile
 from pixie_xl.core.findings import Severity
@@ -235,3 +237,42 @@ def test_the_examples_in_the_sheets_docstrings_hold(module):
     mod = importlib.import_module(f"pixie_xl.sheets.{module}")
     result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0
+
+
+def _tiny_book(path: Path) -> Path:
+    from openpyxl.worksheet.table import Table as XlTable
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Notes"
+    ws.append(["Object", "Note"])
+    ws.append([None, None])
+    ws.add_table(XlTable(displayName="Notes", ref="A1:B2"))
+    wb.save(path)
+    return path
+
+
+_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\x7f"),
+    max_size=20,
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(start=st.sampled_from(["=", "+", "-", "@", "\t", "\r", ""]), rest=_TEXT)
+def test_any_crm_text_comes_back_as_the_same_text(tmp_path, start, rest):
+    """Whatever the CRM sends, the cell holds text, never a formula."""
+    from pixie_xl.sheets.book import Column
+
+    text = start + rest
+    path = _tiny_book(tmp_path / "notes.xlsx")
+    book = FileBook.open(path)
+    book.write_table("Notes", "Notes", [Column("Object"), Column("Note")], [["P-1", text]])
+    book.save()
+    back = FileBook.open(path).read_table("Notes", "Notes")
+    value = back.rows[0][1] if back.rows else None
+    assert not isinstance(value, Formula)
+    # XML turns a carriage return into a line feed; the text is otherwise kept as it was
+    assert (value or "") == text.replace("\r\n", "\n").replace("\r", "\n")
