@@ -17,6 +17,7 @@ import csv
 import io
 import operator
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -282,104 +283,134 @@ def ingest_actuals(s: Session, header: Sequence[str], rows: Iterable[list[str]],
     stored_day: dict[str, date | str] = {}
     get = operator.itemgetter(i_id, i_task, i_obj, i_act, i_created, i_kind, i_date, i_amt, i_ref)
     fast = i_op is None and i_del is None
-    for n, r in enumerate(rows, start=2):
-        # Fast path: a well-formed row whose date and instant were seen before. Anything
-        # unusual falls through to the checks below, which name every problem.
-        if fast and len(r) == width:
-            lid, task, obj, act, cr, kind, ds, amt, ref = get(r)
-            if (
-                lid
-                and lid not in seen
-                and lid[0] > " " < lid[-1]
-                and task
-                and task[0] > " " < task[-1]
-                and obj in objects
-                and act in activities
-                and (kind == "cost" or kind == "income")
-                and ds in stored_day
-                and cr in instants
-            ):
-                dot = amt.find(".")
-                if dot > 0 and len(amt) - dot - 1 == places and len(amt) <= MAX_SIGNIFICANT_DIGITS:
-                    whole, frac = amt[:dot], amt[dot + 1 :]
-                    if whole.isdigit() and frac.isdigit() and whole.isascii() and frac.isascii():
-                        created = instants[cr]
-                        known = tasks.get(task)
-                        if known is None:
-                            tasks[task] = (obj, act, created, n)
-                        elif known[0] != obj or known[1] != act or known[2] != created:
-                            known = False
-                        if known is not False:
-                            seen.add(lid)
-                            lines.append((lid, task, kind, stored_day[ds], int(whole + frac), ref))
-                            continue
-        if len(r) != width:
-            if not any(v.strip() for v in r):
+    writer = _LineWriter(s, sqlite)
+    chunk_tasks: dict[str, tuple[str, str, datetime, int]] = {}
+    total = 0
+    try:
+        for n, r in enumerate(rows, start=2):
+            # Fast path: a well-formed row whose date and instant were seen before. Anything
+            # unusual falls through to the checks below, which name every problem.
+            if fast and len(r) == width:
+                lid, task, obj, act, cr, kind, ds, amt, ref = get(r)
+                if (
+                    lid
+                    and lid not in seen
+                    and lid[0] > " " < lid[-1]
+                    and task
+                    and task[0] > " " < task[-1]
+                    and obj in objects
+                    and act in activities
+                    and (kind == "cost" or kind == "income")
+                    and ds in stored_day
+                    and cr in instants
+                ):
+                    dot = amt.find(".")
+                    if (
+                        dot > 0
+                        and len(amt) - dot - 1 == places
+                        and len(amt) <= MAX_SIGNIFICANT_DIGITS
+                    ):
+                        whole, frac = amt[:dot], amt[dot + 1 :]
+                        if (
+                            whole.isdigit()
+                            and frac.isdigit()
+                            and whole.isascii()
+                            and frac.isascii()
+                        ):
+                            created = instants[cr]
+                            known = tasks.get(task)
+                            if known is None:
+                                tasks[task] = chunk_tasks[task] = (obj, act, created, n)
+                            elif known[0] != obj or known[1] != act or known[2] != created:
+                                known = False
+                            if known is not False:
+                                seen.add(lid)
+                                lines.append(
+                                    (lid, task, kind, stored_day[ds], int(whole + frac), ref)
+                                )
+                                if len(lines) == _LineWriter.CHUNK and not c.items:
+                                    total += len(lines)
+                                    writer.submit(lines, chunk_tasks)
+                                    lines, chunk_tasks = [], {}
+                                continue
+            if len(r) != width:
+                if not any(v.strip() for v in r):
+                    continue
+                c.add(n, "row", "bad_row", f"the row has {len(r)} fields, the header {width}")
                 continue
-            c.add(n, "row", "bad_row", f"the row has {len(r)} fields, the header {width}")
-            continue
-        lid = r[i_id].strip()
-        if not lid:
-            c.add(n, "line_id", "missing_value", "line_id is required")
-            continue
-        if lid in seen:
-            c.add(n, "line_id", "duplicate_id", f'line "{lid}" appears twice in this batch')
-            continue
-        seen.add(lid)
-        if (i_op is not None and r[i_op].strip().lower() == "delete") or (
-            i_del is not None and master.parse_bool(r[i_del] or "false") is True
-        ):
-            deletes.append(lid)
-            continue
-        ok = True
-        task, obj, act = r[i_task].strip(), r[i_obj].strip(), r[i_act].strip()
-        if not task:
-            c.add(n, "task_id", "missing_value", "task_id is required")
-            ok = False
-        if obj not in objects:
-            c.add(n, "object", "unknown_object", f'object "{obj}" is not known')
-            ok = False
-        if act not in activities:
-            c.add(n, "activity", "unknown_activity", f'activity "{act}" is not known')
-            ok = False
-        kind = r[i_kind].strip().lower()
-        if kind not in ("income", "cost"):
-            c.add(n, "kind", "bad_kind", f'kind "{r[i_kind]}" is not income or cost')
-            ok = False
-        day = days.get(r[i_date])
-        if day is None:
-            try:
-                day = days[r[i_date]] = date.fromisoformat(r[i_date].strip())
-            except ValueError:
-                msg = f'date "{r[i_date]}" is not an ISO date (YYYY-MM-DD)'
-                c.add(n, "date", "bad_date", msg)
+            lid = r[i_id].strip()
+            if not lid:
+                c.add(n, "line_id", "missing_value", "line_id is required")
+                continue
+            if lid in seen:
+                c.add(n, "line_id", "duplicate_id", f'line "{lid}" appears twice in this batch')
+                continue
+            seen.add(lid)
+            if (i_op is not None and r[i_op].strip().lower() == "delete") or (
+                i_del is not None and master.parse_bool(r[i_del] or "false") is True
+            ):
+                deletes.append(lid)
+                continue
+            ok = True
+            task, obj, act = r[i_task].strip(), r[i_obj].strip(), r[i_act].strip()
+            if not task:
+                c.add(n, "task_id", "missing_value", "task_id is required")
                 ok = False
-        created = instants.get(r[i_created])
-        if created is None:
-            try:
-                created = instants[r[i_created]] = parse_instant(r[i_created], tz)
-            except ValueError:
-                msg = f'task_created "{r[i_created]}" is not an ISO date or date-time'
-                c.add(n, "task_created", "bad_date", msg)
+            if obj not in objects:
+                c.add(n, "object", "unknown_object", f'object "{obj}" is not known')
                 ok = False
-        try:
-            amount = minor_units(r[i_amt], places)
-        except AmountError as exc:
-            c.add(n, "amount", exc.code, f"amount {exc.message}")
-            ok = False
-        if not ok:
-            continue
-        known = tasks.get(task)
-        if known is None:
-            tasks[task] = (obj, act, created, n)
-        elif known[:3] != (obj, act, created):
-            msg = f'task "{task}" has another object, activity or creation time in row {known[3]}'
-            c.add(n, "task_id", "task_conflict", msg)
-            continue
-        stored_day[r[i_date]] = day_text[day] if sqlite else day
-        lines.append((lid, task, kind, stored_day[r[i_date]], amount, r[i_ref]))
-    c.raise_if_any("actual lines refused")
-    return _write_actuals(s, lines, deletes, tasks, sqlite) | {"rows": len(seen)}
+            if act not in activities:
+                c.add(n, "activity", "unknown_activity", f'activity "{act}" is not known')
+                ok = False
+            kind = r[i_kind].strip().lower()
+            if kind not in ("income", "cost"):
+                c.add(n, "kind", "bad_kind", f'kind "{r[i_kind]}" is not income or cost')
+                ok = False
+            day = days.get(r[i_date])
+            if day is None:
+                try:
+                    day = days[r[i_date]] = date.fromisoformat(r[i_date].strip())
+                except ValueError:
+                    msg = f'date "{r[i_date]}" is not an ISO date (YYYY-MM-DD)'
+                    c.add(n, "date", "bad_date", msg)
+                    ok = False
+            created = instants.get(r[i_created])
+            if created is None:
+                try:
+                    created = instants[r[i_created]] = parse_instant(r[i_created], tz)
+                except ValueError:
+                    msg = f'task_created "{r[i_created]}" is not an ISO date or date-time'
+                    c.add(n, "task_created", "bad_date", msg)
+                    ok = False
+            try:
+                amount = minor_units(r[i_amt], places)
+            except AmountError as exc:
+                c.add(n, "amount", exc.code, f"amount {exc.message}")
+                ok = False
+            if not ok:
+                continue
+            known = tasks.get(task)
+            if known is None:
+                tasks[task] = chunk_tasks[task] = (obj, act, created, n)
+            elif known[:3] != (obj, act, created):
+                msg = (
+                    f'task "{task}" has another object, activity or creation time in row {known[3]}'
+                )
+                c.add(n, "task_id", "task_conflict", msg)
+                continue
+            stored_day[r[i_date]] = day_text[day] if sqlite else day
+            lines.append((lid, task, kind, stored_day[r[i_date]], amount, r[i_ref]))
+            if len(lines) == _LineWriter.CHUNK and not c.items:
+                total += len(lines)
+                writer.submit(lines, chunk_tasks)
+                lines, chunk_tasks = [], {}
+        c.raise_if_any("actual lines refused")
+        total += len(lines)
+        writer.submit(lines, chunk_tasks)
+        writer.wait()
+        return _finish_actuals(s, writer, total, deletes) | {"rows": len(seen)}
+    finally:
+        writer.close()
 
 
 class _DayText(dict):
@@ -390,11 +421,51 @@ class _DayText(dict):
         return text
 
 
-def _write_actuals(s: Session, lines, deletes, tasks, sqlite: bool) -> dict:
-    conn = s.connection()
+class _LineWriter:
+    """Writes chunks of checked lines in a worker thread while the next chunk is parsed.
+
+    The database driver lets go of the GIL while it works, so parsing and writing overlap.
+    Only one thread uses the connection at a time: the parser never touches it, and every
+    chunk waits for the one before. The transaction stays the request's: nothing commits
+    here, and a batch with findings is rolled back whole by the caller.
+    """
+
+    CHUNK = 50_000
+
+    def __init__(self, s: Session, sqlite: bool):
+        self.s, self.sqlite = s, sqlite
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pixie-ingest")
+        self.pending: Future | None = None
+        self.written = 0
+        self.changed_tasks: list[str] = []
+
+    def submit(self, lines: list, tasks: dict) -> None:
+        self.wait()
+        if lines or tasks:
+            self.pending = self.pool.submit(self._write, lines, tasks)
+
+    def _write(self, lines: list, tasks: dict) -> None:
+        self.changed_tasks += _upsert_tasks(self.s, tasks, self.sqlite)
+        self.written += _upsert_lines(self.s, lines, self.sqlite)
+
+    def wait(self) -> None:
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.result()
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            self.pool.shutdown(wait=True)
+
+
+def _upsert_lines(s: Session, lines: list, sqlite: bool) -> int:
+    """Insert new lines, update changed ones (new seq), leave equal ones; returns written."""
+    if not lines:
+        return 0
     ph = "?" if sqlite else "%s"
-    changed_tasks = _upsert_tasks(s, tasks, sqlite)
-    first = db.next_seq(s, len(lines) + len(deletes)) if lines or deletes else 0
+    first = db.next_seq(s, len(lines))
     params = [(*ln, seq, False) for seq, ln in enumerate(lines, start=first)]
     sql = (
         "INSERT INTO actual_lines (id, task_id, kind, date, amount_minor, reference, seq, deleted)"
@@ -409,19 +480,26 @@ def _write_actuals(s: Session, lines, deletes, tasks, sqlite: bool) -> dict:
         " OR actual_lines.reference IS DISTINCT FROM excluded.reference"
         " OR actual_lines.deleted IS DISTINCT FROM excluded.deleted"
     )
-    written = _executemany(conn, sql, params)
+    return _executemany(s.connection(), sql, params)
+
+
+def _finish_actuals(s: Session, writer: _LineWriter, total: int, deletes: list) -> dict:
+    """Tombstones and re-sent lines of moved tasks, after every chunk is written."""
+    ph = "?" if writer.sqlite else "%s"
     deleted = 0
     if deletes:
-        base = first + len(lines)
+        first = db.next_seq(s, len(deletes))
         dsql = f"UPDATE actual_lines SET deleted = {ph}, seq = {ph} WHERE id = {ph} AND NOT deleted"
-        deleted = _executemany(conn, dsql, [(True, base + i, d) for i, d in enumerate(deletes)])
-    resent = _resend_lines_of(s, changed_tasks, ph) if changed_tasks else 0
+        params = [(True, seq, d) for seq, d in enumerate(deletes, start=first)]
+        deleted = _executemany(s.connection(), dsql, params)
+    changed = writer.changed_tasks
+    resent = _resend_lines_of(s, changed, ph) if changed else 0
     return {
         "format": "actuals",
-        "written": written,
-        "unchanged": len(lines) - written,
+        "written": writer.written,
+        "unchanged": total - writer.written,
         "deleted": deleted,
-        "tasks_changed": len(changed_tasks),
+        "tasks_changed": len(changed),
         "lines_resent": resent,
     }
 

@@ -232,3 +232,18 @@ def test_every_batch_is_audited(client, headers):
         ("ingest", "integration-user", "objects"),
         ("ingest", "integration-user", "activities"),
     ]
+
+
+def test_chunks_written_before_a_late_error_are_rolled_back(client, headers, monkeypatch):
+    from pixie_server import ingest
+
+    monkeypatch.setattr(ingest._LineWriter, "CHUNK", 3)
+    h = headers("integration")
+    seed(client, h)
+    good = [f"L-{i},T-{i // 2},P-1,ROAD,2026-03-02,cost,2026-03-03,{i}.00," for i in range(10)]
+    resp = send(client, h, lines(*good, "L-99,T-99,P-1,ROAD,2026-03-02,cost,2026-03-03,x,"))
+    assert resp.status_code == 422
+    assert client.get("/api/v1/sync", headers=h).get_json()["lines"] == []
+    assert send(client, h, lines(*good)).get_json()["results"][0]["written"] == 10
+    state, _, _ = sync_all(client, h)
+    assert sorted(k[1] for k in state) == sorted(f"L-{i}" for i in range(10))
