@@ -420,6 +420,16 @@ def _add_table(ws, table: str, f: _Formats, style: str = "Table Style Medium 2")
     for i, col in enumerate(columns):
         ws.set_column(i, i, col.width or 12, f.number(col.number_format))
     ws.freeze_panes(1, 0)
+    _print_setup(ws)
+
+
+def _print_setup(ws) -> None:
+    """Print (and export to PDF) a table sheet as a person reads it: landscape, one page
+    wide, the header row repeated on every page."""
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
 
 
 def _budgets(ws, f: _Formats) -> None:
