@@ -215,3 +215,23 @@ def test_a_change_made_meanwhile_on_the_service_is_refused_at_its_row(workbook, 
     assert client.budget(bid)["version"] == version + 1  # only the colleague's save
     b = client.budget(bid)
     client.delete_budget(bid, b["version"])
+
+
+def test_a_second_refresh_moves_only_what_changed(client, tmp_path):
+    from pixie_xl.excel.cache import Cache
+
+    cache = Cache(client.base_url)
+    first = cache.refresh(client)
+    assert first.lines >= len(dataset.generate().lines)
+    assert cache.refresh(client).lines == 0
+    extra = tmp_path / "late.csv"
+    extra.write_text(
+        "line_id,task_id,object,activity,task_created,kind,date,amount,reference\n"
+        "L-LATE,T-LATE,P-300,SURVEY,2026-10-30T09:00:00+01:00,cost,2026-10-30,123.45,EXP-LATE\n"
+    )
+    client.ingest(extra)
+    third = cache.refresh(client)
+    assert third.lines == 1
+    lk = cache.lookup()
+    day = date(2026, 10, 30).toordinal()
+    assert lk.amount("P-300", "SURVEY", day, day, "cost") >= 12345
