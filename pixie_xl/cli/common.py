@@ -23,6 +23,8 @@ def exit_status(exc: errors.PixieError) -> int:
     """The exit status of an operational failure."""
     if isinstance(exc, errors.ServerUnreachable | errors.Unauthorized | errors.Forbidden):
         return UNREACHABLE
+    if exc.code == "no_cache":  # offline, and nothing refreshed to work from
+        return UNREACHABLE
     if exc.code == "usage":
         return USAGE
     return INVALID
@@ -60,7 +62,10 @@ def open_book(path: Path):
 
     if not Path(path).exists():
         raise click.BadParameter(f"{path} does not exist", param_hint="WORKBOOK")
-    return FileBook.open(Path(path))
+    try:
+        return FileBook.open(Path(path))
+    except errors.BadFile as exc:
+        raise click.BadParameter(exc.message, param_hint="WORKBOOK") from None
 
 
 def parse_date(_ctx, param, value: str | None) -> date | None:

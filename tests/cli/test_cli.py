@@ -77,3 +77,22 @@ def test_an_unreachable_server_exits_3(runner, tmp_path):
     result = runner.invoke(cli, ["ingest", str(data), "--server", url])
     assert result.exit_code == 3, result.output
     assert "does not answer" in result.output
+
+
+def test_a_file_that_is_not_a_workbook_is_a_usage_error(runner, tmp_path):
+    book = tmp_path / "notes.xlsm"
+    book.write_text("not a zip")
+    result = runner.invoke(cli, ["validate", str(book)])
+    assert result.exit_code == 2
+    assert "not a readable Excel workbook" in result.output
+
+
+def test_offline_without_any_refresh_exits_3(runner, tmp_path, monkeypatch):
+    from pixie_xl.excel.builder import build_workbook
+
+    monkeypatch.setattr("pixie_xl.client.RETRIES", 0)
+    book = tmp_path / "Budget.xlsm"
+    build_workbook(book, server_url=f"http://127.0.0.1:{free_port()}")
+    result = runner.invoke(cli, ["validate", str(book)])
+    assert result.exit_code == 3, result.output
+    assert "refresh once" in result.output
