@@ -12,6 +12,7 @@ there is no dialog (or it is cancelled), the path typed in the Pixie sheet's
 
 from __future__ import annotations
 
+import contextlib
 import functools
 
 import xlwings as xw
@@ -74,6 +75,7 @@ def save_budgets(book) -> None:
 def refresh_actuals(book) -> None:
     """Refresh actuals button: pull what changed from the service, rebuild the variance."""
     actions.refresh(book, actions.book_client(book))
+    _recalculate(book)
 
 
 @xw.sub
@@ -84,6 +86,14 @@ def build_variance(book) -> None:
     if cache is None:
         raise PixieError("no data yet: press Refresh actuals first", code="no_cache")
     actions.build_variance(book, cache)
+    _recalculate(book)
+
+
+def _recalculate(book) -> None:
+    """Recalculate every formula: the PIXIE_* cells read the cache a refresh just changed."""
+    # not Excel on Windows: there is nothing to recalculate through COM
+    with contextlib.suppress(Exception):
+        book.book.app.api.CalculateFull()
 
 
 def _ask_path(book) -> str | None:

@@ -54,7 +54,7 @@ class ArgError(Exception):
 
 # --- choosing the cache ----------------------------------------------------------------
 
-_CACHES: dict[str | None, Cache | None] = {}
+_CACHES: dict[str | None, Cache] = {}
 _BOOK_SERVERS: dict[str, str | None] = {}
 
 
@@ -82,10 +82,10 @@ def _cache(caller=None) -> Cache | None:
     except KeyError:
         pass
     cache = Cache(url) if url else None
-    if cache is None or not cache.exists():
-        cache = Cache.most_recent()
-    _CACHES[url] = cache
-    return cache
+    if cache is not None and cache.exists():
+        _CACHES[url] = cache  # remembered only once it exists: a refresh may create it
+        return cache
+    return Cache.most_recent()
 
 
 def _lookup(caller=None) -> Lookup:

@@ -179,3 +179,19 @@ def test_allocated_parts_add_up_exactly(cents, weights):
     parts = udfs.PIXIE_ALLOCATE(amount, [[w] for w in weights])
     total = sum(Decimal(str(p[0])) for p in parts)
     assert total == Decimal(cents) / 100
+
+
+def test_a_cache_made_after_the_first_formula_is_found(monkeypatch, tmp_path):
+    """A formula typed before the first refresh starts working once a refresh ran."""
+    monkeypatch.setenv("PIXIE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("PIXIE_SERVER", "http://later:1")
+    udfs.forget()
+    assert udfs.PIXIE_LAST_REFRESH().startswith("#PIXIE! no data yet")
+    cache_mod.Cache("http://later:1").fill(
+        settings={"timezone": "UTC", "currency": "EUR"},
+        objects=[{"id": "P1", "name": "P1", "kind": "project"}],
+        activities=[{"code": "ROAD", "name": "Road"}],
+        lines=[("L1", "T1", "P1", "ROAD", "cost", "2026-01-05", None, 100_00, "")],
+    )
+    assert udfs.PIXIE_ACTUAL("P1", "*", *Q1) == 100.00
+    udfs.forget()
