@@ -30,6 +30,9 @@ def test_the_spec_commands_are_all_there():
     names = {" ".join(c) for c in all_commands(cli)}
     assert {
         "demo",
+        "serve",
+        "token",
+        "token create",
         "ingest",
         "workbook",
         "workbook new",
