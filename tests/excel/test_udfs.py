@@ -195,3 +195,26 @@ def test_a_cache_made_after_the_first_formula_is_found(monkeypatch, tmp_path):
     )
     assert udfs.PIXIE_ACTUAL("P1", "*", *Q1) == 100.00
     udfs.forget()
+
+
+def test_the_calling_workbook_names_its_server(monkeypatch, tmp_path):
+    """xlwings passes the calling cell as ``caller``; its workbook's Pixie sheet wins."""
+    from types import SimpleNamespace
+
+    monkeypatch.setenv("PIXIE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("PIXIE_SERVER", "http://other:1")
+    udfs.forget()
+    for url, cents in (("http://mine:1", 100_00), ("http://other:1", 7_00)):
+        cache_mod.Cache(url).fill(
+            settings={"timezone": "UTC", "currency": "EUR"},
+            objects=[{"id": "P1", "name": "P1", "kind": "project"}],
+            activities=[{"code": "ROAD", "name": "Road"}],
+            lines=[("L1", "T1", "P1", "ROAD", "cost", "2026-01-05", None, cents, "")],
+        )
+    pixie = {"B3": SimpleNamespace(value="http://mine:1")}
+    sheets = {"Pixie": SimpleNamespace(range=pixie.__getitem__)}
+    caller = SimpleNamespace(sheet=SimpleNamespace(book=SimpleNamespace(
+        fullname="C:/Budgets/Mine.xlsm", sheets=sheets)))  # fmt: skip
+    assert udfs.PIXIE_ACTUAL("P1", "*", *Q1, "cost", caller) == 100.00
+    assert udfs.PIXIE_ACTUAL("P1", "*", *Q1, "cost") == 7.00  # no caller: PIXIE_SERVER
+    udfs.forget()
