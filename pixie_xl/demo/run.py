@@ -85,7 +85,26 @@ def wait_healthy(url: str, proc: subprocess.Popen | None = None, timeout: float 
 
 
 def run(out: Path, say: Callable[[str], None] = print) -> dict:
-    """Run the demo into ``out``; returns what it printed a summary of."""
+    """Run the demo into ``out``; returns what it printed a summary of.
+
+    The cache and the token file live inside ``out`` while it runs; the environment is
+    restored afterwards.
+    """
+    out = Path(out).resolve()
+    saved = {k: os.environ.get(k) for k in ("PIXIE_CACHE_DIR", "PIXIE_TOKEN_FILE")}
+    os.environ["PIXIE_CACHE_DIR"] = str(out / "cache")
+    os.environ["PIXIE_TOKEN_FILE"] = str(out / "token")  # the service writes it
+    try:
+        return _run(out, say)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _run(out: Path, say: Callable[[str], None]) -> dict:
     from pixie_xl.excel import actions
     from pixie_xl.excel.builder import build_workbook
     from pixie_xl.sheets import layout
@@ -96,15 +115,13 @@ def run(out: Path, say: Callable[[str], None] = print) -> dict:
         p = out / stale
         shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
     out.mkdir(parents=True, exist_ok=True)
-    os.environ["PIXIE_CACHE_DIR"] = str(out / "cache")
     files = dataset.write(dataset.generate(), out / "data")
     path = out / "PixieBudget-demo.xlsm"
     summary: dict = {"workbook": path}
 
     say(f"starting the service (clock at {FIRST_DAY})")
     with service(out, FIRST_DAY) as url:
-        os.environ["PIXIE_TOKEN_FILE"] = str(out / "token")  # the service wrote it
-        client = wire.Client(url)
+        client = wire.Client(url, _token(out))
         client.put_settings(SETTINGS)
         say(f"company settings: {SETTINGS['timezone']}, {SETTINGS['currency']}")
         for name in ("objects", "activities", "actuals", "purchase_orders"):
@@ -128,7 +145,7 @@ def run(out: Path, say: Callable[[str], None] = print) -> dict:
 
     say(f"restarting the service on a later day (clock at {LATER_DAY})")
     with service(out, LATER_DAY) as url:
-        client = wire.Client(url)
+        client = wire.Client(url, _token(out))
         book = FileBook.open(path)
         bid, cell = _edit_first_cost(book, layout)
         say(f"raising the cost budget at {layout.BUDGETS_SHEET}!{cell} by 10,000.00")
@@ -163,6 +180,14 @@ def run(out: Path, say: Callable[[str], None] = print) -> dict:
     say(f"workbook: {path}")
     summary.update(result)
     return summary
+
+
+def _token(out: Path) -> str | None:
+    """The admin token the demo's own service wrote (never a PIXIE_TOKEN of the shell)."""
+    for line in (out / "token").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            return line.strip()
+    return None
 
 
 def _require(outcome) -> None:
