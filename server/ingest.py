@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import operator
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -90,6 +91,7 @@ def read_csv(data: bytes | str) -> tuple[list[str], Iterator[list[str]]]:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise BadFile("the file is not UTF-8 text", code="not_utf8") from None
+    refuse_nul(data)
     rows = csv.reader(io.StringIO(data, newline=""))
     try:
         header = next(rows)
@@ -98,6 +100,17 @@ def read_csv(data: bytes | str) -> tuple[list[str], Iterator[list[str]]]:
     except csv.Error as exc:
         raise BadFile(f"not a readable CSV file: {exc}", code="bad_csv") from None
     return header, rows
+
+
+def refuse_nul(text: str, where: str = "") -> None:
+    """NUL characters cannot be stored as text (PostgreSQL refuses them): refuse the batch."""
+    at = text.find("\x00")
+    if at >= 0:
+        line = text.count("\n", 0, at) + 1
+        place = where or f"line {line}"
+        raise BadFile(
+            f"{place} holds a NUL character, which text cannot hold", code="nul_character"
+        )
 
 
 def read_xlsx(data: bytes) -> tuple[list[str], Iterator[list[str]]]:
@@ -112,6 +125,8 @@ def read_xlsx(data: bytes) -> tuple[list[str], Iterator[list[str]]]:
     if not sheet:
         raise BadFile("the workbook's first sheet is empty", code="empty_file")
     cells = [[_cell_text(v) for v in row] for row in sheet]
+    for n, row in enumerate(cells, start=1):
+        refuse_nul("".join(row), f"row {n}")
     return cells[0], iter(cells[1:])
 
 
@@ -466,7 +481,6 @@ def _upsert_lines(s: Session, lines: list, sqlite: bool) -> int:
         return 0
     ph = "?" if sqlite else "%s"
     first = db.next_seq(s, len(lines))
-    params = [(*ln, seq, False) for seq, ln in enumerate(lines, start=first)]
     sql = (
         "INSERT INTO actual_lines (id, task_id, kind, date, amount_minor, reference, seq, deleted)"
         f" VALUES ({', '.join([ph] * 8)}) ON CONFLICT (id) DO UPDATE SET"
@@ -480,6 +494,20 @@ def _upsert_lines(s: Session, lines: list, sqlite: bool) -> int:
         " OR actual_lines.reference IS DISTINCT FROM excluded.reference"
         " OR actual_lines.deleted IS DISTINCT FROM excluded.deleted"
     )
+    if sqlite:
+        # One statement over a JSON array: SQLite parses and inserts it in C without the
+        # GIL, so the parser thread keeps running meanwhile (executemany takes the GIL back
+        # for every row). Text with NUL characters takes the executemany way.
+        blob = json.dumps(lines, ensure_ascii=False)
+        if "\\u0000" not in blob:
+            select = (
+                "SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4,"
+                " j.value->>5, ? + j.key, 0 FROM json_each(?) AS j WHERE true"
+            )
+            json_sql = sql.replace(f" VALUES ({', '.join([ph] * 8)})", " " + select)
+            cur = s.connection().exec_driver_sql(json_sql, (first, blob))
+            return max(cur.rowcount, 0)
+    params = [(*ln, seq, False) for seq, ln in enumerate(lines, start=first)]
     return _executemany(s.connection(), sql, params)
 
 
@@ -708,4 +736,6 @@ def _json_text(v) -> str:
         return "true" if v else "false"
     if isinstance(v, float):
         raise BadFile("amounts travel as decimal strings, not JSON numbers", code="float_amount")
-    return str(v)
+    v = str(v)
+    refuse_nul(v, "a JSON value")
+    return v

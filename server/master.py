@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pixie_xl.core.errors import CycleError
+from pixie_xl.core.errors import BadFile, CycleError
 from pixie_xl.core.findings import Finding, SourceRef
 from pixie_xl.core.records import Activity, CrmObject, ObjectKind
 from pixie_xl.core.tree import ObjectTree
@@ -29,7 +29,10 @@ def _cell(source: str, row: int, field: str) -> SourceRef:
 
 
 def _text(value) -> str:
-    return "" if value is None else str(value).strip()
+    text = "" if value is None else str(value).strip()
+    if "\x00" in text:
+        raise BadFile("a value holds a NUL character, which text cannot hold", code="nul_character")
+    return text
 
 
 def check_objects(

@@ -22,6 +22,6 @@ def text_field(body: dict, name: str, *, required: bool = True, default: str = "
                 f'"{name}" is required', code="missing_field", detail={"field": name}
             )
         return default
-    if not isinstance(value, str):
+    if not isinstance(value, str) or "\x00" in value:
         raise InvalidInput(f'"{name}" must be text', code="bad_field", detail={"field": name})
     return value

@@ -38,7 +38,12 @@ def post_profiles():
     for n, item in enumerate(body_items("profiles"), 1):
         name, weights = item.get("name"), item.get("weights")
         ref = SourceRef("request", f"profile {n}")
-        if not isinstance(name, str) or not name.strip() or name.lower() in RESERVED:
+        if (
+            not isinstance(name, str)
+            or not name.strip()
+            or "\x00" in name
+            or name.lower() in RESERVED
+        ):
             findings.append(
                 Finding(ref, "bad_name", "a profile needs a name other than days or months")
             )

@@ -247,3 +247,33 @@ def test_chunks_written_before_a_late_error_are_rolled_back(client, headers, mon
     assert send(client, h, lines(*good)).get_json()["results"][0]["written"] == 10
     state, _, _ = sync_all(client, h)
     assert sorted(k[1] for k in state) == sorted(f"L-{i}" for i in range(10))
+
+
+def test_text_from_the_crm_is_kept_exactly_and_nul_is_refused(client, headers):
+    h = headers("integration")
+    seed(client, h)
+    refs = ["=HYPERLINK()", 'Müller & Söhne, "quoted"', "tab\there", "line\nbreak"]
+
+    def body(refs: list[str]) -> dict:
+        line = {
+            "task_id": "T-1",
+            "object": "P-1",
+            "activity": "ROAD",
+            "kind": "cost",
+            "task_created": "2026-03-02",
+            "date": "2026-03-03",
+            "amount": "1.00",
+        }
+        return {
+            "actuals": [
+                line | {"line_id": f"L-{i}", "reference": ref} for i, ref in enumerate(refs)
+            ]
+        }
+
+    resp = client.post("/api/v1/ingest", json=body([*refs, "nul\x00inside"]), headers=h)
+    assert (resp.status_code, resp.get_json()["code"]) == (422, "nul_character")
+    resp = send(client, h, lines("L-9,T-1,P-1,ROAD,2026-03-02,cost,2026-03-03,1.00,a\x00b"))
+    assert resp.get_json()["code"] == "nul_character"
+    assert client.post("/api/v1/ingest", json=body(refs), headers=h).status_code == 200
+    got = [ln["reference"] for ln in client.get("/api/v1/sync", headers=h).get_json()["lines"]]
+    assert got == refs

@@ -134,3 +134,12 @@ def test_profiles_hold_twelve_weights(client, headers):
     assert client.get("/api/v1/profiles", headers=h).get_json() == {
         "profiles": [{"name": "summer", "weights": weights}]
     }
+
+
+def test_a_nul_character_in_a_name_is_refused_not_a_server_error(client, headers):
+    resp = client.post(
+        "/api/v1/objects",
+        json={"id": "P-1", "name": "a\x00b", "kind": "project"},
+        headers=headers("integration"),
+    )
+    assert (resp.status_code, resp.get_json()["code"]) == (422, "nul_character")
