@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pixie_xl.core.cells import Amounts
 from pixie_xl.core.errors import AmountError
 from pixie_xl.core.money import EXCEL_ERRORS, Money, from_excel
 from pixie_xl.core.records import (
@@ -23,7 +24,7 @@ from pixie_xl.core.records import (
     RawRow,
 )
 from pixie_xl.core.rules import Action
-from pixie_xl.core.validation import Context, _Amounts, validate_rows
+from pixie_xl.core.validation import Context, validate_rows
 from tests.builders import at, d, history, line, version
 
 # ID | Version | Object | start | end | Activity | Income | Cost | Phasing | Note
@@ -597,7 +598,7 @@ def test_the_fast_amount_path_reads_exactly_what_from_excel_reads(value, currenc
     except AmountError as e:
         expected = e.code
     try:
-        got: Money | str = _Amounts(currency).read(value, "Cost budget")
+        got: Money | str = Amounts(currency).read(value, "Cost budget")
     except Exception as e:
         got = e.code
     assert got == expected

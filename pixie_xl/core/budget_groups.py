@@ -1,0 +1,200 @@
+"""Rows grouped into budgets, and each budget checked as a whole (SPEC §3).
+
+Rows with the same Budget ID are one budget; rows with a blank ID and the same Object,
+Period start and Period end are one new budget. A group's rows must agree on object, dates
+and version, list each activity once and take no inactive activity the budget does not
+already have; a group without errors becomes a :class:`~pixie_xl.core.records.BudgetDraft`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from .budget_rows import BAD, Findings, Row
+from .cells import show
+from .findings import SourceRef
+from .records import BudgetDraft, BudgetHistory, BudgetLine, RawRow
+from .rules import Span
+
+_AGREE = (
+    ("object", "Object"),
+    ("start", "Period start"),
+    ("end", "Period end"),
+    ("version", "Version"),
+)
+
+
+class Group:
+    """The rows of one budget, the draft they make and what is known about it."""
+
+    __slots__ = ("bad", "budget_id", "draft", "end", "object", "rows", "span", "start", "version")
+
+    def __init__(self, first: Row):
+        self.rows = [first]
+        self.budget_id = first.budget_id if isinstance(first.budget_id, str) else None
+        self.object = self.start = self.end = self.version = None
+        self.bad = False
+        self.draft: BudgetDraft | None = None
+        self.span: Span | None = None
+
+    @property
+    def first(self) -> Row:
+        return self.rows[0]
+
+    @property
+    def label(self) -> str:
+        if self.budget_id:
+            return f"budget {self.budget_id}"
+        return f"the new budget of {self.first.raw.sheet} row {self.first.raw.row}"
+
+
+def group_rows(rows: list[Row]) -> list[Group]:
+    """The budgets the rows make, in the order of their first rows."""
+    groups: dict[tuple, Group] = {}
+    for row in rows:
+        if isinstance(row.budget_id, str):
+            key: tuple = ("id", row.budget_id)
+        elif (
+            row.budget_id is None
+            and type(row.object) is str
+            and type(row.start) is date
+            and type(row.end) is date
+        ):
+            key = ("new", row.object, row.start, row.end)
+        else:
+            continue  # a row without a readable budget: its cells already have findings
+        group = groups.get(key)
+        if group is None:
+            groups[key] = Group(row)
+        else:
+            group.rows.append(row)
+    return list(groups.values())
+
+
+class BudgetChecks:
+    """Check each group as a whole (SPEC §3) and build its draft."""
+
+    def __init__(self, findings: Findings, budgets: Mapping[str, BudgetHistory], activities):
+        self.add = findings.add
+        self.budgets = budgets
+        self.activities = activities
+        self.first_cols: dict[int, str] = {}
+
+    def agree(self, g: Group) -> None:
+        """Rows of one Budget ID must agree on object, dates and version."""
+        first = g.first
+        same = (first.object, first.start, first.end, first.version)
+        if BAD not in same and None not in same[:3]:
+            rows = g.rows
+            if all((r.object, r.start, r.end, r.version) == same for r in rows):
+                g.object, g.start, g.end, g.version = same  # the usual case, checked at once
+                return
+        for key, header in _AGREE:
+            first_row = None
+            for row in g.rows:
+                value = getattr(row, key)
+                if value is BAD or value is None:
+                    continue
+                if first_row is None:
+                    first_row = row
+                    setattr(g, key, value)
+                elif value != getattr(g, key):
+                    self.add(
+                        row,
+                        key,
+                        "budget_rows_disagree",
+                        f"{header} {_fmt(value)} differs from {_fmt(getattr(g, key))} in row "
+                        f"{first_row.raw.row} of {g.label}; all its rows must agree",
+                    )
+
+    def lines(self, g: Group, known: BudgetHistory | None) -> tuple[BudgetLine, ...]:
+        """The group's lines, one per activity; rows with a bad cell give none."""
+        acts = self.activities
+        had = {ln.activity for ln in known.current.lines} if known else set()
+        seen: dict[str, Row] = {}
+        out = []
+        for row in g.rows:
+            a = row.activity
+            if not isinstance(a, str):
+                continue
+            if a in seen:
+                self.add(
+                    row,
+                    "activity",
+                    "duplicate_activity",
+                    f"Activity {a} appears twice in {g.label} (also row {seen[a].raw.row}); "
+                    "give each activity one line",
+                )
+                continue
+            seen[a] = row
+            act = acts.get(a)
+            if act is not None and not act.active and a not in had:
+                self.add(
+                    row,
+                    "activity",
+                    "inactive_activity",
+                    f"Activity {a} is inactive and takes no new budget lines",
+                )
+            if row.bad:  # every unreadable cell of the row has given a finding
+                continue
+            source = self.row_ref(row.raw)
+            out.append(BudgetLine(a, row.income, row.cost, row.phasing, row.note, source))
+        return tuple(out)
+
+    def row_ref(self, raw: RawRow) -> SourceRef:
+        """The row's first cell, like ``raw.ref()`` with its column looked up once a table."""
+        columns = raw.columns
+        col = self.first_cols.get(id(columns))
+        if col is None:
+            col = columns.get("budget_id") or next(iter(columns.values()), "A")
+            if len(self.first_cols) < 64:  # a table's rows share one dict; hand-made rows may not
+                self.first_cols[id(columns)] = col
+        return SourceRef(raw.sheet, f"{col}{raw.row}")
+
+    def build(self, g: Group) -> None:
+        """Check the group as a whole; set its draft, span and whether it is bad."""
+        bid = g.budget_id
+        if bid is None:
+            g.object, g.start, g.end = g.first.object, g.first.start, g.first.end
+            g.version = None
+        else:
+            self.agree(g)
+        known = self.budgets.get(bid) if bid else None
+        if bid and known is None and self.budgets:
+            self.add(
+                g.first,
+                "budget_id",
+                "unknown_budget",
+                f'Budget ID "{show(bid)}" is not known to the server; clear it to save the '
+                "rows as a new budget",
+            )
+        lines = self.lines(g, known)
+        if g.object is None or g.start is None or g.end is None:
+            g.bad = True
+            return
+        if g.end < g.start:
+            self.add(
+                g.first,
+                "end",
+                "end_before_start",
+                f"Period end {g.end.isoformat()} is before Period start {g.start.isoformat()}",
+            )
+        elif bid is not None and g.version is None and (known or not self.budgets):
+            # (an ID the server does not know has its own finding; no version is needed then)
+            self.add(
+                g.first,
+                "version",
+                "version_required",
+                f"Version is missing for budget {bid}; it is filled in when the budget is "
+                "saved or refreshed, and tells the server which version you edited",
+            )
+        g.draft = BudgetDraft(bid, g.object, g.start, g.end, lines, g.version, g.first.ref())
+        g.bad = any(row.bad for row in g.rows)
+        if g.end >= g.start:
+            label = bid or f"in {g.first.raw.sheet} row {g.first.raw.row}"
+            g.span = Span(label, g.object, g.start, g.end)
+
+
+def _fmt(value: object) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)

@@ -1,0 +1,242 @@
+"""Reading the rows of a Budgets table into values, with a finding for every bad cell.
+
+:class:`RowReader` turns each non-blank :class:`~pixie_xl.core.records.RawRow` into a
+:class:`Row`: its cells read by :mod:`pixie_xl.core.cells`, or :data:`BAD` where a cell gave
+a finding, plus the checks that need only the row (missing values, unknown object, activity
+or phasing). :class:`Findings` collects what every step finds and gives it back in sheet
+order.
+
+It runs once per line of a 100,000-line import, so the common cells (plain text, a date, a
+float of whole cents, a cached day or amount) are read inline and everything else takes the
+careful path of the cell readers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from operator import itemgetter
+from typing import TYPE_CHECKING
+
+from .cells import (
+    CACHED_DATE_TYPES,
+    Amounts,
+    CellError,
+    read_date,
+    read_text,
+    read_version,
+    show,
+)
+from .findings import Finding, Severity, SourceRef
+from .money import Money
+from .records import BUDGET_COLUMNS, PHASING_DAYS, PHASING_MONTHS, CrmObject, RawRow
+
+if TYPE_CHECKING:
+    from .validation import Context
+
+#: a cell that gave a finding
+BAD = object()
+_KEYS = tuple(BUDGET_COLUMNS)
+_COL_POS = {key: i for i, key in enumerate(_KEYS)}
+_ALL_CELLS = itemgetter(*_KEYS)
+_TEXT_KEYS = ("budget_id", "object", "activity", "phasing", "note")
+_MAX_VERSION = 2**63
+
+
+class Row:
+    """One non-blank row, read: its values, or ``BAD`` where a cell gave a finding."""
+
+    __slots__ = (
+        "activity",
+        "bad",
+        "budget_id",
+        "cost",
+        "end",
+        "income",
+        "index",
+        "note",
+        "object",
+        "phasing",
+        "raw",
+        "start",
+        "version",
+    )  # fmt: skip
+
+    def ref(self, key: str | None = None) -> SourceRef:
+        return self.raw.ref(key)
+
+
+class Findings:
+    """Every finding, kept with its place so that they come back in sheet order."""
+
+    def __init__(self) -> None:
+        self._found: list[tuple[int, int, int, Finding]] = []
+
+    def add(
+        self, row: Row, key: str | None, code: str, message: str, severity=Severity.ERROR
+    ) -> None:
+        """A finding at ``row``'s cell ``key`` (its first cell for None); errors mark it bad."""
+        if severity is Severity.ERROR:
+            row.bad = True
+        finding = Finding(row.ref(key), code, message, severity)
+        self._found.append((row.index, _COL_POS.get(key, -1), len(self._found), finding))
+
+    def in_sheet_order(self) -> tuple[Finding, ...]:
+        """Row by row, left to right within a row, then in the order found."""
+        self._found.sort(key=lambda f: f[:3])
+        return tuple(f[3] for f in self._found)
+
+
+def _blank(values) -> bool:
+    return all(v is None or (type(v) is str and not v.strip()) for v in values)
+
+
+class RowReader:
+    """Reads rows against a :class:`~pixie_xl.core.validation.Context`."""
+
+    def __init__(self, context: Context, findings: Findings):
+        self.ctx = context
+        self.findings = findings
+        self.add = findings.add
+        self.amounts: dict[str, Amounts] = {}
+        #: per currency, float cell → Money: amounts repeat, and Money is immutable
+        self.money: dict[str, dict[float, Money]] = {}
+        # by lower-case name, and by exact name for the common case
+        self.profiles = {p.lower(): p for p in context.profiles}
+        self.profiles.update({PHASING_DAYS: PHASING_DAYS, PHASING_MONTHS: PHASING_MONTHS})
+        self.profiles.update({p: p for p in context.profiles})
+        self.date_cache: dict[object, object] = {}
+        self.lowered: dict[str, dict[str, str]] = {}
+
+    def read_all(self, rows: Sequence[RawRow]) -> list[Row]:
+        """Every non-blank row, read and checked on its own."""
+        out = []
+        append = out.append
+        for index, raw in enumerate(rows):
+            values = raw.values
+            try:
+                cells = _ALL_CELLS(values)
+            except KeyError:  # a table without the optional columns
+                cells = tuple(map(values.get, _KEYS))
+            if _blank(cells if len(values) == len(_KEYS) else values.values()):
+                continue
+            append(self.read(index, raw, cells))
+        return out
+
+    def cell(self, row: Row, key: str, read, value, *args):
+        """``read(value, header, *args)``, or ``BAD`` with a finding at the cell."""
+        try:
+            return read(value, BUDGET_COLUMNS[key], *args)
+        except CellError as bad:
+            self.add(row, key, bad.code, bad.message)
+        except Exception as e:  # a cell must never stop validation
+            self.add(row, key, "unreadable", f"{BUDGET_COLUMNS[key]} could not be read ({e})")
+        return BAD
+
+    def read(self, index: int, raw: RawRow, cells: tuple) -> Row:
+        row = Row()
+        row.index, row.raw, row.bad = index, raw, False
+        budget_id, version, obj_id, start, end, activity, income, cost, phasing, note = cells
+        texts = []
+        for key, v in zip(_TEXT_KEYS, (budget_id, obj_id, activity, phasing, note), strict=True):
+            if v is None:
+                texts.append(None)
+            elif type(v) is str and (t := v.strip())[:1] != "#":
+                texts.append(t or None)
+            else:
+                texts.append(self.cell(row, key, read_text, v))
+        row.budget_id, row.object, row.activity, row.phasing, row.note = texts
+        if version is None or version == "":
+            row.version = None
+        elif type(version) is float and version.is_integer() and 1 <= version < _MAX_VERSION:
+            row.version = int(version)
+        else:
+            row.version = self.cell(row, "version", read_version, version)
+        row.start = start if type(start) is date else self.date(row, "start", start)
+        row.end = end if type(end) is date else self.date(row, "end", end)
+        obj = self.ctx.objects.get(row.object) if type(row.object) is str else None
+        currency = obj.currency if obj is not None else self.ctx.currency
+        row.income = self.amount(row, "income", income, currency)
+        row.cost = self.amount(row, "cost", cost, currency)
+        self.check(row, obj)
+        return row
+
+    def date(self, row: Row, key: str, value: object):
+        cache = self.date_cache
+        if type(value) in CACHED_DATE_TYPES:
+            found = cache.get(value, BAD)
+            if found is not BAD:
+                return found
+        result = self.cell(row, key, read_date, value)
+        # aware datetimes are not cached: equal instants in two zones are different days
+        if (
+            result is not BAD
+            and type(value) in CACHED_DATE_TYPES
+            and not (type(value) is datetime and value.tzinfo is not None)
+        ):
+            cache[value] = result
+        return result
+
+    def amount(self, row: Row, key: str, value: object, currency: str):
+        """The cell's Money, or ``BAD`` (a finding) when unreadable or negative."""
+        cache = self.money.get(currency)
+        if cache is None:
+            cache = self.money[currency] = {}
+            self.amounts[currency] = Amounts(currency)
+        if type(value) is float:
+            money = cache.get(value)
+            if money is not None:
+                return money
+        money = self.cell(row, key, self.amounts[currency].read, value)
+        if money is BAD:
+            return BAD
+        if money.minor < 0:
+            self.add(
+                row,
+                key,
+                "negative_amount",
+                f"{BUDGET_COLUMNS[key]} {money} is negative; budgets are amounts from 0 up",
+            )
+            return BAD
+        if type(value) is float:  # a float's Money depends on its value only (-0.0 is 0)
+            cache[value] = money
+        return money
+
+    def check(self, row: Row, obj: CrmObject | None) -> None:
+        """What needs only the row: required values, known object, activity and phasing."""
+        if row.object is None or row.start is None or row.end is None or row.activity is None:
+            for key in ("object", "start", "end", "activity"):
+                if getattr(row, key) is None:
+                    self.add(row, key, "missing_value", f"{BUDGET_COLUMNS[key]} is missing")
+        if obj is None and type(row.object) is str:
+            self.add(row, "object", "unknown_object", self.unknown("Object", row.object))
+        if type(row.activity) is str and row.activity not in self.ctx.activities:
+            self.add(row, "activity", "unknown_activity", self.unknown("Activity", row.activity))
+        phasing = row.phasing
+        if phasing is None:
+            row.phasing = PHASING_DAYS
+        elif phasing is not BAD:
+            known = self.profiles.get(phasing) or self.profiles.get(phasing.lower())
+            if known is None:
+                self.add(
+                    row,
+                    "phasing",
+                    "unknown_phasing",
+                    f'Phasing "{show(phasing)}" is not days, months or a profile of the '
+                    "Profiles table",
+                )
+                row.phasing = BAD
+            else:
+                row.phasing = known
+        if row.note is None:
+            row.note = ""
+
+    def unknown(self, header: str, value: str) -> str:
+        """``Activity "road" is not known; did you mean ROAD?``"""
+        lowered = self.lowered.get(header)
+        if lowered is None:
+            known = self.ctx.objects if header == "Object" else self.ctx.activities
+            lowered = self.lowered[header] = {k.lower(): k for k in known}
+        message = f'{header} "{show(value)}" is not known'
+        near = lowered.get(value.lower())
+        return f"{message}; did you mean {near}?" if near else message
