@@ -117,7 +117,8 @@ class Cache:
         return self.meta("last_refresh")
 
     def last_refresh(self) -> datetime | None:
-        s = self.stamp()
+        """When the last refresh ran, on the server's clock (the clock every rule uses)."""
+        s = self.meta("server_time") or self.stamp()
         return datetime.fromisoformat(s) if s else None
 
     def _master(self, kind: str) -> list[dict]:
