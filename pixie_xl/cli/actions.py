@@ -49,7 +49,9 @@ def import_(ctx, file: Path, into: Path, server, token) -> None:
     progress(f"importing {file.name}")
     findings = actions.import_budgets(book, file, client)
     book.save()
-    ctx.exit(print_findings(findings))
+    status = print_findings(findings)
+    click.echo(f"{into}: nothing imported" if status else f"{into}: imported {file.name}")
+    ctx.exit(status)
 
 
 @click.command()
