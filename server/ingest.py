@@ -547,13 +547,19 @@ def _upsert_tasks(s: Session, tasks: dict, sqlite: bool) -> list[str]:
     ph = "?" if sqlite else "%s"
     existing: dict[str, tuple] = {}
     ids = list(tasks)
-    for i in range(0, len(ids), 900):
-        chunk = ids[i : i + 900]
-        marks = ", ".join([ph] * len(chunk))
-        for tid, obj, act, created in conn.exec_driver_sql(
-            f"SELECT id, object_id, activity_code, created_at FROM tasks WHERE id IN ({marks})",
-            tuple(chunk),
-        ):
+    if sqlite:  # one statement over a JSON array of ids (no GIL while SQLite works)
+        found = conn.exec_driver_sql(
+            "SELECT t.id, t.object_id, t.activity_code, t.created_at FROM json_each(?) AS j"
+            " JOIN tasks AS t ON t.id = j.value",
+            (json.dumps(ids, ensure_ascii=False),),
+        ).all()
+    else:
+        found = conn.exec_driver_sql(
+            "SELECT id, object_id, activity_code, created_at FROM tasks WHERE id = ANY(%s)",
+            (ids,),
+        ).all()
+    if found:
+        for tid, obj, act, created in found:
             if isinstance(created, str):
                 created = datetime.fromisoformat(created).replace(tzinfo=UTC)
             existing[tid] = (obj, act, created.astimezone(UTC))
@@ -571,7 +577,13 @@ def _upsert_tasks(s: Session, tasks: dict, sqlite: bool) -> list[str]:
             stamp = stamps[created] = sqlite_instant(created)
         return (t, obj, act, stamp)
 
-    if fresh:
+    if fresh and sqlite:
+        conn.exec_driver_sql(
+            "INSERT INTO tasks (id, object_id, activity_code, created_at)"
+            " SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3 FROM json_each(?) AS j",
+            (json.dumps([row(t) for t in fresh], ensure_ascii=False),),
+        )
+    elif fresh:
         sql = "INSERT INTO tasks (id, object_id, activity_code, created_at) VALUES "
         conn.exec_driver_sql(sql + f"({', '.join([ph] * 4)})", [row(t) for t in fresh])
     if changed:
