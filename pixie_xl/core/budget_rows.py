@@ -15,9 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from operator import itemgetter
+from itertools import count
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING
 
+from .budget_columns import DIRTY, clean_columns
 from .cells import (
     CACHED_DATE_TYPES,
     Amounts,
@@ -39,6 +41,7 @@ BAD = object()
 _KEYS = tuple(BUDGET_COLUMNS)
 _COL_POS = {key: i for i, key in enumerate(_KEYS)}
 _ALL_CELLS = itemgetter(*_KEYS)
+_VALUES = attrgetter("values")
 _TEXT_KEYS = ("budget_id", "object", "activity", "phasing", "note")
 _MAX_VERSION = 2**63
 
@@ -109,18 +112,48 @@ class RowReader:
         self.lowered: dict[str, dict[str, str]] = {}
 
     def read_all(self, rows: Sequence[RawRow]) -> list[Row]:
-        """Every non-blank row, read and checked on its own."""
+        """Every non-blank row, read and checked on its own.
+
+        The clean cells are read a column at a time (:mod:`~pixie_xl.core.budget_columns`);
+        a row with any other cell is read cell by cell, with its findings.
+        """
+        if not rows:
+            return []
+        try:
+            table = list(map(_ALL_CELLS, map(_VALUES, rows)))
+        except KeyError:  # a table without the optional columns
+            table = [tuple(map(raw.values.get, _KEYS)) for raw in rows]
+        ctx = self.ctx
+        clean = clean_columns(
+            list(zip(*table, strict=True)), ctx.objects, ctx.activities, self.profiles, ctx.currency
+        )
+        dirty = set()
+        for column in clean:
+            if column.dirty:
+                dirty.update(i for i, v in enumerate(column) if v is DIRTY)
         out = []
         append = out.append
-        for index, raw in enumerate(rows):
-            values = raw.values
-            try:
-                cells = _ALL_CELLS(values)
-            except KeyError:  # a table without the optional columns
-                cells = tuple(map(values.get, _KEYS))
-            if _blank(cells if len(values) == len(_KEYS) else values.values()):
+        new_row = Row.__new__
+        for index, raw, bid, ver, obj, start, end, act, income, cost, phasing, note in zip(
+            count(), rows, *clean, strict=False
+        ):
+            if index in dirty:
+                values = raw.values
+                cells = table[index]
+                if not _blank(cells if len(values) == len(_KEYS) else values.values()):
+                    append(self.read(index, raw, cells))
                 continue
-            append(self.read(index, raw, cells))
+            row = new_row(Row)
+            row.index, row.raw, row.bad = index, raw, False
+            row.budget_id, row.version, row.object, row.start, row.end = bid, ver, obj, start, end
+            row.activity, row.income, row.cost, row.phasing, row.note = (
+                act,
+                income,
+                cost,
+                phasing,
+                note,
+            )
+            append(row)
         return out
 
     def cell(self, row: Row, key: str, read, value, *args):

@@ -18,11 +18,12 @@ import io
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
-from operator import itemgetter
+from collections.abc import Sequence
+from itertools import count
 from pathlib import Path
 
 from pixie_xl.core.errors import BadFile
+from pixie_xl.core.gcpause import no_gc
 from pixie_xl.core.records import BUDGET_COLUMNS, Formula, RawRow
 from pixie_xl.sheets import layout
 from pixie_xl.sheets.book import Book
@@ -85,33 +86,40 @@ def read_budget_rows(book: Book) -> list[RawRow]:
 
 def _raw_rows(
     sheet: str,
-    rows: Iterable[Sequence[object]],
+    rows: Sequence[Sequence[object]],
     first_row: int,
     keys: dict[str, int],
     columns: dict[str, str],
 ) -> list[RawRow]:
     """One RawRow per non-blank row; blank cells ("" from calamine and csv) become None.
 
-    Lean on purpose: it runs once per line of a 100,000-line import.
+    Lean on purpose: it runs once per line of a 100,000-line import. The table's columns
+    are picked and cleared of blanks a column at a time, then zipped back into rows.
     """
+    if not isinstance(rows, list | tuple):
+        rows = list(rows)
+    if not rows:
+        return []
     names = tuple(keys)
-    pick = itemgetter(*keys.values())
     need = max(keys.values()) + 1
-    out: list[RawRow] = []
-    append = out.append
-    for n, row in enumerate(rows, start=first_row):
-        if len(row) < need:
-            row = [*row, *[""] * (need - len(row))]
-        picked = pick(row) if len(names) > 1 else (pick(row),)
-        values = dict(zip(names, picked, strict=True))
-        if "" in picked or None in picked:
-            for k, v in values.items():
-                if v == "":
-                    values[k] = None
-            if all(v is None for v in values.values()):
-                continue
-        append(RawRow(sheet, n, values, columns))
-    return out
+    if any(len(row) < need for row in rows):
+        rows = [row if len(row) >= need else [*row, *[""] * (need - len(row))] for row in rows]
+    picked = list(zip(*rows, strict=False))  # (rows of one table are as long as its header)
+    cells = [_no_blanks(picked[i]) for i in keys.values()]
+    width = len(names)
+    with no_gc():  # many small acyclic records: the collector would only slow this down
+        return [
+            RawRow(sheet, n, dict(zip(names, values, strict=True)), columns)
+            for n, values in zip(count(first_row), zip(*cells, strict=True), strict=False)
+            if values.count(None) != width
+        ]
+
+
+def _no_blanks(column: Sequence[object]) -> Sequence[object]:
+    """The column with blank cells ("") as None."""
+    if "" not in column:
+        return column
+    return [None if v == "" else v for v in column]
 
 
 # --- from a file ---------------------------------------------------------------------------

@@ -607,3 +607,51 @@ def test_the_fast_amount_path_reads_exactly_what_from_excel_reads(value, currenc
         if currency != "KWD":
             (draft,) = validate_rows(rows, context()).drafts
             assert draft.lines[0].cost == expected
+
+
+# --- the clean cells read a column at a time say exactly what the careful path says -------
+
+likely_cells = {
+    "budget_id": st.sampled_from([None, "", "B1", "B2", " B9 ", "B404"]),
+    "version": st.sampled_from([None, "", 1, 1.0, 3, "2", 0]),
+    "object": st.sampled_from(["P1", "P2", "P3", "P4", " P1 ", "p1", ""]),
+    "start": st.sampled_from(
+        [date(2026, 1, 1), "2026-01-01", 46023, 46023.0, datetime(2026, 1, 1)]
+    ),
+    "end": st.sampled_from([date(2026, 12, 31), "2026-12-31", 46387, date(2025, 1, 1)]),
+    "activity": st.sampled_from(["ROAD", "MAINT", "OLD", "road", " ROAD"]),
+    "income": st.one_of(st.floats(-10, 10**6), st.sampled_from([None, 0.5, 12.345, "12.50", 7])),
+    "cost": st.one_of(st.floats(0, 10**13), st.sampled_from([None, -0.0, 1000.0, 10, "x"])),
+    "phasing": st.sampled_from([None, "days", "months", "Summer", "summer", "Winter"]),
+    "note": st.sampled_from([None, "", " first phase ", "#REF!", "#1 priority"]),
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rows=st.lists(
+        st.one_of(
+            st.fixed_dictionaries(likely_cells),
+            st.fixed_dictionaries({k: st.one_of(likely_cells[k], cell_values) for k in COLUMNS}),
+        ),
+        max_size=6,
+    ),
+    offline=st.booleans(),
+)
+def test_reading_clean_cells_by_column_changes_nothing(rows, offline):
+    import pixie_xl.core.budget_rows as budget_rows
+    from pixie_xl.core.budget_columns import DIRTY, Column
+
+    def all_dirty(columns, *_args):
+        return [Column([DIRTY] * len(c), True) for c in columns]
+
+    raws = [RawRow("Budgets", i + 2, cells, COLUMNS) for i, cells in enumerate(rows)]
+    ctx = context(now=None, budgets={}) if offline else context()
+    fast = validate_rows(raws, ctx)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(budget_rows, "clean_columns", all_dirty)
+        careful = validate_rows(raws, ctx)
+    assert fast == careful
+    assert [ln.source for d in fast.drafts for ln in d.lines] == [
+        ln.source for d in careful.drafts for ln in d.lines
+    ]

@@ -1,0 +1,140 @@
+"""The clean cells of a Budgets table, read a column at a time.
+
+A budget file repeats itself: ten thousand budgets share one period, ten activities, a
+phasing and a few hundred distinct amounts. :func:`clean_columns` therefore reads each
+column's *distinct* values once with the cell readers of :mod:`pixie_xl.core.cells` and
+maps the column through the results. A value stands for its reading only if the reading is
+clean: it gives no finding at all, not even one that needs the whole row (a missing value,
+an unknown object or activity, a negative amount, an unknown phasing). Every other cell is
+:data:`DIRTY`, and its row is read cell by cell as before, so every finding and every
+message stays exactly what the careful path says.
+
+Only values whose equality means "same reading" are looked up this way (``"P1"`` and
+``Formula("P1")`` are equal strings but not the same cell; ``True == 1``; equal instants in
+two timezones are different days): each column names the types it takes, and a cell of any
+other type is dirty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+from itertools import repeat
+
+from .cells import Amounts, read_date, read_text, read_version
+from .records import BUDGET_COLUMNS, PHASING_DAYS, CrmObject
+
+#: a cell whose row must be read cell by cell
+DIRTY = object()
+
+
+class Column(list):
+    """A column's readings; ``dirty`` says whether any of them is DIRTY."""
+
+    __slots__ = ("dirty",)
+
+    def __init__(self, values, dirty: bool):
+        super().__init__(values)
+        self.dirty = dirty
+
+
+_NONE = type(None)
+_TEXT_TYPES = frozenset({str, _NONE})
+_DATE_TYPES = frozenset({date, datetime, str, int, float, _NONE})
+_VERSION_TYPES = frozenset({str, int, float, _NONE})
+_AMOUNT_TYPES = frozenset({str, int, float, _NONE})
+
+
+def _through(column: Sequence[object], types: frozenset, read: Callable[[object], object]):
+    """The column mapped through ``read`` of its distinct values (DIRTY where unclean)."""
+    memo: dict[object, object] = {}
+    if set(map(type, column)) <= types:
+        for value in dict.fromkeys(column):
+            memo[value] = read(value)
+        return Column(map(memo.__getitem__, column), any(v is DIRTY for v in memo.values()))
+    out = Column((), True)
+    for value in column:
+        if type(value) in types:
+            found = memo.get(value, memo)
+            if found is memo:
+                found = memo[value] = read(value)
+            out.append(found)
+        else:
+            out.append(DIRTY)
+    return out
+
+
+def _clean(reader, header: str, accept: Callable[[object], object] | None = None):
+    """``reader`` as a function of the value alone: its reading, or DIRTY."""
+
+    def read(value):
+        try:
+            result = reader(value, header)
+        except Exception:  # the careful path reports it
+            return DIRTY
+        return result if accept is None else accept(result)
+
+    return read
+
+
+def _known(names: Mapping[str, object]):
+    return lambda text: text if text is not None and text in names else DIRTY
+
+
+def _present(value):
+    return DIRTY if value is None else value
+
+
+def _date(value):
+    if type(value) is datetime and value.tzinfo is not None:
+        return DIRTY  # its day depends on the zone; the careful path handles it
+    return value if type(value) is date else _READ_DATE(value)
+
+
+_READ_DATE = _clean(read_date, "", _present)
+
+
+def clean_columns(
+    columns: Sequence[Sequence[object]],
+    objects: Mapping[str, CrmObject],
+    activities: Mapping[str, object],
+    profiles: Mapping[str, str],
+    currency: str,
+) -> list[Column]:
+    """The ten columns of :data:`~pixie_xl.core.records.BUDGET_COLUMNS`, read where clean.
+
+    ``profiles`` maps a phasing as written (exact or lower case) to its canonical name.
+    """
+    bid, version, obj, start, end, activity, income, cost, phasing, note = columns
+    h = BUDGET_COLUMNS
+    objs = _through(obj, _TEXT_TYPES, _clean(read_text, h["object"], _known(objects)))
+
+    def phase(text):
+        if text is None:
+            return PHASING_DAYS
+        return profiles.get(text) or profiles.get(text.lower()) or DIRTY
+
+    out = [
+        _through(bid, _TEXT_TYPES, _clean(read_text, h["budget_id"])),
+        _through(version, _VERSION_TYPES, _clean(read_version, h["version"])),
+        objs,
+        _through(start, _DATE_TYPES, _date),
+        _through(end, _DATE_TYPES, _date),
+        _through(activity, _TEXT_TYPES, _clean(read_text, h["activity"], _known(activities))),
+        None,
+        None,
+        _through(phasing, _TEXT_TYPES, _clean(read_text, h["phasing"], phase)),
+        _through(note, _TEXT_TYPES, _clean(read_text, h["note"], lambda t: t or "")),
+    ]
+    currencies = {objects[o].currency for o in dict.fromkeys(objs) if o is not DIRTY}
+    if len(currencies) <= 1:
+        amounts = Amounts(currencies.pop() if currencies else currency)
+        out[6] = _through(income, _AMOUNT_TYPES, _clean(amounts.read, h["income"], _positive))
+        out[7] = _through(cost, _AMOUNT_TYPES, _clean(amounts.read, h["cost"], _positive))
+    else:  # several currencies: the careful path reads every amount
+        out[6] = out[7] = Column(repeat(DIRTY, len(income)), True)
+    return out
+
+
+def _positive(money):
+    return DIRTY if money.minor < 0 else money
