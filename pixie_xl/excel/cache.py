@@ -235,7 +235,7 @@ class Cache:
                     _set_meta(conn, "data_stamp", stamp)
         finally:
             conn.close()
-        _LOOKUPS.pop(self.path, None)
+        _invalidate(self.path)
         return RefreshStats(pages, nlines, npos, ndel, nbud)
 
     def _refresh_budgets(self, conn: sqlite3.Connection, client: wire.Client) -> int:
@@ -281,7 +281,8 @@ class Cache:
         try:
             with conn:
                 conn.execute(
-                    "INSERT INTO master VALUES ('settings', '', ?)", (json.dumps(dict(settings)),)
+                    "INSERT OR REPLACE INTO master VALUES ('settings', '', ?)",
+                    (json.dumps(dict(settings)),),
                 )
                 for kind, items, key in (
                     ("object", objects, "id"),
@@ -305,7 +306,7 @@ class Cache:
                 _set_meta(conn, "data_stamp", now.isoformat())
         finally:
             conn.close()
-        _LOOKUPS.pop(self.path, None)
+        _invalidate(self.path)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -706,6 +707,16 @@ def lookup_for(cache: Cache) -> Lookup:
     return lk
 
 
+#: grows whenever a Lookup is dropped, so callers holding one know to ask again
+GENERATION = [0]
+
+
+def _invalidate(path: Path) -> None:
+    _LOOKUPS.pop(path, None)
+    GENERATION[0] += 1
+
+
 def forget_lookups() -> None:
     """Drop every built Lookup (after a refresh in this process, and in tests)."""
     _LOOKUPS.clear()
+    GENERATION[0] += 1

@@ -20,11 +20,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from os import environ as _environ
+from time import monotonic
 
 import xlwings as xw
 
 from pixie_xl.core.errors import PixieError
 from pixie_xl.core.money import Money, from_excel
+from pixie_xl.excel import cache as cache_mod
 from pixie_xl.excel.cache import Cache, Lookup, lookup_for
 
 #: Excel's day 0 in the 1900 date system (serial 1 is 1900-01-01 after the leap-year bug)
@@ -88,15 +90,31 @@ def _cache(caller=None) -> Cache | None:
     return Cache.most_recent()
 
 
+#: the last answer for a call without ``caller``: Lookup, when checked, cache generation
+_RECENT: list = [None, 0.0, -1]
+
+
 def _lookup(caller=None) -> Lookup:
+    if caller is None:  # tests and the CLI: trust the last answer for CHECK_EVERY seconds
+        lk, checked, generation = _RECENT
+        if (
+            lk is not None
+            and generation == cache_mod.GENERATION[0]
+            and monotonic() - checked < cache_mod.CHECK_EVERY
+        ):
+            return lk
     cache = _cache(caller)
     if cache is None:
         raise ArgError("no data yet: press Refresh actuals (or run pixie-xl refresh)")
-    return lookup_for(cache)
+    lk = lookup_for(cache)
+    if caller is None:
+        _RECENT[:] = [lk, monotonic(), cache_mod.GENERATION[0]]
+    return lk
 
 
 def forget() -> None:
     """Forget which cache each workbook uses (tests, and after a server change)."""
+    _RECENT[:] = [None, 0.0, -1]
     _CACHES.clear()
     _BOOK_SERVERS.clear()
 

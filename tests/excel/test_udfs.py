@@ -194,6 +194,14 @@ def test_a_cache_made_after_the_first_formula_is_found(monkeypatch, tmp_path):
         lines=[("L1", "T1", "P1", "ROAD", "cost", "2026-01-05", None, 100_00, "")],
     )
     assert udfs.PIXIE_ACTUAL("P1", "*", *Q1) == 100.00
+    # a refresh in this process shows at once
+    cache_mod.Cache("http://later:1").fill(
+        settings={"timezone": "UTC", "currency": "EUR"},
+        objects=[],
+        activities=[],
+        lines=[("L2", "T2", "P1", "ROAD", "cost", "2026-01-06", None, 50_00, "")],
+    )
+    assert udfs.PIXIE_ACTUAL("P1", "*", *Q1) == 150.00
     udfs.forget()
 
 
