@@ -179,6 +179,15 @@ def _number(lk: Lookup, minor: int) -> float:
     return minor / lk.scale
 
 
+def _error_text(exc: Exception) -> str:
+    """What a cell shows for a failure: ``#PIXIE! …``, never a traceback."""
+    if isinstance(exc, ArgError):
+        return f"#PIXIE! {exc}"
+    if isinstance(exc, PixieError):
+        return f"#PIXIE! {exc.message}"
+    return f"#PIXIE! {type(exc).__name__}: {exc}"
+
+
 def _readable(fn):
     """Turn every failure of a formula into the text ``#PIXIE! …`` shown in the cell."""
 
@@ -186,12 +195,8 @@ def _readable(fn):
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except ArgError as exc:
-            return f"#PIXIE! {exc}"
-        except PixieError as exc:
-            return f"#PIXIE! {exc.message}"
         except Exception as exc:  # never a crash in a cell
-            return f"#PIXIE! {type(exc).__name__}: {exc}"
+            return _error_text(exc)
 
     return wrapper
 
@@ -208,17 +213,19 @@ def _figures(lk: Lookup, obj, act, frm: int, to: int, kind: str) -> tuple[int, i
 
 
 @xw.func
-@_readable
 def PIXIE_ACTUAL(object, activity, from_date, to_date, kind="cost", caller=None):
     """Actual income or cost of an object (with its descendants) and activity in a period.
 
     ``PIXIE_ACTUAL("P-100", "ROAD", DATE(2026,1,1), DATE(2026,3,31), "cost")``; object and
     activity may be ``"*"``; dates inclusive; kind ``"income"`` or ``"cost"`` (default).
     """
-    lk = _lookup(caller)
-    frm, to = _period(from_date, to_date)
-    obj, act, k = _object(lk, object), _activity(lk, activity), _kind(kind)
-    return _number(lk, lk.amount(obj, act, frm, to, k))
+    try:  # inline rather than through _readable: the formula a sheet holds most of
+        lk = _lookup(caller)
+        frm, to = _period(from_date, to_date)
+        obj, act, k = _object(lk, object), _activity(lk, activity), _kind(kind)
+        return lk.amount(obj, act, frm, to, k) / lk.scale
+    except Exception as exc:  # never a crash in a cell
+        return _error_text(exc)
 
 
 @xw.func
