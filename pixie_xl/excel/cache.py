@@ -497,7 +497,14 @@ class Lookup:
     def budget(
         self, object_id: str, activity: str, frm: date, to: date, kind: str, version: str
     ) -> int:
-        """The budget of the subtree prorated to ``frm..to`` (``version`` current/original)."""
+        """The budget of the subtree prorated to ``frm..to`` (``version`` current/original).
+
+        Remembered per arguments: a sheet asks the same roll-up from many cells.
+        """
+        key = (object_id, activity, frm, to, kind, version)
+        memo = self.__dict__.setdefault("_budget_memo", {})
+        if key in memo:
+            return memo[key]
         from pixie_xl.core import phasing
 
         total = 0
@@ -507,6 +514,7 @@ class Lookup:
             amt = amounts[0] if kind == "income" else amounts[1]
             if amt:
                 total += phasing.prorate(amt, start, end, ph, frm, to, self.profiles)
+        memo[key] = total
         return total
 
     @property
