@@ -28,6 +28,13 @@ def _book():
     return XlwingsBook(xw.Book.caller())
 
 
+def _client(book):
+    """In Excel the workbook's own Server cell wins over ``PIXIE_SERVER``: several open
+    workbooks may point at different services."""
+    server = actions.pixie_value(book, "server")
+    return actions.book_client(book, str(server).strip() if server else None)
+
+
 def _entry(fn):
     """Run ``fn(book)``; a PixieError becomes an alert instead of a Python traceback."""
 
@@ -50,7 +57,7 @@ def _entry(fn):
 def validate(book) -> None:
     """Validate button: findings to the Checks sheet, the bad cells marked."""
     try:
-        client = actions.book_client(book)
+        client = _client(book)
         findings = actions.validate(book, client)
     except PixieError as exc:
         if exc.code not in ("server_unreachable",):
@@ -64,7 +71,7 @@ def validate(book) -> None:
 @_entry
 def save_budgets(book) -> None:
     """Save budgets button: validate, then save all or nothing; IDs and versions back."""
-    outcome = actions.save(book, actions.book_client(book))
+    outcome = actions.save(book, _client(book))
     if not outcome.ok:
         book.alert("Nothing was saved: fix the problems listed on the Checks sheet")
     book.save()
@@ -74,7 +81,7 @@ def save_budgets(book) -> None:
 @_entry
 def refresh_actuals(book) -> None:
     """Refresh actuals button: pull what changed from the service, rebuild the variance."""
-    actions.refresh(book, actions.book_client(book))
+    actions.refresh(book, _client(book))
     _recalculate(book)
 
 
@@ -117,7 +124,7 @@ def import_budgets(book) -> None:
         book.alert("Choose a budget file, or type its path in the Pixie sheet's Import file")
         return
     try:
-        client = actions.book_client(book)
+        client = _client(book)
         client.healthz()
     except PixieError:
         client = None
