@@ -79,6 +79,7 @@ class BudgetChecks:
         self.add = findings.add
         self.budgets = budgets
         self.activities = activities
+        self.inactive = frozenset(code for code, a in activities.items() if not a.active)
         self.first_cols: dict[int, str] = {}
 
     def agree(self, g: Group) -> None:
@@ -110,6 +111,19 @@ class BudgetChecks:
 
     def lines(self, g: Group, known: BudgetHistory | None) -> tuple[BudgetLine, ...]:
         """The group's lines, one per activity; rows with a bad cell give none."""
+        rows = g.rows
+        if not any(row.bad for row in rows):  # the usual case: a line per row
+            activities = {row.activity for row in rows}
+            if (
+                len(activities) == len(rows)
+                and all(type(a) is str for a in activities)
+                and self.inactive.isdisjoint(activities)
+            ):
+                ref = self.row_ref
+                return tuple(
+                    BudgetLine(r.activity, r.income, r.cost, r.phasing, r.note, ref(r.raw))
+                    for r in rows
+                )
         acts = self.activities
         had = {ln.activity for ln in known.current.lines} if known else set()
         seen: dict[str, Row] = {}

@@ -6,9 +6,10 @@ a finding, plus the checks that need only the row (missing values, unknown objec
 or phasing). :class:`Findings` collects what every step finds and gives it back in sheet
 order.
 
-It runs once per line of a 100,000-line import, so the common cells (plain text, a date, a
-float of whole cents, a cached day or amount) are read inline and everything else takes the
-careful path of the cell readers.
+It runs over every line of a 100,000-line import, so the clean cells are read a column at a
+time (:mod:`~pixie_xl.core.budget_columns`); a row with any other cell is read here cell by
+cell, where the common cells (plain text, a date, a float of whole cents, a cached day or
+amount) are read inline and everything else takes the careful path of the cell readers.
 """
 
 from __future__ import annotations

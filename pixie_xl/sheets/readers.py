@@ -20,6 +20,7 @@ import re
 import zipfile
 from collections.abc import Sequence
 from itertools import count
+from operator import itemgetter
 from pathlib import Path
 
 from pixie_xl.core.errors import BadFile
@@ -102,16 +103,16 @@ def _raw_rows(
         return []
     names = tuple(keys)
     need = max(keys.values()) + 1
-    if any(len(row) < need for row in rows):
-        rows = [row if len(row) >= need else [*row, *[""] * (need - len(row))] for row in rows]
-    picked = list(zip(*rows, strict=False))  # (rows of one table are as long as its header)
-    cells = [_no_blanks(picked[i]) for i in keys.values()]
-    width = len(names)
     with no_gc():  # many small acyclic records: the collector would only slow this down
+        if min(map(len, rows)) < need:
+            rows = [row if len(row) >= need else [*row, *[""] * (need - len(row))] for row in rows]
+        cells = [_no_blanks(list(map(itemgetter(i), rows))) for i in keys.values()]
+        numbered = zip(count(first_row), zip(*cells, strict=False), strict=False)
+        if all(None in column for column in cells):  # (else no row can be blank)
+            numbered = ((n, values) for n, values in numbered if values.count(None) != len(names))
         return [
-            RawRow(sheet, n, dict(zip(names, values, strict=True)), columns)
-            for n, values in zip(count(first_row), zip(*cells, strict=True), strict=False)
-            if values.count(None) != width
+            RawRow(sheet, n, dict(zip(names, values, strict=False)), columns)
+            for n, values in numbered
         ]
 
 
