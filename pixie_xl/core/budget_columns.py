@@ -51,7 +51,10 @@ def _through(column: Sequence[object], types: frozenset, read: Callable[[object]
     if set(map(type, column)) <= types:
         for value in dict.fromkeys(column):
             memo[value] = read(value)
-        return Column(map(memo.__getitem__, column), any(v is DIRTY for v in memo.values()))
+        dirty = any(v is DIRTY for v in memo.values())
+        if len(memo) == 1:  # one period, one phasing, blank notes: no look-ups needed
+            return Column(repeat(next(iter(memo.values())), len(column)), dirty)
+        return Column(map(memo.__getitem__, column), dirty)
     out = Column((), True)
     for value in column:
         if type(value) in types:

@@ -130,7 +130,10 @@ def read_budget_file(path: Path | str) -> list[RawRow]:
     """Budget rows of an ``.xlsx``/``.xlsm`` (its ``Budgets`` sheet, else the first) or
     ``.csv`` file, for batch import and ``pixie-xl validate``."""
     path = Path(path)
-    sheet, header, rows, formulas = _read_any(path, prefer_sheet=layout.BUDGETS_SHEET)
+    # a 100,000-line file is a million small acyclic objects: the collector's passes over
+    # them would free nothing
+    with no_gc():
+        sheet, header, rows, formulas = _read_any(path, prefer_sheet=layout.BUDGETS_SHEET)
     keys = header_keys(header, sheet)
     columns = {k: col_letter(i + 1) for k, i in keys.items()}
     if formulas:

@@ -256,3 +256,29 @@ def test_a_semicolon_csv_from_a_european_excel_reads_alike(tmp_path):
         csv.writer(fh, delimiter=";").writerows([HEADER, [*ROWS[0][:9], "roads, bridges; tunnels"]])
     (row,) = read_budget_file(path)
     assert row.values["cost"] == "1200.00" and row.values["note"] == "roads, bridges; tunnels"
+
+
+def test_blank_lines_are_skipped_short_lines_padded_and_blank_cells_are_none(tmp_path):
+    path = tmp_path / "ragged.csv"
+    lines = [
+        ",".join(HEADER),
+        ",".join(ROWS[0]),
+        ",,,,,,,,,",  # a blank line of the table: skipped, but it keeps its number
+        "B7,3,P-2,2026-04-01,2026-06-30,ROAD,,99.99",  # phasing and note left off
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    first, short = read_budget_file(path)
+    assert (first.row, short.row) == (2, 4)
+    assert short.values == {
+        "budget_id": "B7",
+        "version": "3",
+        "object": "P-2",
+        "start": "2026-04-01",
+        "end": "2026-06-30",
+        "activity": "ROAD",
+        "income": None,
+        "cost": "99.99",
+        "phasing": None,
+        "note": None,
+    }
+    assert str(short.ref("cost")) == "ragged.csv!H4"
