@@ -147,13 +147,8 @@ class RowReader:
             row = new_row(Row)
             row.index, row.raw, row.bad = index, raw, False
             row.budget_id, row.version, row.object, row.start, row.end = bid, ver, obj, start, end
-            row.activity, row.income, row.cost, row.phasing, row.note = (
-                act,
-                income,
-                cost,
-                phasing,
-                note,
-            )
+            row.activity, row.income, row.cost = act, income, cost
+            row.phasing, row.note = phasing, note
             append(row)
         return out
 
