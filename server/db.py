@@ -2,7 +2,8 @@
 
 ``session()`` is the request's session (created on first use, closed at teardown).
 Writes go through one transaction that begins by updating the ``sync_state`` row
-(:func:`lock_writes`): on SQLite that takes the database's write lock at once (so a
+(:func:`lock_writes`, which also moves its ``version``, the stamp of
+:func:`data_version`): on SQLite that takes the database's write lock at once (so a
 transaction never has to upgrade a stale read snapshot), on PostgreSQL it takes that row's
 lock until commit. Either way writers are serialised, and a sync sequence number handed out
 by :func:`next_seq` becomes visible no later than every smaller one, which is what lets a
@@ -75,7 +76,7 @@ def lock_writes(s: Session) -> None:
     """
     if s.in_transaction():
         s.commit()
-    s.execute(text("UPDATE sync_state SET seq = seq WHERE id = 1"))
+    s.execute(text("UPDATE sync_state SET version = version + 1 WHERE id = 1"))
 
 
 def next_seq(s: Session, n: int = 1) -> int:
@@ -92,6 +93,17 @@ def next_seq(s: Session, n: int = 1) -> int:
 def committed_seq(s: Session) -> int:
     """The last sequence number whose transaction has committed (the high-water mark)."""
     return s.execute(text("SELECT seq FROM sync_state WHERE id = 1")).scalar_one()
+
+
+def data_version(s: Session) -> tuple[int, int]:
+    """A stamp of the committed state: ``(seq, version)`` of the ``sync_state`` row.
+
+    Every writing transaction moves ``version`` (:func:`lock_writes`), so the stamp changes
+    with every committed write of any table. Read it *before* the data it stands for: a
+    write committed in between then only makes the data newer than its stamp, never older.
+    """
+    row = s.execute(text("SELECT seq, version FROM sync_state WHERE id = 1")).one()
+    return int(row[0]), int(row[1])
 
 
 @contextmanager

@@ -146,6 +146,9 @@ class SyncState(Base):
     __tablename__ = "sync_state"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: moved by every writing transaction (:func:`pixie_server.db.lock_writes`): with
+    #: ``seq`` it stamps the database's state for the report memo
+    version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 # --- budgets (served by pixie_server.api.budgets) -----------------------------------------

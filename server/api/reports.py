@@ -27,13 +27,16 @@ two places (blank, ``null``, where the current budget is 0); ``committed`` and
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from concurrent.futures import Future
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import and_, case, func, select
 
 from pixie_xl.core import variance
@@ -225,45 +228,103 @@ def row_json(r: VarianceRow) -> dict:
     }
 
 
-def _report(object_id: str | None):
+class Memo:
+    """A small per-process memo of computed reports, with single flight.
+
+    Every key a caller uses holds the database's :func:`~pixie_server.db.data_version`,
+    read on each request, so an entry is never answered for a state it was not computed
+    from: a committed write changes the stamp and the next request computes afresh (the
+    entry of the old stamp just ages out). Nothing here is state the database does not
+    hold, so workers and hosts stay interchangeable (SPEC §6).
+
+    Twenty clients asking for the same report at once compute it once: the first
+    computes, the others wait for its result (or its exception).
+    """
+
+    def __init__(self, size: int = 32):
+        self.size = size
+        self._lock = threading.Lock()
+        self._done: OrderedDict = OrderedDict()
+        self._flight: dict = {}
+
+    def get(self, key, compute):
+        with self._lock:
+            if key in self._done:
+                self._done.move_to_end(key)
+                return self._done[key]
+            pending = self._flight.get(key)
+            if pending is None:
+                pending = self._flight[key] = Future()
+                mine = True
+            else:
+                mine = False
+        if not mine:
+            return pending.result()
+        try:
+            value = compute()
+        except BaseException as exc:
+            with self._lock:
+                del self._flight[key]
+            pending.set_exception(exc)
+            raise
+        with self._lock:
+            self._done[key] = value
+            while len(self._done) > self.size:
+                self._done.popitem(last=False)
+            del self._flight[key]
+        pending.set_result(value)
+        return value
+
+
+def memo(app=None) -> Memo:
+    """The app's report memo (one per app and process)."""
+    app = app or current_app
+    return app.extensions.setdefault("pixie_reports", Memo())
+
+
+def _report(object_id: str | None, key: str, pick):
+    """The answer of one report: ``pick(rows)`` under ``key``, with totals, memoised."""
     frm, to = _period()
     session = db.session()
-    facts = facts_for(session, frm, to, object_id)
+    cache = memo()
+    # The stamp first, then the facts: see db.data_version.
+    stamp = (frm, to, object_id, db.data_version(session))
+    facts = cache.get(("facts", *stamp), lambda: facts_for(session, frm, to, object_id))
     today = clock.now().astimezone(ZoneInfo(facts.settings.timezone)).date()
-    rows = variance.variance_rows(facts, frm, to, today)
-    return frm, to, today, facts.settings.currency, rows
-
-
-def _answer(frm, to, today, currency, rows, key: str):
-    totals = variance.totals(rows, currency)
-    return jsonify(
-        {
-            "from": frm.isoformat(),
-            "to": to.isoformat(),
-            "today": today.isoformat(),
-            "currency": currency,
-            key: [row_json(r) for r in rows],
-            "totals": {k: str(v) for k, v in totals.items()},
-        }
+    rows = cache.get(
+        ("table", *stamp, today), lambda: tuple(variance.variance_rows(facts, frm, to, today))
     )
+    answer = cache.get(
+        ("answer", key, *stamp, today),
+        lambda: _answer(frm, to, today, facts.settings.currency, pick(list(rows)), key),
+    )
+    return jsonify(answer)
+
+
+def _answer(frm, to, today, currency, rows, key: str) -> dict:
+    totals = variance.totals(rows, currency)
+    return {
+        "from": frm.isoformat(),
+        "to": to.isoformat(),
+        "today": today.isoformat(),
+        "currency": currency,
+        key: [row_json(r) for r in rows],
+        "totals": {k: str(v) for k, v in totals.items()},
+    }
 
 
 @bp.get("/variance")
 @require("viewer")
 def variance_table():
     """The Variance table of ``from..to``, optionally for one object and its descendants."""
-    object_id = request.args.get("object") or None
-    frm, to, today, currency, rows = _report(object_id)
-    return _answer(frm, to, today, currency, rows, "rows")
+    return _report(request.args.get("object") or None, "rows", lambda rows: rows)
 
 
 @bp.get("/alerts")
 @require("viewer")
 def alerts():
     """The rows whose status is not OK, worst first, with their totals."""
-    object_id = request.args.get("object") or None
-    frm, to, today, currency, rows = _report(object_id)
-    return _answer(frm, to, today, currency, variance.alerts(rows), "alerts")
+    return _report(request.args.get("object") or None, "alerts", variance.alerts)
 
 
 # --- OpenAPI (imported by pixie_server.openapi) --------------------------------------------
