@@ -80,7 +80,6 @@ class BudgetChecks:
         self.budgets = budgets
         self.activities = activities
         self.inactive = frozenset(code for code, a in activities.items() if not a.active)
-        self.first_cols: dict[int, str] = {}
 
     def agree(self, g: Group) -> None:
         """Rows of one Budget ID must agree on object, dates and version."""
@@ -119,11 +118,7 @@ class BudgetChecks:
                 and all(type(a) is str for a in activities)
                 and self.inactive.isdisjoint(activities)
             ):
-                ref = self.row_ref
-                return tuple(
-                    BudgetLine(r.activity, r.income, r.cost, r.phasing, r.note, ref(r.raw))
-                    for r in rows
-                )
+                return self.clean_lines(rows)
         acts = self.activities
         had = {ln.activity for ln in known.current.lines} if known else set()
         seen: dict[str, Row] = {}
@@ -156,15 +151,23 @@ class BudgetChecks:
             out.append(BudgetLine(a, row.income, row.cost, row.phasing, row.note, source))
         return tuple(out)
 
+    def clean_lines(self, rows: list[Row]) -> tuple[BudgetLine, ...]:
+        """A line from each row, each from the row's first cell (as ``row_ref`` says)."""
+        out = []
+        append = out.append
+        columns = col = None
+        for r in rows:
+            raw = r.raw
+            if raw.columns is not columns:  # (the rows of a table share their columns)
+                columns = raw.columns
+                col = _first_column(columns)
+            source = SourceRef(raw.sheet, f"{col}{raw.row}")
+            append(BudgetLine(r.activity, r.income, r.cost, r.phasing, r.note, source))
+        return tuple(out)
+
     def row_ref(self, raw: RawRow) -> SourceRef:
-        """The row's first cell, like ``raw.ref()`` with its column looked up once a table."""
-        columns = raw.columns
-        col = self.first_cols.get(id(columns))
-        if col is None:
-            col = columns.get("budget_id") or next(iter(columns.values()), "A")
-            if len(self.first_cols) < 64:  # a table's rows share one dict; hand-made rows may not
-                self.first_cols[id(columns)] = col
-        return SourceRef(raw.sheet, f"{col}{raw.row}")
+        """The row's first cell, like ``raw.ref()`` without its look-ups for every line."""
+        return SourceRef(raw.sheet, f"{_first_column(raw.columns)}{raw.row}")
 
     def build(self, g: Group) -> None:
         """Check the group as a whole; set its draft, span and whether it is bad."""
@@ -208,6 +211,10 @@ class BudgetChecks:
         if g.end >= g.start:
             label = bid or f"in {g.first.raw.sheet} row {g.first.raw.row}"
             g.span = Span(label, g.object, g.start, g.end)
+
+
+def _first_column(columns: Mapping[str, str]) -> str:
+    return columns.get("budget_id") or next(iter(columns.values()), "A")
 
 
 def _fmt(value: object) -> str:
