@@ -59,7 +59,7 @@ from .gcpause import no_gc
 from .money import Money
 from .monthly import figure, month_rows
 from .phasing import mul_div_round
-from .records import Kind, Status, VarianceRow
+from .records import Kind, Settings, Status, VarianceRow
 
 __all__ = [
     "Facts",
@@ -113,6 +113,65 @@ def _forecast(actual: np.ndarray, current: np.ndarray, frm: date, to: date, toda
     return mul_div_round(actual, period, elapsed)
 
 
+def statuses(
+    cost: np.ndarray,
+    current: np.ndarray,
+    actual: np.ndarray,
+    committed: np.ndarray,
+    forecast: np.ndarray,
+    settings: Settings,
+) -> np.ndarray:
+    """The status word of each row (SPEC §3), exactly: ratios compared as fractions.
+
+    The vectorised twin of :func:`status_of`; a property test holds them equal.
+    """
+    spent = np.where(cost, actual + committed, actual)
+    wp, wq = _ratio(settings.warn_ratio)
+    op, oq = _ratio(settings.over_ratio)
+    over = _times(spent, oq) > _times(current, op)
+    warn = _times(spent, wq) >= _times(current, wp)
+    behind = _times(forecast, wq) < _times(current, wp)
+    status = np.where(
+        cost,
+        np.where(over, Status.OVER.value, np.where(warn, Status.WARN.value, Status.OK.value)),
+        np.where(behind, Status.BEHIND.value, Status.OK.value),
+    ).astype(object)
+    unbudgeted = (current == 0) & ((actual != 0) | (committed != 0))
+    status[unbudgeted] = Status.UNBUDGETED.value
+    status[(current == 0) & ~unbudgeted] = Status.OK.value
+    return status
+
+
+def forecast_of(actual: int, current: int, frm: date, to: date, today: date) -> int:
+    """The forecast of one row in minor units: the run-rate while the period runs.
+
+    >>> forecast_of(300, 1000, date(2026, 1, 1), date(2026, 1, 10), date(2026, 1, 5))
+    600
+    """
+    return int(_forecast(np.array([actual]), np.array([current]), frm, to, today)[0])
+
+
+def status_of(
+    kind: Kind | str, current: int, actual: int, committed: int, forecast: int, settings: Settings
+) -> Status:
+    """The status of one row of figures in minor units (what ``PIXIE_STATUS`` shows).
+
+    >>> status_of("cost", 1000, 850, 0, 850, Settings())
+    <Status.WARN: 'WARN'>
+    >>> status_of("income", 1000, 300, 0, 600, Settings())
+    <Status.BEHIND: 'BEHIND'>
+    """
+    one = statuses(
+        np.array([Kind(kind) is Kind.COST]),
+        np.array([current]),
+        np.array([actual]),
+        np.array([committed]),
+        np.array([forecast]),
+        settings,
+    )
+    return Status(one[0])
+
+
 def variance_frame(
     facts: Facts, frm: date, to: date, today: date, object_id: str | None = None
 ) -> pd.DataFrame:
@@ -132,19 +191,7 @@ def variance_frame(
     spent = np.where(cost, act + com, act)
     forecast = _forecast(act, cur, frm, to, today)
 
-    wp, wq = _ratio(facts.settings.warn_ratio)
-    op, oq = _ratio(facts.settings.over_ratio)
-    over = _times(spent, oq) > _times(cur, op)
-    warn = _times(spent, wq) >= _times(cur, wp)
-    behind = _times(forecast, wq) < _times(cur, wp)
-    status = np.where(
-        cost,
-        np.where(over, Status.OVER.value, np.where(warn, Status.WARN.value, Status.OK.value)),
-        np.where(behind, Status.BEHIND.value, Status.OK.value),
-    ).astype(object)
-    unbudgeted = (cur == 0) & ((act != 0) | (com != 0))
-    status[unbudgeted] = Status.UNBUDGETED.value
-    status[(cur == 0) & ~unbudgeted] = Status.OK.value
+    status = statuses(cost, cur, act, com, forecast, facts.settings)
 
     return t.assign(
         committed=com,

@@ -18,7 +18,6 @@ from __future__ import annotations
 import functools
 from datetime import date, datetime
 from decimal import Decimal
-from fractions import Fraction
 from os import environ as _environ
 from time import monotonic
 
@@ -299,12 +298,10 @@ def PIXIE_STATUS(object, activity, from_date, to_date, kind="cost", caller=None)
 def status(
     kind: str, current: int, actual: int, committed: int, frm: int, to: int, today: int, settings
 ) -> str:
-    """The Variance table's status rule (SPEC §3) for one row of figures (minor units).
+    """The Variance table's status for rolled-up figures (minor units, ordinal days).
 
-    Cost: OVER when actual + committed > current × over_ratio, WARN from current ×
-    warn_ratio. Income: BEHIND when the forecast (the run-rate while the period runs, the
-    plan before it, the actual after it) is below current × warn_ratio. A zero budget
-    with actuals or commitments is UNBUDGETED. Exact: ratios as fractions.
+    The rule is the core's (:func:`pixie_xl.core.variance.status_of`), applied to the
+    figures of a parent or ``"*"`` as they are summed here.
 
     >>> from pixie_xl.core.records import Settings
     >>> status("cost", 1000, 850, 0, 1, 10, 5, Settings())
@@ -312,21 +309,11 @@ def status(
     >>> status("income", 1000, 300, 0, 1, 10, 5, Settings())  # 300 in 5 of 10 days
     'BEHIND'
     """
-    if current == 0:
-        return "UNBUDGETED" if actual or committed else "OK"
-    warn, over = Fraction(settings.warn_ratio), Fraction(settings.over_ratio)
-    if kind == "cost":
-        spent = actual + committed
-        if spent > current * over:
-            return "OVER"
-        return "WARN" if spent >= current * warn else "OK"
-    if today > to:
-        forecast = actual
-    elif today < frm:
-        forecast = max(actual, current)
-    else:
-        forecast = round(Fraction(actual * (to - frm + 1), today - frm + 1))
-    return "BEHIND" if forecast < current * warn else "OK"
+    from pixie_xl.core.variance import forecast_of, status_of
+
+    day = date.fromordinal
+    forecast = forecast_of(actual, current, day(frm), day(to), day(today))
+    return status_of(kind, current, actual, committed, forecast, settings).value
 
 
 @xw.func

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -496,3 +497,31 @@ def test_the_vectorised_engine_agrees_with_the_reference(scenario):
         assert sum(r.actual.minor for r in months if r.kind is k) == sum(
             r.actual.minor for r in rows if r.kind is k
         )
+
+
+@given(
+    cost=st.booleans(),
+    current=st.integers(0, 10**9),
+    actual=st.integers(0, 10**9),
+    committed=st.integers(0, 10**9),
+    forecast=st.integers(0, 10**9),
+    warn=st.decimals("0.01", "1.00", places=2),
+    over=st.decimals("0.50", "2.00", places=2),
+)
+def test_the_status_of_one_row_is_the_tables_status(
+    cost, current, actual, committed, forecast, warn, over
+):
+    """PIXIE_STATUS (one row, status_of) and the Variance table (statuses) never disagree."""
+    from pixie_xl.core.variance import status_of, statuses
+
+    company = Settings(warn_ratio=warn, over_ratio=over)
+    kind = "cost" if cost else "income"
+    table = statuses(
+        np.array([cost]),
+        np.array([current]),
+        np.array([actual]),
+        np.array([committed if cost else 0]),
+        np.array([forecast]),
+        company,
+    )
+    assert status_of(kind, current, actual, committed if cost else 0, forecast, company) == table[0]
