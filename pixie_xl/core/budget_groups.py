@@ -132,7 +132,7 @@ class BudgetChecks:
                     row,
                     "activity",
                     "duplicate_activity",
-                    f"Activity {a} appears twice in {g.label} (also row {seen[a].raw.row}); "
+                    f"Activity {a} already has a line in row {seen[a].raw.row} of this budget; "
                     "give each activity one line",
                 )
                 continue

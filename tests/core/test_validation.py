@@ -297,8 +297,8 @@ BUDGET_CASES = [
         [
             (
                 "duplicate_activity",
-                "Budgets!F3: Activity ROAD appears twice in the new budget of Budgets row 2 "
-                "(also row 2); give each activity one line",
+                "Budgets!F3: Activity ROAD already has a line in row 2 of this budget; "
+                "give each activity one line",
             )
         ],
     ),
