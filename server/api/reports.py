@@ -233,9 +233,10 @@ class Memo:
 
     Every key a caller uses holds the database's :func:`~pixie_server.db.data_version`,
     read on each request, so an entry is never answered for a state it was not computed
-    from: a committed write changes the stamp and the next request computes afresh (the
-    entry of the old stamp just ages out). Nothing here is state the database does not
-    hold, so workers and hosts stay interchangeable (SPEC §6).
+    from: a committed write changes the stamp and the next request computes afresh.
+    Entries of a stamp older than the newest one seen are dropped (stamps only grow), and
+    at most ``size`` entries are kept. Nothing here is state the database does not hold,
+    so workers and hosts stay interchangeable (SPEC §6).
 
     Twenty clients asking for the same report at once compute it once: the first
     computes, the others wait for its result (or its exception).
@@ -244,14 +245,16 @@ class Memo:
     def __init__(self, size: int = 32):
         self.size = size
         self._lock = threading.Lock()
-        self._done: OrderedDict = OrderedDict()
+        self._done: OrderedDict = OrderedDict()  # key → (stamp, value)
         self._flight: dict = {}
+        self._latest = None
 
-    def get(self, key, compute):
+    def get(self, key, compute, stamp=None):
+        """``compute()``'s value under ``key`` (``key`` includes ``stamp``)."""
         with self._lock:
             if key in self._done:
                 self._done.move_to_end(key)
-                return self._done[key]
+                return self._done[key][1]
             pending = self._flight.get(key)
             if pending is None:
                 pending = self._flight[key] = Future()
@@ -268,12 +271,21 @@ class Memo:
             pending.set_exception(exc)
             raise
         with self._lock:
-            self._done[key] = value
-            while len(self._done) > self.size:
-                self._done.popitem(last=False)
+            self._keep(key, stamp, value)
             del self._flight[key]
         pending.set_result(value)
         return value
+
+    def _keep(self, key, stamp, value) -> None:
+        if stamp is not None and (self._latest is None or stamp > self._latest):
+            self._latest = stamp
+            for old in [k for k, (st, _) in self._done.items() if st is not None and st < stamp]:
+                del self._done[old]
+        if stamp is not None and stamp < self._latest:
+            return  # already superseded: answered once, not kept
+        self._done[key] = (stamp, value)
+        while len(self._done) > self.size:
+            self._done.popitem(last=False)
 
 
 def memo(app=None) -> Memo:
@@ -288,15 +300,19 @@ def _report(object_id: str | None, key: str, pick):
     session = db.session()
     cache = memo()
     # The stamp first, then the facts: see db.data_version.
-    stamp = (frm, to, object_id, db.data_version(session))
-    facts = cache.get(("facts", *stamp), lambda: facts_for(session, frm, to, object_id))
+    version = db.data_version(session)
+    stamp = (frm, to, object_id, version)
+    facts = cache.get(("facts", *stamp), lambda: facts_for(session, frm, to, object_id), version)
     today = clock.now().astimezone(ZoneInfo(facts.settings.timezone)).date()
     rows = cache.get(
-        ("table", *stamp, today), lambda: tuple(variance.variance_rows(facts, frm, to, today))
+        ("table", *stamp, today),
+        lambda: tuple(variance.variance_rows(facts, frm, to, today)),
+        version,
     )
     answer = cache.get(
         ("answer", key, *stamp, today),
         lambda: _answer(frm, to, today, facts.settings.currency, pick(list(rows)), key),
+        version,
     )
     return jsonify(answer)
 

@@ -136,3 +136,13 @@ def test_the_memo_keeps_its_newest_entries():
         memo.get(k, lambda k=k: k.upper())
     assert memo.get("a", lambda: "again") == "again"  # evicted, computed afresh
     assert memo.get("c", lambda: "again") == "C"
+
+
+def test_entries_of_an_older_stamp_are_dropped_once_a_newer_one_is_seen():
+    memo = Memo()
+    assert memo.get(("P1", (5, 1)), lambda: "before the write", (5, 1)) == "before the write"
+    assert memo.get(("P1", (6, 2)), lambda: "after the write", (6, 2)) == "after the write"
+    assert memo.get(("P1", (5, 1)), lambda: "old, again", (5, 1)) == "old, again"
+    # a request that read the old stamp is answered, but its result is not kept
+    assert memo.get(("P1", (5, 1)), lambda: "old, once more", (5, 1)) == "old, once more"
+    assert memo.get(("P1", (6, 2)), lambda: "not computed", (6, 2)) == "after the write"
