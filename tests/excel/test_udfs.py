@@ -151,18 +151,15 @@ def test_last_refresh_is_a_time(lookup):
 
 
 def test_allocate_gives_the_extra_penny_to_the_largest_remainder():
-    pytest.importorskip("pixie_xl.core.allocation")
     parts = udfs.PIXIE_ALLOCATE(100.0, [[1], [1], [1]])
     assert [p[0] for p in parts] == [33.34, 33.33, 33.33]
 
 
 def test_allocate_keeps_the_shape_of_a_row_of_weights():
-    pytest.importorskip("pixie_xl.core.allocation")
     assert udfs.PIXIE_ALLOCATE(10.0, [[1, 3]]) == [[2.5, 7.5]]
 
 
 def test_allocate_refuses_bad_weights_with_text():
-    pytest.importorskip("pixie_xl.core.allocation")
     assert udfs.PIXIE_ALLOCATE(10.0, [[0, 0]]) == "#PIXIE! weights are all zero"
     assert udfs.PIXIE_ALLOCATE(10.0, [[1, -1]]).startswith("#PIXIE! weights must")
     assert udfs.PIXIE_ALLOCATE(10.0, [["x", 1]]).startswith("#PIXIE! weights must")
@@ -174,7 +171,6 @@ def test_allocate_refuses_bad_weights_with_text():
     weights=st.lists(st.integers(0, 1000), min_size=1, max_size=12).filter(any),
 )
 def test_allocated_parts_add_up_exactly(cents, weights):
-    pytest.importorskip("pixie_xl.core.allocation")
     amount = float(Decimal(cents) / 100)
     parts = udfs.PIXIE_ALLOCATE(amount, [[w] for w in weights])
     total = sum(Decimal(str(p[0])) for p in parts)
