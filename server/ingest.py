@@ -28,35 +28,13 @@ from sqlalchemy.orm import Session
 from pixie_xl.core.errors import AmountError, BadFile, ValidationFailed
 from pixie_xl.core.findings import Finding, SourceRef
 from pixie_xl.core.money import MAX_SIGNIFICANT_DIGITS, exponent, parse_text
+from pixie_xl.core.records import INGEST_FORMATS
 
 from . import db, master
 from .records import load_settings
 
-FORMATS: dict[str, tuple[str, ...]] = {
-    "objects": ("id", "name", "kind", "parent", "currency"),
-    "activities": ("code", "name", "active"),
-    "actuals": (
-        "line_id",
-        "task_id",
-        "object",
-        "activity",
-        "task_created",
-        "kind",
-        "date",
-        "amount",
-        "reference",
-    ),
-    "purchase_orders": (
-        "po_id",
-        "object",
-        "activity",
-        "vendor",
-        "ordered_on",
-        "amount",
-        "invoiced_amount",
-        "status",
-    ),
-}
+#: the header row of each format (SPEC §5)
+FORMATS = INGEST_FORMATS
 #: columns a file may add to any actuals/orders format
 OPTIONAL = ("op", "deleted")
 #: JSON keys accepted for each format

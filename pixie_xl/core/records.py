@@ -241,6 +241,36 @@ class BudgetDraft:
     source: SourceRef | None = field(default=None, compare=False)
 
 
+# --- ingest files (SPEC §5) ---------------------------------------------------------------
+
+#: The header row of each ingest file format (CSV or .xlsx), by which a file is recognised.
+INGEST_FORMATS: dict[str, tuple[str, ...]] = {
+    "objects": ("id", "name", "kind", "parent", "currency"),
+    "activities": ("code", "name", "active"),
+    "actuals": (
+        "line_id",
+        "task_id",
+        "object",
+        "activity",
+        "task_created",
+        "kind",
+        "date",
+        "amount",
+        "reference",
+    ),
+    "purchase_orders": (
+        "po_id",
+        "object",
+        "activity",
+        "vendor",
+        "ordered_on",
+        "amount",
+        "invoiced_amount",
+        "status",
+    ),
+}
+
+
 # --- the Budgets table as read, before validation --------------------------------------
 
 #: Canonical keys of the Budgets table and their headers (SPEC §3), in sheet order.

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from pixie_xl.core.records import BUDGET_COLUMNS, INGEST_FORMATS
+
 YEAR = 2026
 #: the last day with actuals: the demo's "today" is early November
 LAST_ACTUAL = date(YEAR, 10, 31)
@@ -54,18 +56,7 @@ UNPLANNED = {"P-200": {"SURVEY": (4_800, 0)}}
 VENDORS = ["Asfalt & Co", "Nordic Survey", "Bridgeworks Ltd", "Kerb Supplies", "GeoScan"]
 PO_STATUSES = ["draft", "approved", "received", "invoiced", "cancelled"]
 
-BUDGET_HEADER = [
-    "Budget ID",
-    "Version",
-    "Object",
-    "Period start",
-    "Period end",
-    "Activity",
-    "Income budget",
-    "Cost budget",
-    "Phasing",
-    "Note",
-]
+BUDGET_HEADER = list(BUDGET_COLUMNS.values())
 
 
 @dataclass(frozen=True)
@@ -221,36 +212,14 @@ def _bad_budgets(good: list[list[str]]) -> list[list[str]]:
 def write(ds: Dataset, folder: Path) -> dict[str, Path]:
     """Write the CSV files the demo ingests and imports; returns them by name."""
     folder.mkdir(parents=True, exist_ok=True)
-    files = {
-        "objects": (["id", "name", "kind", "parent", "currency"], ds.objects),
-        "activities": (["code", "name", "active"], ds.activities),
-        "actuals": (
-            [
-                "line_id",
-                "task_id",
-                "object",
-                "activity",
-                "task_created",
-                "kind",
-                "date",
-                "amount",
-                "reference",
-            ],
-            ds.lines,
-        ),
-        "purchase_orders": (
-            [
-                "po_id",
-                "object",
-                "activity",
-                "vendor",
-                "ordered_on",
-                "amount",
-                "invoiced_amount",
-                "status",
-            ],
-            ds.orders,
-        ),
+    rows = {
+        "objects": ds.objects,
+        "activities": ds.activities,
+        "actuals": ds.lines,
+        "purchase_orders": ds.orders,
+    }
+    files = {name: (list(INGEST_FORMATS[name]), rows[name]) for name in rows}
+    files |= {
         "budgets_with_mistakes": (BUDGET_HEADER, ds.bad_budgets),
         "budgets": (BUDGET_HEADER, ds.good_budgets),
     }
