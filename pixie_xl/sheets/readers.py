@@ -110,10 +110,30 @@ def _raw_rows(
         numbered = zip(count(first_row), zip(*cells, strict=False), strict=False)
         if all(None in column for column in cells):  # (else no row can be blank)
             numbered = ((n, values) for n, values in numbered if values.count(None) != len(names))
-        return [
-            RawRow(sheet, n, dict(zip(names, values, strict=False)), columns)
-            for n, values in numbered
-        ]
+        return _make_rows(sheet, columns, numbered, names)
+
+
+# a frozen dataclass's __init__ sets each field through object.__setattr__; the slots'
+# own setters do the same work in a third less time, which counts over 100,000 rows
+_NEW_ROW = RawRow.__new__
+_SET_SHEET = RawRow.sheet.__set__
+_SET_ROW = RawRow.row.__set__
+_SET_VALUES = RawRow.values.__set__
+_SET_COLUMNS = RawRow.columns.__set__
+
+
+def _make_rows(sheet: str, columns: dict[str, str], numbered, names: tuple) -> list[RawRow]:
+    """``RawRow(sheet, n, dict(zip(names, values)), columns)`` for each (n, values)."""
+    out: list[RawRow] = []
+    append = out.append
+    for n, values in numbered:
+        row = _NEW_ROW(RawRow)
+        _SET_SHEET(row, sheet)
+        _SET_ROW(row, n)
+        _SET_VALUES(row, dict(zip(names, values, strict=False)))
+        _SET_COLUMNS(row, columns)
+        append(row)
+    return out
 
 
 def _no_blanks(column: Sequence[object]) -> Sequence[object]:
@@ -131,14 +151,15 @@ def read_budget_file(path: Path | str) -> list[RawRow]:
     ``.csv`` file, for batch import and ``pixie-xl validate``."""
     path = Path(path)
     # a 100,000-line file is a million small acyclic objects: the collector's passes over
-    # them would free nothing
+    # them would free nothing (one pause for the whole read: each time the collector is
+    # switched back on, its next pass walks every object made so far)
     with no_gc():
         sheet, header, rows, formulas = _read_any(path, prefer_sheet=layout.BUDGETS_SHEET)
-    keys = header_keys(header, sheet)
-    columns = {k: col_letter(i + 1) for k, i in keys.items()}
-    if formulas:
-        rows = _with_formulas(rows, formulas)
-    return _raw_rows(sheet, rows, 2, keys, columns)
+        keys = header_keys(header, sheet)
+        columns = {k: col_letter(i + 1) for k, i in keys.items()}
+        if formulas:
+            rows = _with_formulas(rows, formulas)
+        return _raw_rows(sheet, rows, 2, keys, columns)
 
 
 def read_rows(path: Path | str) -> tuple[list[str], list[list[object]]]:
