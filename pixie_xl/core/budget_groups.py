@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from operator import attrgetter
 
 from .budget_rows import BAD, Findings, Row
 from .cells import show
@@ -17,6 +18,8 @@ from .findings import SourceRef
 from .records import BudgetDraft, BudgetHistory, BudgetLine, RawRow
 from .rules import Span
 
+#: ``row.bad``, for ``any(map(_IS_BAD, rows))`` (no generator frame per row)
+_IS_BAD = attrgetter("bad")
 _AGREE = (
     ("object", "Object"),
     ("start", "Period start"),
@@ -111,7 +114,7 @@ class BudgetChecks:
     def lines(self, g: Group, known: BudgetHistory | None) -> tuple[BudgetLine, ...]:
         """The group's lines, one per activity; rows with a bad cell give none."""
         rows = g.rows
-        if not any(row.bad for row in rows):  # the usual case: a line per row
+        if not any(map(_IS_BAD, rows)):  # the usual case: a line per row
             activities = {row.activity for row in rows}
             if (
                 len(activities) == len(rows)
@@ -222,7 +225,7 @@ class BudgetChecks:
                 "saved or refreshed, and tells the server which version you edited",
             )
         g.draft = BudgetDraft(bid, g.object, g.start, g.end, lines, g.version, g.first.ref())
-        g.bad = any(row.bad for row in g.rows)
+        g.bad = any(map(_IS_BAD, g.rows))
         if g.end >= g.start:
             label = bid or f"in {g.first.raw.sheet} row {g.first.raw.row}"
             g.span = Span(label, g.object, g.start, g.end)
