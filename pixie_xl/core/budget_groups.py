@@ -55,19 +55,19 @@ class Group:
 def group_rows(rows: list[Row]) -> list[Group]:
     """The budgets the rows make, in the order of their first rows."""
     groups: dict[tuple, Group] = {}
+    found = groups.get
     for row in rows:
-        if isinstance(row.budget_id, str):
-            key: tuple = ("id", row.budget_id)
-        elif (
-            row.budget_id is None
-            and type(row.object) is str
-            and type(row.start) is date
-            and type(row.end) is date
-        ):
-            key = ("new", row.object, row.start, row.end)
+        bid = row.budget_id
+        if isinstance(bid, str):
+            key: tuple = ("id", bid)
+        elif bid is None:
+            obj, start, end = row.object, row.start, row.end
+            if type(obj) is not str or type(start) is not date or type(end) is not date:
+                continue  # a row without a readable budget: its cells already have findings
+            key = ("new", obj, start, end)
         else:
-            continue  # a row without a readable budget: its cells already have findings
-        group = groups.get(key)
+            continue
+        group = found(key)
         if group is None:
             groups[key] = Group(row)
         else:
