@@ -10,13 +10,17 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
+import time
 from datetime import UTC, datetime
 
 import pytest
+import requests
 from pixie_server import auth, create_app, db
 from pixie_server.clock import FixedClock
 
@@ -30,6 +34,36 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def spawn_server(
+    db_url: str, token_file, port: int, *, wrapper: tuple[str, ...] = (), env=None
+) -> tuple[subprocess.Popen, dict]:
+    """Start ``pixie_server.serve`` in its own process (and process group, so that a
+    wrapper such as faketime is stopped with it); returns it and its first /healthz."""
+    env = {**(os.environ if env is None else env), "PIXIE_TOKEN_FILE": str(token_file)}
+    code = f"import pixie_server; pixie_server.serve({db_url!r}, port={port}, threads=2)"
+    proc = subprocess.Popen(
+        [*wrapper, sys.executable, "-c", code],
+        env=env,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    for _ in range(300):
+        try:
+            health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            if health.ok:
+                return proc, health.json()
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    stop_server(proc)
+    raise AssertionError("the server did not start")
+
+
+def stop_server(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+    """Signal the server's whole process group and wait for it."""
+    os.killpg(proc.pid, sig)
+    proc.wait(timeout=30)
 
 
 class PostgresCluster:

@@ -6,31 +6,20 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 
 import pytest
 import requests
 
-from tests.server.conftest import free_port
+from tests.server.conftest import free_port, spawn_server
 from tests.server.data import ACTIVITIES, OBJECTS, lines
 
 ROWS = 200_000
 
 
 def start(db_url: str, token_file, port: int) -> subprocess.Popen:
-    env = {**os.environ, "PIXIE_TOKEN_FILE": str(token_file)}
-    code = f"import pixie_server; pixie_server.serve({db_url!r}, port={port}, threads=2)"
-    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.DEVNULL)
-    for _ in range(300):
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
-                return proc
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    proc.kill()
-    raise AssertionError("the server did not start")
+    return spawn_server(db_url, token_file, port)[0]
 
 
 @pytest.mark.slow

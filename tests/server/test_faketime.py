@@ -17,44 +17,20 @@ UTC                 Copenhagen            what the service must do
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-import time
 
 import pytest
 import requests
 
 from tests.conftest import need_program
-from tests.server.conftest import free_port
+from tests.server.conftest import free_port, spawn_server, stop_server
 from tests.server.data import ACTIVITIES, OBJECTS
 
 
 def serve_at(faketime: str, instant: str, db_url: str, token_file, port: int):
-    """Start ``pixie_server.serve`` in a process whose clock starts at ``instant`` (UTC)."""
+    """Start the service in a process whose clock starts at ``instant`` (UTC)."""
     env = {k: v for k, v in os.environ.items() if k != "PIXIE_CLOCK_AT"}  # its own clock
-    env |= {"TZ": "UTC", "PIXIE_TOKEN_FILE": str(token_file)}
-    code = f"import pixie_server; pixie_server.serve({db_url!r}, port={port}, threads=2)"
-    proc = subprocess.Popen(
-        [faketime, "-f", f"@{instant}", sys.executable, "-c", code],
-        env=env,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # faketime does not pass signals on: stop the whole group
-    )
-    for _ in range(300):
-        try:
-            health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            if health.ok:
-                return proc, health.json()
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    stop(proc)
-    raise AssertionError("the server did not start under faketime")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(timeout=30)
+    env["TZ"] = "UTC"
+    return spawn_server(db_url, token_file, port, wrapper=(faketime, "-f", f"@{instant}"), env=env)
 
 
 @pytest.mark.slow
@@ -98,7 +74,7 @@ def test_the_lock_follows_the_server_clock_across_the_fall_back_night(tmp_path):
         assert edited.ok, edited.text
         assert edited.json()["kind"] == "master"  # edited in place before midnight
     finally:
-        stop(proc)
+        stop_server(proc)
 
     proc, health = serve_at(faketime, "2026-10-25 23:00:30", db_url, token_file, port)
     try:
@@ -120,4 +96,4 @@ def test_the_lock_follows_the_server_clock_across_the_fall_back_night(tmp_path):
             ("correction", "1200.00"),
         ]
     finally:
-        stop(proc)
+        stop_server(proc)
