@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench workbook clean
+.PHONY: demo test lint bench workbook vba clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,7 +28,13 @@ bench: $(STAMP)
 
 # Rebuild the committed workbook from code (reproducible: building twice gives the same sheets).
 workbook: $(STAMP)
+	rm -f workbook/PixieBudget.xlsm
 	$(BIN)/pixie-xl workbook new workbook/PixieBudget.xlsm
+
+# Rebuild the VBA project that ships as package data (after PixieMacros.bas or the PIXIE_*
+# signatures in udfs.py change, or when xlwings' pin moves); needs pyOpenVBA (in .[dev]).
+vba: $(STAMP)
+	$(BIN)/python -m pixie_xl.excel.vbaproject workbook/vba
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,15 +1,11 @@
 """The workbook, built from code: ``build_workbook(path)`` (``pixie-xl workbook new PATH``).
 
 The sheets, tables, formats, drop-down lists, conditional formats, charts and form buttons
-are written with XlsxWriter from :mod:`pixie_xl.sheets.layout`. The VBA project is never
-generated from scratch (Excel does not run such projects, NOTES.md): it starts from the
-Excel-authored ``vbaProject.bin`` of xlwings' ``quickstart_standalone.xlsm`` (its ``xlwings``
-module holds ``RunPython``), and pyOpenVBA adds two modules to it:
-
-* ``PixieMacros`` — one Sub per button (``pixie_xl/excel/vba/PixieMacros.bas``);
-* ``PixieUDFs`` — a wrapper per ``PIXIE_*`` worksheet formula, of the shape xlwings' own
-  "Import Functions" writes, generated here from the signatures in
-  :mod:`pixie_xl.excel.udfs` so that nobody has to trust VBA project access in Excel.
+are written with XlsxWriter from :mod:`pixie_xl.sheets.layout`. The VBA project is the
+built one that ships with the package (:mod:`pixie_xl.excel.vbaproject`: xlwings'
+Excel-authored quickstart project plus our ``PixieMacros`` and ``PixieUDFs`` modules), so
+building needs no extra; the xlwings version that VBA names is recorded in the document's
+custom property :data:`~pixie_xl.excel.vbaproject.VERSION_PROPERTY`.
 
 Building twice gives the same sheets: every value is fixed, the document's created and
 modified times too.
@@ -18,16 +14,14 @@ modified times too.
 from __future__ import annotations
 
 import contextlib
-import inspect
 import io
 import os
 import tempfile
-import zipfile
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 
 from pixie_xl.core.errors import PixieError
+from pixie_xl.excel import vbaproject
 from pixie_xl.sheets import layout
 from pixie_xl.sheets.cells import col_letter, split_cell
 from pixie_xl.sheets.filebook import file_mode, total_formula
@@ -45,19 +39,6 @@ INPUT_ROWS = 20_000
 #: rows the status colours cover on the output sheets
 OUTPUT_ROWS = 200_000
 
-#: the PIXIE_* formulas of SPEC §3 and their arguments (used only if udfs.py cannot be read)
-SPEC_UDFS: dict[str, tuple[list[str], list[str]]] = {
-    "PIXIE_ACTUAL": (["object", "activity", "from_date", "to_date"], ["kind"]),
-    "PIXIE_BUDGET": (["object", "activity", "from_date", "to_date"], ["kind", "version"]),
-    "PIXIE_COMMITTED": (["object", "activity", "from_date", "to_date"], []),
-    "PIXIE_VARIANCE": (["object", "activity", "from_date", "to_date"], ["kind"]),
-    "PIXIE_AVAILABLE": (["object", "activity", "from_date", "to_date"], []),
-    "PIXIE_STATUS": (["object", "activity", "from_date", "to_date"], ["kind"]),
-    "PIXIE_TABLE": (["object", "from_date", "to_date"], []),
-    "PIXIE_LAST_REFRESH": ([], []),
-    "PIXIE_ALLOCATE": (["amount", "weights"], []),
-}
-
 #: xlwings.conf: every key xlwings.bas looks up with GetConfig, so none falls through to a
 #: user's or a folder's xlwings.conf file (keys are matched upper-cased by xlwings)
 XLWINGS_CONF: tuple[tuple[str, object], ...] = (
@@ -65,10 +46,13 @@ XLWINGS_CONF: tuple[tuple[str, object], ...] = (
     ("Interpreter_Mac", "python"),
     ("Interpreter", "python"),
     ("PYTHONPATH", ""),
-    ("ADD_WORKBOOK_TO_PYTHONPATH", "true"),
+    # the package is installed; adding the workbook's folder raises for a workbook on
+    # OneDrive/SharePoint before any Pixie code runs (NOTES.md)
+    ("ADD_WORKBOOK_TO_PYTHONPATH", "false"),
     ("UDF Modules", layout.UDF_MODULE),
     ("Debug UDFs", False),
-    ("Use UDF Server", True),
+    # true would send the buttons through the DLL too: they start Python themselves
+    ("Use UDF Server", False),
     ("Show Console", False),
     ("Conda Path", ""),
     ("Conda Env", ""),
@@ -83,164 +67,6 @@ XLWINGS_CONF: tuple[tuple[str, object], ...] = (
     ("SHOW_ERROR_POPUPS", "True"),
 )
 
-# VBA keywords a Python parameter may be named after (``object``): renamed in wrappers
-_VBA_RESERVED = {
-    "object",
-    "string",
-    "date",
-    "type",
-    "end",
-    "next",
-    "to",
-    "from",
-    "step",
-    "property",
-    "long",
-    "integer",
-    "double",
-    "single",
-    "variant",
-    "boolean",
-    "byte",
-    "currency",
-    "error",
-    "name",
-    "open",
-    "close",
-    "print",
-    "get",
-    "put",
-    "set",
-    "let",
-    "call",
-    "function",
-    "sub",
-    "dim",
-    "as",
-    "is",
-    "not",
-    "and",
-    "or",
-    "mod",
-    "new",
-    "me",
-    "option",
-    "select",
-    "case",
-}
-
-
-# --- the VBA project ------------------------------------------------------------------------
-
-
-def quickstart_path() -> Path:
-    """xlwings' standalone quickstart workbook, whose VBA project we start from."""
-    import xlwings
-
-    return Path(xlwings.__file__).parent / "quickstart_standalone.xlsm"
-
-
-def macros_source() -> str:
-    """The VBA source of the button Subs (package data)."""
-    text = resources.files("pixie_xl.excel").joinpath("vba/PixieMacros.bas").read_text("utf-8")
-    return _crlf(text)
-
-
-def _crlf(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\n", "\r\n")
-
-
-def udf_signatures() -> dict[str, tuple[list[str], list[str]]]:
-    """Each PIXIE_* formula → (required, optional) parameter names, ``caller`` left out.
-
-    Read from :mod:`pixie_xl.excel.udfs`; the SPEC's list if that module cannot be imported.
-    """
-    try:
-        from pixie_xl.excel import udfs
-    except Exception:  # the formulas module is someone else's; the SPEC names them too
-        return dict(SPEC_UDFS)
-    out = {}
-    for name in sorted(dir(udfs)):
-        fn = getattr(udfs, name)
-        if not (name.startswith("PIXIE_") and callable(fn)):
-            continue
-        params = inspect.signature(inspect.unwrap(fn)).parameters.values()
-        required = [p.name for p in params if p.name != "caller" and p.default is p.empty]
-        optional = [p.name for p in params if p.name != "caller" and p.default is not p.empty]
-        out[name] = (required, optional)
-    return out or dict(SPEC_UDFS)
-
-
-def _has_caller(name: str) -> bool:
-    try:
-        from pixie_xl.excel import udfs
-
-        return "caller" in inspect.signature(inspect.unwrap(getattr(udfs, name))).parameters
-    except Exception:
-        return name != "PIXIE_ALLOCATE"
-
-
-def udf_wrappers_source(module: str = layout.UDF_MODULE) -> str:
-    """The VBA module of wrappers, one Function per PIXIE_* formula, as xlwings writes them.
-
-    xlwings' ``generate_vba_wrapper`` passes the arguments in an ``Array`` to
-    ``XLPy.CallUDF`` with ``Nothing`` where Python takes ``caller`` (xlwings puts the calling
-    cell there) and turns an error into the cell's text.
-    """
-    lines = [
-        'Attribute VB_Name = "PixieUDFs"',
-        "' Generated by pixie_xl.excel.builder from pixie_xl.excel.udfs: do not edit.",
-        "' The same wrappers xlwings' Import Functions writes, made at build time.",
-        '#Const App = "Microsoft Excel" \'Adjust when using outside of Excel',
-        "",
-    ]
-    for fname, (required, optional) in udf_signatures().items():
-        vba = {p: (p + "_" if p.lower() in _VBA_RESERVED else p) for p in required + optional}
-        sig = ", ".join([vba[p] for p in required] + [f"Optional {vba[p]}" for p in optional])
-        args = [vba[p] for p in required + optional]
-        if _has_caller(fname):
-            args.append("Nothing")
-        array = f"Array({', '.join(args)})"
-        lines += [
-            f"Function {fname}({sig})",
-            '        #If App = "Microsoft Excel" Then',
-            "            If TypeOf Application.Caller Is Range Then On Error GoTo failed",
-            f'            {fname} = XLPy.CallUDF("{module}", "{fname}", {array}, '
-            "ThisWorkbook, Application.Caller)",
-            "            Exit Function",
-            "        #Else",
-            f'            {fname} = XLPy.CallUDF("{module}", "{fname}", {array})',
-            "            Exit Function",
-            "        #End If",
-            "failed:",
-            f"        {fname} = Err.Description",
-            "End Function",
-            "",
-        ]
-    return "\r\n".join(lines)
-
-
-def build_vba_project() -> bytes:
-    """The quickstart's Excel-authored VBA project with our two modules added (pyOpenVBA)."""
-    try:
-        from pyopenvba import ExcelFile
-    except ImportError as exc:  # the "build" extra
-        raise PixieError(
-            "building the workbook needs pyOpenVBA: pip install 'pixie-xl[build]'",
-            code="missing_dependency",
-        ) from exc
-    with tempfile.TemporaryDirectory(prefix="pixie-vba-") as tmp:
-        src, dst = Path(tmp) / "in.xlsm", Path(tmp) / "out.xlsm"
-        src.write_bytes(quickstart_path().read_bytes())
-        with ExcelFile(str(src)) as wb:
-            project = wb.vba_project()
-            project.add_module("PixieMacros", macros_source())
-            project.add_module("PixieUDFs", udf_wrappers_source())
-            wb.save(str(dst))
-        with zipfile.ZipFile(dst) as zf:
-            return zf.read("xl/vbaProject.bin")
-
-
 # --- the sheets -----------------------------------------------------------------------------
 
 
@@ -251,7 +77,7 @@ def build_workbook(path: Path | str, *, server_url: str = DEFAULT_SERVER) -> Pat
     with_vba = path.suffix.lower() == ".xlsm"
     if path.suffix.lower() not in (".xlsm", ".xlsx"):
         raise PixieError(f"{path.name}: a workbook is a .xlsm (or .xlsx) file", code="usage")
-    vba = build_vba_project() if with_vba else None
+    vba = vbaproject.shipped_vba_project() if with_vba else None
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
     os.close(fd)
@@ -285,6 +111,7 @@ def _write(path: Path, server_url: str, vba: bytes | None) -> None:
     if vba is not None:
         wb.add_vba_project(io.BytesIO(vba), is_stream=True)
         wb.set_vba_name("ThisWorkbook")
+        wb.set_custom_property(vbaproject.VERSION_PROPERTY, vbaproject.VBA_XLWINGS_VERSION)
     f = _Formats(wb)
     sheets = {name: wb.add_worksheet(name) for name in layout.SHEETS}
     _pixie(wb, sheets[layout.PIXIE_SHEET], f, server_url, with_buttons=vba is not None)

@@ -1,8 +1,10 @@
 """The VBA of the shipped and of a freshly built workbook: every button reaches Python.
 
 Read with olevba (oletools), as a reviewer would: each button's macro is a Sub in the
-project that calls ``RunPython`` on a function of ``pixie_xl.excel.macros`` that exists;
-xlwings' own module is still there; each PIXIE_* formula has its wrapper.
+project that calls ``RunPython`` on a function of ``pixie_xl.excel.macros`` that exists,
+clears the status bar and turns a VBA error into a message; xlwings' own module is still
+there and the quickstart's sample is not; each PIXIE_* formula has its wrapper, with a
+Mac branch; the VBA project that ships as package data is what the sources build.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from pixie_xl.excel import builder
+from pixie_xl.core.errors import PixieError
+from pixie_xl.excel import builder, vbaproject
 from pixie_xl.sheets import layout
 
 SHIPPED = Path(__file__).resolve().parents[2] / "workbook" / "PixieBudget.xlsm"
@@ -30,14 +33,7 @@ def book(request, fresh):
     return SHIPPED if request.param == "shipped" else fresh
 
 
-def vba_modules(path: Path) -> dict[str, str]:
-    from oletools.olevba import VBA_Parser
-
-    parser = VBA_Parser(str(path))
-    try:
-        return {name.rsplit(".", 1)[0]: code for _f, _s, name, code in parser.extract_macros()}
-    finally:
-        parser.close()
+vba_modules = vbaproject.vba_modules
 
 
 def button_macros(path: Path) -> dict[str, str]:
@@ -92,7 +88,7 @@ def test_every_pixie_formula_has_its_wrapper(book):
 
 
 def test_wrappers_pass_every_argument_and_the_caller():
-    code = builder.udf_wrappers_source()
+    code = vbaproject.udf_wrappers_source()
     m = re.search(r"Function PIXIE_BUDGET\((.*?)\)\r\n", code)
     assert m.group(1) == ("object_, activity, from_date, to_date, Optional kind, Optional version")
     assert "Array(object_, activity, from_date, to_date, kind, version, Nothing)" in code
@@ -101,7 +97,81 @@ def test_wrappers_pass_every_argument_and_the_caller():
 
 def test_shipped_sources_match_the_package_and_the_layout():
     shipped = SHIPPED.parent / "vba"
-    assert (shipped / "PixieMacros.bas").read_bytes().decode() == builder.macros_source()
-    assert (shipped / "PixieUDFs.bas").read_bytes().decode() == builder.udf_wrappers_source()
-    assert set(subs(builder.macros_source())) == set(layout.MACROS.values())
-    assert vba_modules(SHIPPED)["PixieMacros"].strip() == builder.macros_source().strip()
+    assert (shipped / "PixieMacros.bas").read_bytes().decode() == vbaproject.macros_source()
+    assert (shipped / "PixieUDFs.bas").read_bytes().decode() == vbaproject.udf_wrappers_source()
+    assert set(subs(vbaproject.macros_source())) == set(layout.MACROS.values())
+    assert vba_modules(SHIPPED)["PixieMacros"].strip() == vbaproject.macros_source().strip()
+
+
+def test_the_quickstart_sample_module_is_gone(book):
+    modules = vba_modules(book)
+    assert "Module1" not in modules
+    assert not any("SampleCall" in code for code in modules.values())
+    assert set(modules) == {
+        "ThisWorkbook",
+        "Sheet1",
+        "Sheet2",
+        "xlwings",
+        "Dictionary",
+        "PixieMacros",
+        "PixieUDFs",
+    }
+
+
+def test_every_button_clears_the_status_bar_and_catches_a_vba_error(book):
+    code = vba_modules(book)["PixieMacros"]
+    bodies = subs(code)
+    for sub in layout.MACROS.values():
+        body = bodies[sub]
+        assert body.index("On Error GoTo failed") < body.index("RunPython")
+        assert body.index("RunPython") < body.index("Application.StatusBar = False")
+        assert re.search(r"failed:\s+PixieFailed \"[^\"]+\"", body), sub
+    failed = re.search(r"Private Sub PixieFailed\(.*?End Sub", code, re.S).group(0)
+    assert "Application.StatusBar = False" in failed
+    assert "MsgBox" in failed and "pixie-xl excel setup" in failed
+
+
+def test_the_button_vba_uses_no_windows_only_names(book):
+    code = vba_modules(book)["PixieMacros"]
+    for name in ("GetOpenFilename", "CalculateFull", "WScript", "CreateObject", "Declare"):
+        assert name not in code
+
+
+def test_each_formula_wrapper_answers_on_a_mac_with_a_readable_message(book):
+    code = vba_modules(book)["PixieUDFs"]
+    assert f'Private Const PIXIE_MAC_MESSAGE As String = "{vbaproject.MAC_MESSAGE}"' in code
+    assert vbaproject.MAC_MESSAGE.startswith("PIXIE_ formulas run in Excel for Windows")
+    functions = re.findall(r"^Function (\w+)\(.*?^End Function", code, re.M | re.S)
+    bodies = re.findall(r"^Function \w+\(.*?^End Function", code, re.M | re.S)
+    assert set(functions) == set(vbaproject.udf_signatures())
+    for name, body in zip(functions, bodies, strict=True):
+        mac = re.search(r"#If Mac Then\s+(\w+) = PIXIE_MAC_MESSAGE\s+Exit Function\s+#Else", body)
+        assert mac and mac.group(1) == name, name
+        assert body.index("#If Mac Then") < body.index("XLPy.CallUDF")
+
+
+def test_wrappers_expect_no_legacy_array_mode():
+    code = vbaproject.udf_wrappers_source()
+    assert "expand" not in code.lower() and "FormulaArray" not in code
+
+
+def test_the_shipped_project_is_what_the_sources_build():
+    """pixie_xl/excel/vba/vbaProject.bin (package data) against pyOpenVBA's build from
+    PixieMacros.bas and udfs.py: rebuild it with ``make vba`` when this fails."""
+    shipped = vbaproject.shipped_vba_project()
+    assert vba_modules(shipped) == vba_modules(vbaproject.build_vba_project())
+
+
+def test_a_built_workbook_carries_the_shipped_project_unchanged(fresh):
+    with zipfile.ZipFile(fresh) as zf:
+        assert zf.read("xl/vbaProject.bin") == vbaproject.shipped_vba_project()
+
+
+def test_a_formulas_module_that_does_not_import_stops_the_build():
+    with pytest.raises(ModuleNotFoundError, match=r"pixie_xl\.excel\.no_such_udfs"):
+        vbaproject.udf_wrappers_source("pixie_xl.excel.no_such_udfs")
+
+
+def test_a_formulas_module_without_formulas_stops_the_build():
+    with pytest.raises(PixieError, match=r"pixie_xl.sheets.layout defines no PIXIE_\* function"):
+        vbaproject.udf_wrappers_source("pixie_xl.sheets.layout")
