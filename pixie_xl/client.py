@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 
@@ -59,19 +60,85 @@ def token_file() -> Path:
     return Path(platformdirs.user_config_dir("pixie-xl")) / "token"
 
 
-def resolve_token(explicit: str | None = None, book_token: str | None = None) -> str | None:
-    """The token: explicit → ``PIXIE_TOKEN`` → the workbook's token cell → the token file."""
+#: hosts that name this machine's loopback interface: one host for token binding
+LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "::"})
+#: the line of the token file that names the server it belongs to
+SERVER_LINE = "# server: "
+
+
+def server_url(url: str) -> str:
+    """``url`` checked and normalised: ``scheme://host:port`` (+ path), lower case.
+
+    Raises a usage error (exit status 2) for anything but an ``http``/``https`` URL with a
+    host, e.g. ``"not a url"`` or ``file:///tmp``.
+    """
+    text = str(url).strip().rstrip("/")
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise errors.InvalidInput(
+            f'"{url}" is not a server URL: write http://HOST:PORT, e.g. {DEFAULT_SERVER}',
+            code="usage",
+        )
+    scheme = parts.scheme.lower()
+    host = parts.hostname.lower()
+    port = port or (443 if scheme == "https" else 80)
+    shown = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{shown}:{port}{parts.path.rstrip('/')}"
+
+
+def same_server(a: str, b: str) -> bool:
+    """Whether two URLs name one service (``localhost`` and ``127.0.0.1`` are one host)."""
+    ua, ub = urlsplit(server_url(a)), urlsplit(server_url(b))
+    ha, hb = ua.hostname, ub.hostname
+    if ha in LOOPBACK and hb in LOOPBACK:
+        ha = hb = "loopback"
+    return (ua.scheme, ha, ua.port, ua.path) == (ub.scheme, hb, ub.port, ub.path)
+
+
+def read_token_file(path: Path | None = None) -> tuple[str | None, str | None]:
+    """``(token, server)`` of the token file; ``(None, None)`` when there is none."""
+    try:
+        text = (path or token_file()).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None, None
+    token = server = None
+    for line in text.splitlines():
+        if line.startswith(SERVER_LINE):
+            server = line[len(SERVER_LINE) :].strip() or None
+        elif line.strip() and not line.lstrip().startswith("#") and token is None:
+            token = line.strip()
+    return token, server
+
+
+def token_file_text(token: str, server: str | None) -> str:
+    """What the service writes to the token file: the token, bound to its server."""
+    if not server:
+        return token + "\n"
+    return (
+        "# Pixie XL admin token, written on the service's first start.\n"
+        "# pixie-xl sends it only to this server:\n"
+        f"{SERVER_LINE}{server_url(server)}\n{token}\n"
+    )
+
+
+def resolve_token(
+    explicit: str | None = None, book_token: str | None = None, server: str | None = None
+) -> str | None:
+    """The token: explicit → ``PIXIE_TOKEN`` → the workbook's token cell → the token file.
+
+    The token file is used only for the server that wrote it (its ``# server:`` line);
+    with ``server`` unknown, or a file that names no server, it is not used.
+    """
     for candidate in (explicit, os.environ.get("PIXIE_TOKEN"), book_token):
         if candidate and str(candidate).strip():
             return str(candidate).strip()
-    path = token_file()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        return None
-    for line in text.splitlines():
-        if line.strip() and not line.lstrip().startswith("#"):
-            return line.strip()
+    token, bound = read_token_file()
+    if token and bound and server and same_server(bound, server):
+        return token
     return None
 
 
@@ -121,8 +188,25 @@ def finding_from_json(f: Mapping) -> Finding:
     )
 
 
-def error_from_response(resp: requests.Response) -> errors.PixieError:
+#: error answers a proxy or waitress itself may give in front of a Pixie service
+_TRANSPORT_STATUSES = frozenset({413, 429, 502, 503, 504})
+
+
+def not_pixie(url: str, resp: requests.Response | None = None) -> errors.ServerUnreachable:
+    """The error for a web server that answers, but not as a Pixie service (exit status 3)."""
+    what = f" (it answered HTTP {resp.status_code})" if resp is not None else ""
+    return errors.ServerUnreachable(
+        f"not a Pixie service at {url}{what}: check the server URL (--server, PIXIE_SERVER "
+        "or the Pixie sheet's Server cell)",
+        code="not_pixie",
+    )
+
+
+def error_from_response(resp: requests.Response, url: str | None = None) -> errors.PixieError:
     """Turn an error answer (problem+json or not) into the matching PixieError."""
+    is_problem = resp.headers.get("Content-Type", "").startswith("application/problem+json")
+    if url and not is_problem and resp.status_code not in _TRANSPORT_STATUSES:
+        return not_pixie(url, resp)
     try:
         body = resp.json()
     except ValueError:
@@ -162,15 +246,16 @@ class Client:
         book_token: str | None = None,
         session: requests.Session | None = None,
     ):
-        self.base_url = base_url.rstrip("/")
-        self.token = resolve_token(token, book_token)
+        server_url(base_url)  # a usage error for "not a url", file://...
+        self.base_url = base_url.strip().rstrip("/")
+        self.token = resolve_token(token, book_token, self.base_url)
         self.timeout = timeout
         self.session = session or requests.Session()
 
     # --- plumbing ---------------------------------------------------------------------
     def _request(self, method: str, path: str, *, write: bool = False, **kw) -> requests.Response:
         headers = dict(kw.pop("headers", {}) or {})
-        if self.token:
+        if self.token and path != "/healthz":  # the token never goes where none is needed
             headers["Authorization"] = f"Bearer {self.token}"
         if write:
             headers["Idempotency-Key"] = str(uuid.uuid4())  # the same key for every retry
@@ -188,31 +273,51 @@ class Client:
                 continue
             if resp.status_code in (502, 503, 504) and attempt < RETRIES:
                 continue
+            if resp.status_code == 401 and not self.token:
+                raise self._no_token()
             if resp.status_code >= 400:
-                raise error_from_response(resp)
+                raise error_from_response(resp, self.base_url)
             return resp
         raise errors.ServerUnreachable(
             f"the Pixie service at {self.base_url} does not answer ({type(last).__name__})"
         )
 
+    def _no_token(self) -> errors.Unauthorized:
+        return errors.Unauthorized(
+            f"no token for {self.base_url}: run pixie-xl token create --role accountant "
+            "on that server and set PIXIE_TOKEN (the local token file is sent only to "
+            "the server that wrote it)",
+            code="no_token",
+        )
+
+    def _json(self, resp: requests.Response) -> object:
+        """The answer's JSON; a page that is not JSON is not from a Pixie service."""
+        try:
+            return resp.json()
+        except ValueError:
+            raise not_pixie(self.base_url, resp) from None
+
     def get(self, path: str, **params) -> object:
         clean = {k: v for k, v in params.items() if v is not None}
-        return self._request("GET", path, params=clean).json()
+        return self._json(self._request("GET", path, params=clean))
 
     def post(self, path: str, json: object = None, **kw) -> object:
         resp = self._request("POST", path, write=True, json=json, **kw)
-        return resp.json() if resp.content else None
+        return self._json(resp) if resp.content else None
 
     def put(self, path: str, json: object) -> object:
-        return self._request("PUT", path, write=True, json=json).json()
+        return self._json(self._request("PUT", path, write=True, json=json))
 
     def delete(self, path: str) -> None:
         self._request("DELETE", path, write=True)
 
     # --- endpoints --------------------------------------------------------------------
     def healthz(self) -> dict:
-        """``{"status", "time", "timezone"}``; needs no token."""
-        return self._request("GET", "/healthz").json()
+        """``{"status", "time", "timezone"}``; needs no token, and is never sent one."""
+        body = self._json(self._request("GET", "/healthz"))
+        if not isinstance(body, Mapping) or "status" not in body:
+            raise not_pixie(self.base_url)
+        return dict(body)
 
     def server_time(self) -> datetime:
         """The server's clock (aware, in the company timezone)."""

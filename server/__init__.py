@@ -8,7 +8,8 @@ Settings come from the environment with the ``PIXIE_`` prefix, then from ``test_
 | ``PIXIE_TOKEN_FILE`` | ``<user config dir>/token`` (first start writes the admin token here) |
 | ``PIXIE_CLOCK_AT`` | unset; an ISO instant the clock starts at (demo and test aid) |
 | ``PIXIE_CLOCK`` | (config only) a callable returning an aware UTC datetime |
-| ``PIXIE_MAX_CONTENT_MB`` | 512, the largest request body |
+| ``PIXIE_MAX_INGEST_BODY`` | 67108864 (64 MiB), the largest body of ingest and budget batches |
+| ``PIXIE_MAX_BODY`` | 1048576 (1 MiB), the largest body of every other request |
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 from flask import Flask
 from platformdirs import user_config_dir, user_data_dir
 
-from . import auth, clock, db, migrations, problems
+from . import auth, clock, db, edge, migrations, problems
 
 log = logging.getLogger("pixie_server")
 
@@ -45,14 +46,17 @@ def create_app(test_config: dict | None = None, *, first_token: bool = True) -> 
         PIXIE_TOKEN_FILE=None,
         PIXIE_CLOCK=None,
         PIXIE_CLOCK_AT=None,
-        PIXIE_MAX_CONTENT_MB=512,
+        PIXIE_MAX_INGEST_BODY=64 * 1024 * 1024,
+        PIXIE_MAX_BODY=1024 * 1024,
     )
     app.config.update({k: v for k, v in os.environ.items() if k.startswith("PIXIE_")})
     if test_config:
         app.config.update(test_config)
     app.config["PIXIE_DATABASE_URL"] = app.config["PIXIE_DATABASE_URL"] or default_database_url()
     app.config["PIXIE_TOKEN_FILE"] = app.config["PIXIE_TOKEN_FILE"] or default_token_file()
-    app.config["MAX_CONTENT_LENGTH"] = int(app.config["PIXIE_MAX_CONTENT_MB"]) * 1024 * 1024
+    for key in ("PIXIE_MAX_INGEST_BODY", "PIXIE_MAX_BODY"):
+        app.config[key] = edge.byte_size(app.config[key], key)
+    app.config["MAX_CONTENT_LENGTH"] = app.config["PIXIE_MAX_INGEST_BODY"]
     if app.config["PIXIE_CLOCK"] is None:
         at = app.config["PIXIE_CLOCK_AT"]
         app.config["PIXIE_CLOCK"] = clock.starting_at(at) if at else clock.real_now
@@ -60,6 +64,7 @@ def create_app(test_config: dict | None = None, *, first_token: bool = True) -> 
     db.init_app(app)
     migrations.upgrade(db.engine(app))
     problems.init_app(app)
+    edge.init_app(app)  # before auth: refuses oversized bodies and bad parameters unread
     auth.init_app(app)
 
     from .api import BLUEPRINTS
@@ -85,11 +90,7 @@ def ensure_first_token(app: Flask) -> str | None:
             return None
         token = auth.add_token(s, "admin", "admin", app)
         path = Path(app.config["PIXIE_TOKEN_FILE"])
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(token + "\n")
-        os.chmod(path, 0o600)
+        auth.write_token_file(path, token, app.config.get("PIXIE_SERVER_URL"))
     print(f"pixie: first start, admin token written to {path}", file=sys.stderr)
     return str(path)
 
@@ -111,5 +112,5 @@ def serve(
         port=port,
         threads=threads,
         channel_timeout=300,
-        max_request_body_size=app.config["MAX_CONTENT_LENGTH"],
+        max_request_body_size=app.config["PIXIE_MAX_INGEST_BODY"],
     )

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import secrets
 from collections.abc import Callable
+from pathlib import Path
 
 from flask import Flask, current_app, g, request
 from sqlalchemy import select
@@ -67,6 +69,35 @@ def create_token(db_url: str | None, role: str, name: str | None = None) -> str:
     app = create_app({"PIXIE_DATABASE_URL": db_url} if db_url else None, first_token=False)
     with app.app_context(), db.transaction(app) as s:
         return add_token(s, role, name or role, app)
+
+
+def write_token_file(path: Path | str, token: str, server: str | None = None) -> None:
+    """Write the first admin token to ``path``, mode 0600, bound to ``server``.
+
+    A symlink at ``path`` is refused, never followed. The token goes to a new file opened
+    with ``O_CREAT | O_EXCL | O_NOFOLLOW`` beside it, then renamed over ``path`` (a rename
+    replaces a name, it never writes through a link), so a reader sees all or nothing.
+    """
+    from pixie_xl.client import token_file_text
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.is_symlink():
+        raise InvalidInput(
+            f"{path} is a symbolic link: the admin token is not written through it. Remove "
+            "it, or set PIXIE_TOKEN_FILE to another path, and start again",
+            code="token_file_link",
+        )
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(tmp, flags, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(token_file_text(token, server))
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _bearer() -> str | None:

@@ -120,6 +120,7 @@ def refresh(ctx, workbook: Path, server, token, frm: date | None, to: date | Non
     out = actions.refresh(book, client, frm, to, progress)
     progress("saving the workbook")
     book.save()
+    print_findings(out.get("findings", ()))
     click.echo(
         f"{workbook}: {len(out['rows'])} variance rows, {len(out['alerts'])} alert(s), "
         f"period {out['from']}..{out['to']}"
@@ -134,8 +135,8 @@ def _client_or_none(book, server, token):
     client = actions.book_client(book, server, token)
     try:
         client.healthz()
-    except ServerUnreachable:
-        if server:
+    except ServerUnreachable as exc:
+        if server or exc.code == "not_pixie":  # a wrong URL is not "offline"
             raise
         return None
     return client

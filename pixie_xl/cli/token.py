@@ -20,12 +20,21 @@ def token() -> None:
     "db_url",
     default=None,
     metavar="URL",
-    help="Database URL (default: PIXIE_DATABASE_URL or the local SQLite file).",
+    help="Database URL, resolved as serve resolves it (default: PIXIE_DATABASE_URL, else "
+    "the SQLite file in the user's data folder).",
 )
 def create(role: str, name: str | None, db_url: str | None) -> None:
     """Create a token; it is printed last and never shown again."""
-    from pixie_server.auth import create_token
+    from pixie_server import auth, db
 
-    value = create_token(db_url, role, name)
-    click.echo(f"created a {role} token named {name or role}", err=True)
+    from pixie_xl.cli.serve import database_shown, open_app
+
+    app = open_app(db_url, first_token=False)
+    try:
+        with app.app_context(), db.transaction(app) as s:
+            value = auth.add_token(s, role, name or role, app)
+    finally:
+        db.engine(app).dispose()
+    shown = database_shown(app.config["PIXIE_DATABASE_URL"])
+    click.echo(f"created a {role} token named {name or role} in {shown}", err=True)
     click.echo(value)

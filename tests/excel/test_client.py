@@ -63,14 +63,31 @@ def test_the_token_goes_as_a_bearer_header(fake):
 
 def test_token_resolution_order(tmp_path, monkeypatch):
     token_file = tmp_path / "token"
-    token_file.write_text("from-file\n")
+    token_file.write_text(wire.token_file_text("from-file", "http://127.0.0.1:8750"))
     monkeypatch.setenv("PIXIE_TOKEN_FILE", str(token_file))
     monkeypatch.delenv("PIXIE_TOKEN", raising=False)
-    assert wire.resolve_token(None, None) == "from-file"
+    assert wire.resolve_token(None, None, "http://localhost:8750/") == "from-file"
+    assert wire.resolve_token(None, None, "http://127.0.0.1:8751") is None
+    assert wire.resolve_token(None, None) is None  # no server named: the file is not used
     assert wire.resolve_token(None, "from-book") == "from-book"
     monkeypatch.setenv("PIXIE_TOKEN", "from-env")
     assert wire.resolve_token(None, "from-book") == "from-env"
     assert wire.resolve_token("explicit", "from-book") == "explicit"
+
+
+def test_a_token_file_that_names_no_server_is_sent_nowhere(tmp_path, monkeypatch):
+    token_file = tmp_path / "token"
+    token_file.write_text("pxl_legacy\n")  # as the service wrote it before tokens were bound
+    monkeypatch.setenv("PIXIE_TOKEN_FILE", str(token_file))
+    monkeypatch.delenv("PIXIE_TOKEN", raising=False)
+    assert wire.resolve_token(None, None, wire.DEFAULT_SERVER) is None
+
+
+@pytest.mark.parametrize("url", ["not a url", "file:///tmp/pixie", "http://host:port", "ftp://x"])
+def test_a_server_that_is_not_an_http_url_is_a_usage_error(url):
+    with pytest.raises(errors.InvalidInput, match="is not a server URL: write http://") as exc:
+        wire.Client(url, "t")
+    assert exc.value.code == "usage"
 
 
 def test_a_problem_answer_becomes_the_matching_error(fake):
