@@ -83,6 +83,20 @@ class Book(Protocol):
 
     def save(self) -> None: ...
 
+    def grow_table(self, sheet: str, table: str) -> int:
+        """Let rows typed directly under the table join it, as Excel's own tables do.
+
+        Starting with the row just below the table's last data row, every row in which any
+        cell within the table's columns is non-blank joins the table, up to the first row
+        whose cells in those columns are all blank. The table (and its filter) is resized
+        to include them; returns how many rows were added (0 when none, or when the table
+        has a total row, under which nothing is a data row).
+        """
+
+    def stray_cells(self, sheet: str, table: str) -> list[str]:
+        """The A1 names of every non-blank cell of the sheet outside the table's range
+        (header, data rows and total row), row by row, left to right."""
+
 
 # Additive helpers every book of this package also has (not part of the Protocol, so that a
 # minimal Book still type-checks): ``write_range(sheet, cell, rows)`` writes a block of

@@ -146,6 +146,29 @@ class FakeBook:
         t.n_rows = len(rows)
         self._write_totals(t, table)
 
+    def grow_table(self, sheet: str, table: str) -> int:
+        t = self._table(sheet, table)
+        if t.has_totals:
+            return 0
+        cells = self.cells[sheet]
+        added = 0
+        while any(
+            not is_blank(cells.get((t.row + t.n_rows + 1, t.col + i))) for i in range(len(t.header))
+        ):
+            t.n_rows += 1
+            added += 1
+        return added
+
+    def stray_cells(self, sheet: str, table: str) -> list[str]:
+        t = self._table(sheet, table)
+        last = t.row + t.n_rows + int(t.has_totals)
+        inside = range(t.col, t.col + len(t.header))
+        return [
+            cell_name(col, row)
+            for (row, col), value in sorted(self._sheet(sheet).items())
+            if not (t.row <= row <= last and col in inside) and not is_blank(value)
+        ]
+
     def get_value(self, sheet: str, cell: str) -> object:
         col, row = split_cell(cell)
         return self._sheet(sheet).get((row, col))

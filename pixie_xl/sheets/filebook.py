@@ -127,6 +127,32 @@ class FileBook:
         if columns:
             _sync_columns(tbl, table, columns)
 
+    def grow_table(self, sheet: str, table: str) -> int:
+        ws = self._ws(sheet)
+        tbl = self._table(ws, table)
+        c1, r1, c2, r2 = parse_ref(tbl.ref)
+        if tbl.totalsRowCount:
+            return 0
+        last = r2
+        while any(not is_blank(ws.cell(last + 1, c).value) for c in range(c1, c2 + 1)):
+            last += 1
+        if last == r2:
+            return 0
+        tbl.ref = make_ref(c1, r1, c2, last)
+        if tbl.autoFilter is not None:
+            tbl.autoFilter.ref = tbl.ref
+        return last - r2
+
+    def stray_cells(self, sheet: str, table: str) -> list[str]:
+        ws = self._ws(sheet)
+        c1, r1, c2, r2 = parse_ref(self._table(ws, table).ref)
+        return [
+            f"{col_letter(col)}{row}"
+            for row, col in sorted(ws._cells)  # the cells that exist, not the whole grid
+            if not (r1 <= row <= r2 and c1 <= col <= c2)
+            and not is_blank(ws._cells[(row, col)].value)
+        ]
+
     def get_value(self, sheet: str, cell: str) -> object:
         return _read(self._ws(sheet)[cell])
 

@@ -82,10 +82,21 @@ _BUDGET_FORMATS = {
     "note": (TEXT, 32),
 }
 
-#: the Budgets input table, in the order of core.records.BUDGET_COLUMNS
-BUDGETS_COLUMNS: tuple[Column, ...] = tuple(
-    Column(header, _BUDGET_FORMATS[key][0], None, _BUDGET_FORMATS[key][1])
-    for key, header in BUDGET_COLUMNS.items()
+#: the Budgets table's column that Pixie writes (master, correction 2, editable until …,
+#: locked) and never reads
+STATUS_HEADER = "Status"
+#: the Budgets table's column whose non-blank cells mark a whole budget for deletion
+DELETE_HEADER = "Delete"
+
+#: the Budgets input table: the columns of core.records.BUDGET_COLUMNS, in their order,
+#: then Status and Delete (SPEC §3)
+BUDGETS_COLUMNS: tuple[Column, ...] = (
+    *(
+        Column(header, _BUDGET_FORMATS[key][0], None, _BUDGET_FORMATS[key][1])
+        for key, header in BUDGET_COLUMNS.items()
+    ),
+    Column(STATUS_HEADER, TEXT, None, 30),
+    Column(DELETE_HEADER, "", None, 8),
 )
 
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",

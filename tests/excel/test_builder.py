@@ -44,7 +44,7 @@ def test_sheets_are_those_of_the_spec_with_lists_hidden(wb):
 @pytest.mark.parametrize(
     ("sheet", "table", "ref"),
     [
-        ("Budgets", "Budgets", "A1:J2"),
+        ("Budgets", "Budgets", "A1:L2"),
         ("Profiles", "Profiles", "A1:M2"),
         ("Checks", "Checks", "A1:E2"),
         ("Variance", "Variance", "A1:N3"),
@@ -61,7 +61,12 @@ def test_each_output_is_a_real_table_with_the_layout_headers(wb, sheet, table, r
 
 
 def test_budgets_headers_are_the_records_columns():
-    assert [c.header for c in layout.BUDGETS_COLUMNS] == list(BUDGET_COLUMNS.values())
+    # the columns Pixie reads, then Status (written by Pixie) and Delete (SPEC §3)
+    assert [c.header for c in layout.BUDGETS_COLUMNS] == [
+        *BUDGET_COLUMNS.values(),
+        "Status",
+        "Delete",
+    ]
 
 
 def test_variance_totals_use_the_qualified_subtotal(wb):
