@@ -178,15 +178,32 @@ def _book_cache(book: Book) -> Cache | None:
 
 
 def check(book: Book, client: wire.Client | None = None, cache: Cache | None = None):
-    """Validate the Budgets table; write Checks and mark cells. Returns the core's Result."""
+    """Validate the Budgets table; write Checks and mark cells. Returns the core's Result.
+
+    Rows typed under the table join it first; every cell outside it is a warning. Rows of
+    budgets marked in the Delete column are not validated as edits: each mark is checked
+    instead (a locked budget is refused at its Delete cell).
+    """
+    return _check(book, client, cache)[0]
+
+
+def _check(book: Book, client: wire.Client | None, cache: Cache | None):
+    """(the core's Result, the Source it was checked against, the Delete marks)."""
     from pixie_xl.core.validation import validate_rows
+    from pixie_xl.excel import budget_deletes, budget_view
     from pixie_xl.sheets.tables import read_budget_rows
 
     source = _source(book, client, cache)
-    rows = read_budget_rows(book)
+    stray = budget_view.tidy(book)
+    marks = budget_view.delete_marks(budget_view.View.read(book))
+    rows = [r for r in read_budget_rows(book) if r.row not in marks.rows]
     result = validate_rows(rows, _context(source, _book_profiles(book)))
+    tz = source.settings.timezone
+    known = {h.budget_id: h for h in source.budgets}
+    more = budget_deletes.check_marks(marks, known, source.now, tz)
+    result = dataclasses.replace(result, findings=(*result.findings, *more, *stray))
     report(book, result.findings)
-    return result
+    return result, source, marks
 
 
 def report(book: Book, findings: Sequence[Finding]) -> None:
@@ -226,6 +243,8 @@ class SaveOutcome:
 
     findings: list[Finding]
     saved: list[dict]
+    #: the ids of the budgets deleted through the Delete column
+    deleted: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -257,8 +276,10 @@ def save(book: Book, client: wire.Client, progress: Progress = _quiet) -> SaveOu
     Budget ID and Version are written back to every row of each saved budget; the INFO
     findings say which edits became corrections. An unchanged budget is not sent.
     """
+    from pixie_xl.excel import budget_deletes
+
     progress("validating")
-    result = check(book, client)
+    result, source, marks = _check(book, client, None)
     findings = list(result.findings)
     if has_errors(findings):
         return SaveOutcome(findings, [])
@@ -276,8 +297,29 @@ def save(book: Book, client: wire.Client, progress: Progress = _quiet) -> SaveOu
             return SaveOutcome(findings, [])
     _write_back(book, todo, saved)
     _write_back(book, same, [{"id": d.budget_id, "version": d.based_on} for d in same])
-    book.status(f"saved {len(saved)} budget(s); {len(same)} unchanged")
-    return SaveOutcome(findings, saved)
+    if marks.budgets:
+        progress(f"deleting {len(marks.budgets)} budget(s)")
+    refused, deleted = budget_deletes.apply(
+        book, client, marks, source.now, source.settings.timezone
+    )
+    findings += refused
+    if refused:
+        report(book, findings)
+    if saved or deleted:
+        _remember(client, progress)
+    gone = f"; {len(deleted)} deleted" if marks.budgets else ""
+    book.status(f"saved {len(saved)} budget(s); {len(same)} unchanged{gone}")
+    return SaveOutcome(findings, saved, deleted)
+
+
+def _remember(client: wire.Client, progress: Progress) -> None:
+    """Bring this machine's cache up to date after a save, so that the next refresh knows
+    the figures the sheet now holds at their new versions (and brings them up to date
+    untouched when someone else changes them later)."""
+    cache = Cache(client.base_url)
+    if cache.exists():
+        progress("updating the local copy")
+        cache.refresh(client)
 
 
 _ITEM = re.compile(r"^budgets\[(\d+)\]")
@@ -324,11 +366,55 @@ def refresh(
     to: date | None = None,
     progress: Progress = _quiet,
 ) -> dict:
-    """Pull what changed into the cache (delta sync), then build the variance sheets."""
+    """Pull what changed into the cache (delta sync), bring the Budgets table up to date,
+    then build the variance sheets. ``findings`` of the answer name the rows kept."""
     cache = Cache(client.base_url)
+    before = {h.budget_id: h for h in cache.histories()} if cache.exists() else {}
     progress("syncing")
     cache.refresh(client, progress)
-    return build_variance(book, cache, frm, to, progress)
+    progress("updating the Budgets table")
+    findings = refresh_budgets(book, cache, before)
+    out = build_variance(book, cache, frm, to, progress)
+    return {**out, "findings": findings}
+
+
+def refresh_budgets(book: Book, cache: Cache, before: dict | None = None) -> list[Finding]:
+    """Every budget of the cache into the Budgets table, rows with unsaved changes kept.
+
+    ``before`` is what the cache held before this refresh (by budget id), so that a row
+    left at an older version is recognised as unchanged and brought up to date.
+    """
+    from pixie_xl.excel import budget_view
+
+    source = source_from_cache(cache)
+    findings = budget_view.tidy(book)
+    view = budget_view.View.read(book)
+    histories = {h.budget_id: h for h in source.budgets}
+    tz = source.settings.timezone
+    merged = budget_view.merge(
+        view, _sheet_drafts(book, source), histories, before or {}, source.now, tz
+    )
+    view.write(book, merged.rows)
+    findings += merged.findings
+    report(book, findings)
+    return findings
+
+
+def _sheet_drafts(book: Book, source: Source) -> dict[str, BudgetDraft]:
+    """The sheet's saved budgets that read without an error, by Budget ID."""
+    from pixie_xl.core.validation import validate_rows
+    from pixie_xl.sheets.tables import read_budget_rows
+
+    ctx = dataclasses.replace(_context(source, _book_profiles(book)), budgets={}, now=None)
+    result = validate_rows(read_budget_rows(book), ctx)
+    bad = {
+        int(m.group(1))
+        for f in result.findings
+        if f.is_error and f.source and (m := _ROW.search(f.source.cell or ""))
+    }
+    return {
+        d.budget_id: d for d in result.drafts if d.budget_id and not bad.intersection(_rows_of(d))
+    }
 
 
 def build_variance(
@@ -392,15 +478,17 @@ def import_budgets(
     the Checks sheet, pointing at the file's cells).
     """
     from pixie_xl.core.validation import validate_rows
+    from pixie_xl.excel import budget_view
     from pixie_xl.sheets.tables import read_budget_file, read_budget_rows, write_budgets
 
     source = _source(book, client, cache)
     incoming = read_budget_file(Path(path))
+    stray = budget_view.tidy(book)
     existing = read_budget_rows(book)
     ctx = _context(source, _book_profiles(book))
     # checked together with the sheet's rows, so an overlap with them is found too
     result = validate_rows([*existing, *incoming], ctx)
-    findings = list(result.findings)
+    findings = [*result.findings, *stray]
     if has_errors(findings):
         report(book, findings)
         book.alert(f"{Path(path).name}: nothing imported, see the Checks sheet")
