@@ -1,9 +1,14 @@
-"""Every package in the tree is listed in pyproject.toml, so an install ships all of it."""
+"""Every package in the tree is listed in pyproject.toml, so an install ships all of it, and
+a plain install (no extras) builds a workbook."""
 
 from __future__ import annotations
 
 import tomllib
+import zipfile
 from pathlib import Path
+
+import openpyxl
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,3 +46,49 @@ def test_core_imports_nothing_outside_core():
         text = path.read_text()
         for name in forbidden:
             assert f"import {name}" not in text and f"from {name}" not in text, (path, name)
+
+
+def _copy_of_the_tree(dst: Path) -> Path:
+    """What ``pip install .`` sees: the tree without the venv, caches and build output (a
+    copy, so that the build writes nothing into the shared working tree)."""
+    import shutil
+
+    skip = shutil.ignore_patterns(
+        ".git", ".venv", "__pycache__", "*.egg-info", "build", "dist", ".*_cache", "bench"
+    )
+    return Path(shutil.copytree(ROOT, dst / "pixie-xl", ignore=skip))
+
+
+@pytest.mark.slow
+def test_a_plain_install_builds_a_workbook(tmp_path):
+    """``pip install .`` with no extras, then ``pixie-xl workbook new``: the VBA project
+    ships as package data, so neither pyOpenVBA nor oletools is needed."""
+    import subprocess
+    import sys
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    py = venv / "bin" / "python"
+    tree = _copy_of_the_tree(tmp_path)
+    pip = [str(py), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, str(tree)], check=True, timeout=600)
+    listed = subprocess.run(
+        [str(py), "-m", "pip", "list", "--format=freeze"], capture_output=True, text=True
+    ).stdout.lower()
+    assert "pyopenvba" not in listed and "oletools" not in listed
+    out = tmp_path / "X.xlsm"
+    done = subprocess.run(
+        [str(venv / "bin" / "pixie-xl"), "workbook", "new", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    wb = openpyxl.load_workbook(out, keep_vba=True)
+    assert "Pixie" in wb.sheetnames and "xlwings.conf" in wb.sheetnames
+    with zipfile.ZipFile(out) as zf:
+        assert (
+            zf.read("xl/vbaProject.bin")
+            == (ROOT / "pixie_xl" / "excel" / "vba" / "vbaProject.bin").read_bytes()
+        )
