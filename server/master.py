@@ -77,11 +77,24 @@ def check_objects(
     return list(out.values()), findings
 
 
+def _rows_by_key(s: Session, model, key, ids: list[str]) -> dict:
+    """The stored rows of ``model`` whose ``key`` is in ``ids``, by key: one query per
+    thousand ids instead of a look-up (and an autoflush) per row."""
+    out: dict = {}
+    wanted = sorted(set(ids))
+    for i in range(0, len(wanted), 1000):
+        chunk = wanted[i : i + 1000]
+        out.update((getattr(r, key.key), r) for r in s.scalars(select(model).where(key.in_(chunk))))
+    return out
+
+
 def save_objects(s: Session, objects: Iterable[CrmObject]) -> tuple[int, int]:
     """Upsert; returns (written, unchanged)."""
+    objects = list(objects)
+    existing = _rows_by_key(s, ObjectRow, ObjectRow.id, [o.id for o in objects])
     written = unchanged = 0
     for o in objects:
-        row = s.get(ObjectRow, o.id)
+        row = existing.get(o.id)
         if row is not None and object_record(row) == o:
             unchanged += 1
             continue
@@ -128,9 +141,11 @@ def check_activities(
 
 
 def save_activities(s: Session, activities: Iterable[Activity]) -> tuple[int, int]:
+    activities = list(activities)
+    existing = _rows_by_key(s, ActivityRow, ActivityRow.code, [a.code for a in activities])
     written = unchanged = 0
     for a in activities:
-        row = s.get(ActivityRow, a.code)
+        row = existing.get(a.code)
         if row is not None and activity_record(row) == a:
             unchanged += 1
             continue

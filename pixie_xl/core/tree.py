@@ -26,17 +26,23 @@ class ObjectTree:
         self._subtree_cache: dict[str, frozenset[str]] = {}
 
     def _check_cycles(self) -> None:
-        for start in self.objects:
-            seen = [start]
-            node = self.objects[start].parent
-            while node is not None and node in self.objects:
-                if node == start:
-                    chain = " → ".join([*seen, start])
-                    raise CycleError(f"object parents form a cycle: {chain}")
-                seen.append(node)
-                node = self.objects[node].parent
-                if len(seen) > len(self.objects):
-                    break
+        """One pass over the objects: each parent link is followed once.
+
+        Walks up from every object not yet known to be safe; the walk stops at the first
+        object already known to reach a root (``done``), and a walk that meets itself
+        (``path``) has found a cycle.
+        """
+        objects, done = self.objects, set()
+        for start in objects:
+            path: dict[str, None] = {}  # insertion-ordered: the chain for the message
+            node = start
+            while node is not None and node in objects and node not in done:
+                if node in path:
+                    cycle = [*list(path)[list(path).index(node) :], node]
+                    raise CycleError(f"object parents form a cycle: {' → '.join(cycle)}")
+                path[node] = None
+                node = objects[node].parent
+            done.update(path)
 
     def __contains__(self, object_id: str) -> bool:
         return object_id in self.objects

@@ -171,11 +171,17 @@ def commitment_sums(session, frm: date, to: date, objects=None) -> pd.DataFrame:
     return _frame(list(session.execute(q)), ["object", "activity"], frm)
 
 
+def object_tree(session) -> ObjectTree:
+    """The object tree (checked for cycles in one pass), built once per data stamp."""
+    version = db.data_version(session)  # the stamp first, then the data: see db.data_version
+    return memo().get(("tree", version), lambda: ObjectTree(load_objects(session)), version)
+
+
 def facts_for(session, frm: date, to: date, object_id: str | None) -> variance.Facts:
     """The facts of one report period from the database (see the module's docstring)."""
     settings = load_settings(session)
-    objects = load_objects(session)
-    tree = ObjectTree(objects)
+    tree = object_tree(session)
+    objects = list(tree.objects.values())
     keep = None
     if object_id is not None:
         if object_id not in tree:
