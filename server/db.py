@@ -29,6 +29,7 @@ EXT = "pixie_db"
 def make_engine(url: str) -> Engine:
     """An engine for ``url``: SQLite gets WAL, foreign keys and a busy timeout."""
     if url.startswith("sqlite"):
+        create_private_file(url)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
@@ -43,6 +44,21 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def create_private_file(url: str) -> None:
+    """Create a SQLite database file that does not exist yet with mode 0600 (SQLite gives
+    its -wal and -shm files the same mode); ``O_EXCL`` never follows a link at the path."""
+    import os
+    from contextlib import suppress
+
+    from sqlalchemy.engine import make_url
+
+    path = make_url(url).database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def init_app(app: Flask) -> None:

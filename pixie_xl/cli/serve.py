@@ -56,7 +56,11 @@ def open_app(db_url: str | None, server_url: str | None = None, *, first_token: 
     except SQLAlchemyError as exc:
         fail(f"cannot use the database at {database_shown(db_url)}: {_first_line(exc)}", USAGE)
     except OSError as exc:
-        fail(f"cannot open the database: {exc.strerror or exc} ({exc.filename})", USAGE)
+        fail(
+            f"cannot open {database_shown(db_url)}: {exc.strerror or exc}; check that its "
+            "folder exists and is writable",
+            USAGE,
+        )
     except PixieError as exc:
         fail(exc.message, USAGE)
 
