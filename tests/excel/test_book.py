@@ -276,3 +276,45 @@ def test_any_crm_text_comes_back_as_the_same_text(tmp_path, start, rest):
     assert not isinstance(value, Formula)
     # XML turns a carriage return into a line feed; the text is otherwise kept as it was
     assert (value or "") == text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# --- rows typed under a table join it; cells outside it are named (issue 8) ---------------
+
+
+def _typed_under(book, sheet="Budgets"):
+    """Rows 2 and 3 typed (row 3 below the built table's one data row), a blank row 4, then
+    a cell in row 6, and one beside the table in N3."""
+    for cell, value in (("C2", "P-1"), ("F3", "ROAD"), ("A6", "later"), ("N3", "aside")):
+        book.set_value(sheet, cell, value)
+
+
+@pytest.mark.parametrize("kind", ["file", "fake"])
+def test_rows_typed_under_a_table_join_it_up_to_the_first_blank_row(built, tmp_path, kind):
+    if kind == "file":
+        path = tmp_path / "grow.xlsm"
+        path.write_bytes(built.read_bytes())
+        book = FileBook.open(path)
+    else:
+        book = FakeBook.new()
+        book.add_rows(layout.BUDGETS_TABLE, [[None]])  # one blank data row, as built
+    _typed_under(book)
+    assert book.stray_cells("Budgets", "Budgets") == ["F3", "N3", "A6"]
+    assert book.grow_table("Budgets", "Budgets") == 1
+    assert book.grow_table("Budgets", "Budgets") == 0
+    table = book.read_table("Budgets", "Budgets")
+    assert [r[5] for r in table.rows] == [None, "ROAD"]
+    assert book.stray_cells("Budgets", "Budgets") == ["N3", "A6"]
+    if kind == "file":
+        book.save()
+        again = FileBook.open(path)
+        tbl = again.wb["Budgets"].tables["Budgets"]
+        assert tbl.ref == "A1:L3" and tbl.autoFilter.ref == "A1:L3"
+
+
+def test_a_table_with_a_total_row_does_not_grow(built, tmp_path):
+    path = tmp_path / "totals.xlsm"
+    path.write_bytes(built.read_bytes())
+    book = FileBook.open(path)
+    book.set_value("Variance", "A4", "below the totals")
+    assert book.grow_table("Variance", "Variance") == 0
+    assert book.stray_cells("Variance", "Variance")[-1] == "A4"
