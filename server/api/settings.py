@@ -7,8 +7,9 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Blueprint, g
+from sqlalchemy import select
 
-from pixie_xl.core.errors import AmountError, ValidationFailed
+from pixie_xl.core.errors import AmountError, RuleViolation, ValidationFailed
 from pixie_xl.core.findings import Finding, SourceRef
 from pixie_xl.core.money import exponent
 from pixie_xl.core.records import CostDate, IncomeDate
@@ -16,7 +17,7 @@ from pixie_xl.core.records import CostDate, IncomeDate
 from .. import audit, db
 from ..auth import require
 from ..idempotency import idempotent
-from ..models import SettingsRow
+from ..models import ActualLineRow, BudgetLineRow, PurchaseOrderRow, SettingsRow
 from ..records import load_settings, settings_json
 from .common import json_body
 
@@ -93,6 +94,32 @@ def parse_settings(body: dict, base):
     return new, findings
 
 
+#: where money is stored, in minor units of the company currency: (table, what it holds)
+MONEY_TABLES = (
+    (BudgetLineRow, "budget"),
+    (ActualLineRow, "actual line"),
+    (PurchaseOrderRow, "purchase order"),
+)
+
+
+def refuse_currency_change(s, old: str, new: str) -> None:
+    """Refuse a change of currency while any amount is stored (SPEC §1: amounts are minor
+    units of the company currency, so 1234 stored cents of EUR would read as 1234 JPY).
+
+    Runs inside the write transaction (after its lock), so no amount can arrive between
+    this check and the change. Deleted rows count too: they are still amounts in ``old``.
+    """
+    held = [what for model, what in MONEY_TABLES if s.scalar(select(model.id).limit(1))]
+    if held:
+        raise RuleViolation(
+            f"the currency cannot change from {old} to {new}: amounts are stored in {old} "
+            f"minor units ({', '.join(w + 's' for w in held)}), and would be read as {new}. "
+            f"Keep {old}, or start a new database for {new} and load the data converted.",
+            code="currency_in_use",
+            detail={"field": "currency", "stored": held},
+        )
+
+
 @bp.put("")
 @require("admin")
 @idempotent
@@ -103,6 +130,8 @@ def put_settings():
     new, findings = parse_settings(body, before)
     if findings:
         raise ValidationFailed(f"settings refused: {len(findings)} problem(s)", findings)
+    if new.currency != before.currency:
+        refuse_currency_change(s, before.currency, new.currency)
     row = s.get(SettingsRow, 1)
     for key, value in settings_json(new).items():
         setattr(row, key, value)
