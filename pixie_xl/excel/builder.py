@@ -39,12 +39,14 @@ INPUT_ROWS = 20_000
 #: rows the status colours cover on the output sheets
 OUTPUT_ROWS = 200_000
 
-#: xlwings.conf: every key xlwings.bas looks up with GetConfig, so none falls through to a
-#: user's or a folder's xlwings.conf file (keys are matched upper-cased by xlwings)
+#: the settings that name the Python Excel starts: left out of the sheet, so that the one
+#: ``pixie-xl excel setup`` writes to xlwings' user config file applies (a sheet entry, even
+#: a blank one, wins over that file); ``excel setup WORKBOOK`` adds them to the sheet
+INTERPRETER_KEYS = ("Interpreter_Win", "Interpreter_Mac", "Interpreter")
+
+#: xlwings.conf: every other key xlwings.bas looks up with GetConfig, so none falls through
+#: to a user's or a folder's xlwings.conf file (keys are matched upper-cased by xlwings)
 XLWINGS_CONF: tuple[tuple[str, object], ...] = (
-    ("Interpreter_Win", "python"),
-    ("Interpreter_Mac", "python"),
-    ("Interpreter", "python"),
     ("PYTHONPATH", ""),
     # the package is installed; adding the workbook's folder raises for a workbook on
     # OneDrive/SharePoint before any Pixie code runs (NOTES.md)
@@ -400,8 +402,8 @@ def _conf(ws, f: _Formats) -> None:
     ws.write_string(
         n + 2,
         0,
-        "Every setting xlwings looks up is listed above, so none is "
-        "taken from an xlwings.conf file elsewhere.",
+        "Every setting xlwings looks up is listed above but the Python to start: "
+        "run  pixie-xl excel setup  (it writes that here or in your xlwings.conf).",
         f.note,
     )
     ws.set_column(0, 0, 28)
