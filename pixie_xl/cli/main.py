@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from pixie_xl.cli import actions, demo, excel, ingest, settings, workbook
+from pixie_xl.cli import actions, demo, excel, history, ingest, settings, workbook
 from pixie_xl.cli.common import PixieGroup
 
 
@@ -25,6 +25,7 @@ cli.add_command(actions.import_)
 cli.add_command(actions.validate)
 cli.add_command(actions.save)
 cli.add_command(actions.refresh)
+cli.add_command(history.history)
 cli.add_command(excel.excel)
 cli.add_command(settings.settings)
 

@@ -177,3 +177,11 @@ def test_two_accountants_share_budgets_and_nothing_is_lost(story, tmp_path):
     assert [v["kind"] for v in versions] == ["master", "correction"]
     story.run("B", "refresh", b)
     assert rows(b)[0]["Status"] == "correction 1, editable until 2026-11-03 24:00"
+
+    # the History view: master and correction side by side, on a sheet and on the terminal
+    out = story.run("B", "history", b, "--budget", bid)
+    assert "master (version 3) cost" in out and "correction 1 (version 4) cost" in out
+    survey = next(ln for ln in out.splitlines() if ln.startswith("SURVEY"))
+    assert survey.split()[1:] == ["0.00", "12,000.00", "0.00", "15,000.00"]
+    ws = FileBook.open(b).wb["History"]
+    assert ws["A1"].value == f"Budget {bid}" and ws["A4"].value == "Activity"
