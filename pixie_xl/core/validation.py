@@ -18,7 +18,7 @@ budgets and each is checked as a whole (:mod:`~pixie_xl.core.budget_groups`), an
 decide what saving each would do (:mod:`~pixie_xl.core.budget_decisions`).
 
 =======================  ======================================================================
-code                     finding (all are errors except ``becomes_correction``)
+code                     finding (errors unless marked INFO or WARNING)
 =======================  ======================================================================
 ``missing_value``        Object, Period start, Period end or Activity is blank
 ``wrong_type``           a text cell holds TRUE/FALSE, a date, a fraction or something else
@@ -48,7 +48,20 @@ code                     finding (all are errors except ``becomes_correction``)
 ``line_removed``         R3: a line of a locked version is missing; set it to 0 instead
 ``unreadable``           a cell could not be read at all (a safety net; should not happen)
 ``becomes_correction``   INFO: saving this row creates a correction of a locked budget
+``outside_table``        WARNING: a non-blank cell of the Budgets sheet outside the table, which
+                         Pixie does not read (rows typed directly under the table join it)
+``delete_locked``        R7: a budget marked in the Delete column is locked (``delete_`` +
+                         the rules' code: ``delete_stale_version``, ``delete_not_found`` …)
+``delete_new_rows``      INFO: rows of a budget never saved are marked Delete; they leave the table
+``unsaved_rows``         INFO (refresh): rows with changes not saved yet, kept as they are
+``conflict``             WARNING (refresh): the budget changed on the service under an unsaved
+                         edit; the cell, the row's figure and the service's figure are named
+``budget_gone``          WARNING (refresh): a budget with unsaved rows was deleted on the service
 =======================  ======================================================================
+
+The last seven come from the workbook actions (:mod:`pixie_xl.excel.budget_view` and
+:mod:`pixie_xl.excel.budget_deletes`), which read what the core does not: the sheet around
+the table and the Delete and Status columns.
 """
 
 from __future__ import annotations
