@@ -56,16 +56,31 @@ def print_findings(findings: Sequence[Finding]) -> int:
     return INVALID if any(f.is_error for f in findings) else OK
 
 
-def open_book(path: Path):
-    """The workbook file as a Book (keeps its VBA project and buttons)."""
+def open_book(path: Path, *, write: bool = True):
+    """The workbook file as a Book (keeps its VBA project and buttons).
+
+    A file that is not a Pixie workbook (no Budgets sheet), or that will be written while
+    another program holds it open or it is read-only, is a usage error before any work.
+    """
     from pixie_xl.sheets.filebook import FileBook
+    from pixie_xl.sheets.filelocks import check_writable
+    from pixie_xl.sheets.layout import BUDGETS_SHEET
 
     if not Path(path).exists():
         raise click.BadParameter(f"{path} does not exist", param_hint="WORKBOOK")
     try:
-        return FileBook.open(Path(path))
+        if write:
+            check_writable(Path(path))
+        book = FileBook.open(Path(path))
     except errors.BadFile as exc:
         raise click.BadParameter(exc.message, param_hint="WORKBOOK") from None
+    if BUDGETS_SHEET not in book.sheet_names():
+        raise click.BadParameter(
+            f"{Path(path).name} has no {BUDGETS_SHEET} sheet, so it is not a Pixie workbook: "
+            "make one with pixie-xl workbook new PATH",
+            param_hint="WORKBOOK",
+        )
+    return book
 
 
 def parse_date(_ctx, param, value: str | None) -> date | None:

@@ -197,6 +197,9 @@ class FileBook:
 
     def save(self) -> None:
         """Write the workbook atomically (temporary file in the same folder + os.replace)."""
+        from pixie_xl.sheets.filelocks import check_writable
+
+        check_writable(self.path)  # not over a file Excel/LibreOffice holds open, or read-only
         fd, tmp = tempfile.mkstemp(
             prefix=f".{self.path.stem}-", suffix=self.path.suffix, dir=self.path.parent
         )
