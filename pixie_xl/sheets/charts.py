@@ -36,7 +36,9 @@ def rebuild_variance_charts(wb) -> None:
     bar.title = layout.CHART_ACTIVITY_TITLE
     bar.y_axis.title = "Amount"
     bar.y_axis.numFmt = layout.MONEY
-    bar.add_data(Reference(data, col + 1, top, col + 2, max(last, top + 1)), titles_from_data=True)
+    # each series is a column (Budget, Actual), named by its header: said, not assumed
+    series = Reference(data, col + 1, top, col + 2, max(last, top + 1))
+    bar.add_data(series, titles_from_data=True, from_rows=False)
     bar.set_categories(Reference(data, col, top + 1, col, max(last, top + 1)))
     bar.width, bar.height = 18, 8
     ws.add_chart(bar, layout.CHART_ACTIVITY_ANCHOR)
@@ -47,7 +49,8 @@ def rebuild_variance_charts(wb) -> None:
     line.y_axis.title = "Cumulative amount"
     line.y_axis.numFmt = layout.MONEY
     line.x_axis.number_format = layout.MONTH
-    line.add_data(Reference(data, col + 1, top, col + 2, max(last, top + 1)), titles_from_data=True)
+    series = Reference(data, col + 1, top, col + 2, max(last, top + 1))
+    line.add_data(series, titles_from_data=True, from_rows=False)
     line.set_categories(Reference(data, col, top + 1, col, max(last, top + 1)))
     line.width, line.height = 18, 8
     ws.add_chart(line, layout.CHART_MONTH_ANCHOR)
