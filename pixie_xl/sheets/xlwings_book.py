@@ -9,6 +9,7 @@ Community Edition API only (``sheet.tables``, ``Range.value/formula/number_forma
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Sequence
 
 from pixie_xl.core.findings import Severity
@@ -30,17 +31,34 @@ def _rgb(argb: str) -> tuple[int, int, int]:
     return int(argb[2:4], 16), int(argb[4:6], 16), int(argb[6:8], 16)
 
 
-def to_excel(value: object) -> object:
-    """A value as xlwings should write it: text that looks like a formula gets Excel's
-    apostrophe prefix so that it stays text.
+#: text that Excel would turn into a number, a date, a boolean or an error when written as a
+#: value (Excel parses what it is given as if typed): it is written with the apostrophe
+_EXCEL_PARSES = re.compile(
+    r"^\s*[-+(]?\s*[$€£¥]?\s*\.?\d"  # numbers, dates, times, percentages, currency
+    r"|^\s*(true|false)\s*$"
+    r"|^\s*#"  # #N/A, #REF!, …
+    r"|^\s*(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?[\s/-]*\d",
+    re.IGNORECASE,
+)
 
-    >>> to_excel("=2+3"), to_excel("Road"), to_excel(Formula("=A1"))
-    ("'=2+3", 'Road', '=A1')
+#: how a range is read: always 2-D; Excel's error values as their text (``#REF!``), which
+#: xlwings otherwise turns into None
+_READ = {"ndim": 2, "err_to_str": True}
+
+
+def to_excel(value: object) -> object:
+    """A value as xlwings should write it: text that Excel would take for a formula, a
+    number, a date or an error gets Excel's apostrophe prefix so that it stays text.
+
+    >>> to_excel("=2+3"), to_excel("Road"), to_excel(Formula("=A1")), to_excel("00123")
+    ("'=2+3", 'Road', '=A1', "'00123")
     """
     if isinstance(value, Formula):
         return str(value)
     value = plain(value)
-    return "'" + value if is_risky_text(value) else value
+    if isinstance(value, str) and (is_risky_text(value) or _EXCEL_PARSES.match(value)):
+        return "'" + value
+    return value
 
 
 def _cell(value: object, formula: object) -> object:
@@ -56,15 +74,32 @@ def _cell(value: object, formula: object) -> object:
     return value
 
 
-def _rows2d(value: object, width: int) -> list[list[object]]:
-    """xlwings gives a scalar for one cell and a flat list for one row: always a 2-D list."""
-    if value is None:
-        return []
-    if not isinstance(value, list):
+def grid(value: object, n_rows: int, n_cols: int) -> list[list[object]]:
+    """A range's contents as rows of cells, whatever shape the engine handed over: a scalar
+    for one cell, a flat sequence for one row or column (xlwings' default ``.value``), or
+    a tuple of tuples (pywin32's raw ``Range.Formula`` on Windows).
+
+    >>> grid("=1", 1, 1), grid(((1, 2), (3, 4)), 2, 2), grid([5, 6], 2, 1)
+    ([['=1']], [[1, 2], [3, 4]], [[5], [6]])
+    """
+    if not isinstance(value, list | tuple):
         return [[value]]
-    if value and not isinstance(value[0], list):
-        return [value] if width > 1 or len(value) == 1 else [[v] for v in value]
-    return value
+    if value and all(isinstance(r, list | tuple) for r in value):
+        return [list(r) for r in value]
+    flat = list(value)
+    return [flat] if n_rows == 1 else [[v] for v in flat]
+
+
+def _read(rng) -> list[list[object]]:
+    """Every cell of ``rng`` as a value or a Formula: one read of the values and one of the
+    formulas, however many rows."""
+    n_rows, n_cols = rng.shape
+    values = grid(rng.options(**_READ).value, n_rows, n_cols)
+    formulas = grid(rng.formula, n_rows, n_cols)
+    return [
+        [_cell(v, f) for v, f in zip(vrow, frow, strict=True)]
+        for vrow, frow in zip(values, formulas, strict=True)
+    ]
 
 
 class XlwingsBook:
@@ -79,15 +114,13 @@ class XlwingsBook:
     def read_table(self, sheet: str, table: str) -> Table:
         tbl = self._table(sheet, table)
         header_rng = tbl.header_row_range
-        header = tuple("" if h is None else str(h) for h in _rows2d(header_rng.value, 2)[0])
+        header = tuple(
+            "" if h is None else str(h)
+            for h in grid(header_rng.options(**_READ).value, 1, header_rng.shape[1])[0]
+        )
         width = len(header)
         body = tbl.data_body_range
-        rows: list[tuple[object, ...]] = []
-        if body is not None:
-            values = _rows2d(body.options(ndim=2).value, width)
-            formulas = _rows2d(body.options(ndim=2).formula, width)
-            for vrow, frow in zip(values, formulas, strict=False):
-                rows.append(tuple(_cell(v, f) for v, f in zip(vrow, frow, strict=False)))
+        rows = [tuple(r) for r in _read(body)] if body is not None else []
         while rows and all(is_blank(v) for v in rows[-1]):
             rows.pop()
         col, row = header_rng.column, header_rng.row
@@ -111,9 +144,9 @@ class XlwingsBook:
         tbl = self._table(sheet, table)
         header_rng = tbl.header_row_range
         col, row = header_rng.column, header_rng.row
-        width = len(columns) if columns else header_rng.columns.count
+        width = len(columns) if columns else header_rng.shape[1]
         body = tbl.data_body_range
-        old_n = body.rows.count if body is not None else 1
+        old_n = body.shape[0] if body is not None else 1
         has_totals = tbl.totals_row_range is not None
         if body is not None:
             body.clear_contents()
@@ -141,8 +174,7 @@ class XlwingsBook:
                     cell.value = c.total
 
     def get_value(self, sheet: str, cell: str) -> object:
-        rng = self.book.sheets[sheet].range(cell)
-        return _cell(rng.value, rng.formula)
+        return _read(self.book.sheets[sheet].range(cell))[0][0]
 
     def set_value(self, sheet: str, cell: str, value: object) -> None:
         rng = self.book.sheets[sheet].range(cell)
@@ -184,19 +216,70 @@ class XlwingsBook:
     def save(self) -> None:
         self.book.save()
 
+    def reset_status(self) -> None:
+        """Give the status bar back to Excel (``Application.StatusBar = False``)."""
+        with contextlib.suppress(Exception):
+            self.book.app.status_bar = False
+
     def rebuild_charts(self) -> None:
-        """Point the Variance charts at their helper ranges, sized to the data."""
+        """Point the Variance charts at their helper ranges, sized to the data: the helper
+        sheet is read once, and each chart plots its three columns as series."""
         ws = self.book.sheets[layout.VARIANCE_SHEET]
         data = self.book.sheets[layout.CHART_DATA_SHEET]
+        used = data.used_range
+        last_used = used.row + used.shape[0] - 1
         charts = list(ws.charts)
         for chart, cell in zip(
             charts, (layout.CHART_ACTIVITY_CELL, layout.CHART_MONTH_CELL), strict=False
         ):
             col, row = split_cell(cell)
-            last = row
-            while data.range(cell_name(col, last + 1)).value not in (None, ""):
-                last += 1
-            chart.set_source_data(data.range((row, col), (max(last, row + 1), col + 2)))
+            n = max(last_used - row + 1, 1)
+            column = grid(data.range((row, col), (row + n - 1, col)).options(ndim=2).value, n, 1)
+            last = row + next((i for i, r in enumerate(column) if is_blank(r[0])), n) - 1
+            chart.set_source_data(
+                data.range((row, col), (max(last, row + 1), col + 2)), plot_by="columns"
+            )
+
+    def grow_table(self, sheet: str, table: str) -> int:
+        """Rows typed directly under the table join it (see ``Book.grow_table``); the rows
+        below are read in one block up to the sheet's used range."""
+        ws = self.book.sheets[sheet]
+        tbl = self._table(sheet, table)
+        if tbl.totals_row_range is not None:
+            return 0
+        whole = tbl.range
+        row, col = whole.row, whole.column
+        n_rows, n_cols = whole.shape
+        used = ws.used_range
+        below = used.row + used.shape[0] - 1 - (row + n_rows - 1)
+        if below <= 0:
+            return 0
+        first = row + n_rows
+        block = grid(
+            ws.range((first, col), (first + below - 1, col + n_cols - 1)).options(**_READ).value,
+            below,
+            n_cols,
+        )
+        added = next((i for i, r in enumerate(block) if all(is_blank(v) for v in r)), below)
+        if added:
+            tbl.resize(ws.range((row, col), (row + n_rows - 1 + added, col + n_cols - 1)))
+        return added
+
+    def stray_cells(self, sheet: str, table: str) -> list[str]:
+        """Every non-blank cell outside the table, from one read of the used range."""
+        ws = self.book.sheets[sheet]
+        whole = self._table(sheet, table).range
+        r1, c1 = whole.row, whole.column
+        r2, c2 = r1 + whole.shape[0] - 1, c1 + whole.shape[1] - 1
+        used = ws.used_range
+        top, left = used.row, used.column
+        cells = grid(used.options(**_READ).value, *used.shape)
+        return [
+            cell_name(left + j, top + i)
+            for i, values in enumerate(cells)
+            for j, v in enumerate(values)
+            if not is_blank(v) and not (r1 <= top + i <= r2 and c1 <= left + j <= c2)
+        ]
 
     def _table(self, sheet: str, table: str):
         ws = self.book.sheets[sheet]

@@ -1,201 +1,201 @@
-"""The live-Excel book against a small stand-in for the xlwings objects it uses.
+"""The live-Excel book as it runs on Windows: ``XlwingsBook`` → ``xw.Book`` → xlwings'
+conversion layer → ``xlwings._xlwindows`` → the COM stand-in (``comexcel``).
 
-No Excel runs here; the stand-in behaves like xlwings where XlwingsBook relies on it (a
-single cell reads as a scalar, ``options(ndim=2)`` as a 2-D list, ``Range.formula`` holds
-the text of a formula or of a value, ``Table.resize`` takes the header and data rows).
+The same workbook file is read through ``XlwingsBook`` (in the stand-in) and through
+``FileBook`` (openpyxl), and the two must agree.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+import shutil
+from datetime import datetime
+
+import pytest
 
 from pixie_xl.core.findings import Severity
 from pixie_xl.core.records import Formula
+from pixie_xl.excel import actions
 from pixie_xl.sheets import layout, tables
-from pixie_xl.sheets.book import Book
-from pixie_xl.sheets.cells import split_cell
+from pixie_xl.sheets.book import Book, Column
+from pixie_xl.sheets.filebook import FileBook
 from pixie_xl.sheets.xlwings_book import XlwingsBook
+from tests.excel.comexcel import ERRORS
 from tests.excel.test_writers import HOSTILE_NAME, sample_variance
 
-
-class Rng:
-    def __init__(self, sheet, r1, c1, r2=None, c2=None, ndim=None):
-        self.sheet, self.row, self.column = sheet, r1, c1
-        self.r2, self.c2, self.ndim = r2 or r1, c2 or c1, ndim
-
-    def options(self, ndim=None):
-        return Rng(self.sheet, self.row, self.column, self.r2, self.c2, ndim)
-
-    @property
-    def columns(self):
-        return type("Cols", (), {"count": self.c2 - self.column + 1})()
-
-    @property
-    def rows(self):
-        return type("Rows", (), {"count": self.r2 - self.row + 1})()
-
-    def _cells(self):
-        return [
-            [(r, c) for c in range(self.column, self.c2 + 1)] for r in range(self.row, self.r2 + 1)
-        ]
-
-    def _get(self, show):
-        grid = [[show(self.sheet.cells.get(rc)) for rc in row] for row in self._cells()]
-        if self.ndim == 2:
-            return grid
-        if len(grid) == 1 and len(grid[0]) == 1:
-            return grid[0][0]
-        return grid[0] if len(grid) == 1 else grid
-
-    @property
-    def value(self):
-        return self._get(lambda v: None if isinstance(v, Formula) else v)
-
-    @value.setter
-    def value(self, data):
-        if not isinstance(data, list):
-            data = [[data]]
-        for i, row in enumerate(data):
-            for j, v in enumerate(row):
-                if isinstance(v, str) and v.startswith("'"):
-                    v = v[1:]  # Excel keeps the text, without the apostrophe
-                elif isinstance(v, str) and v.startswith("="):
-                    v = Formula(v)  # Excel would run it
-                self.sheet.cells[(self.row + i, self.column + j)] = v
-
-    @property
-    def formula(self):
-        return self._get(lambda v: "" if v is None else str(v))
-
-    @formula.setter
-    def formula(self, text):
-        self.sheet.cells[(self.row, self.column)] = Formula(text)
-
-    number_format = None
-    color = None
-
-    def __setattr__(self, name, value):
-        if name == "color":
-            for row in self._cells():
-                for rc in row:
-                    self.sheet.colours[rc] = value
-        elif name == "number_format":
-            self.sheet.formats[(self.row, self.column, self.r2, self.c2)] = value
-        else:
-            object.__setattr__(self, name, value)
-
-    def clear_contents(self):
-        for row in self._cells():
-            for rc in row:
-                self.sheet.cells.pop(rc, None)
+BUDGETS, VARIANCE = layout.BUDGETS_SHEET, layout.VARIANCE_SHEET
 
 
-class Tbl:
-    def __init__(self, sheet, name, width, rows=1, totals=False):
-        self.sheet, self.name, self.width, self.rows, self.totals = sheet, name, width, rows, totals
-
-    @property
-    def header_row_range(self):
-        return Rng(self.sheet, 1, 1, 1, self.width)
-
-    @property
-    def data_body_range(self):
-        return Rng(self.sheet, 2, 1, 1 + self.rows, self.width)
-
-    @property
-    def totals_row_range(self):
-        return Rng(self.sheet, 2 + self.rows, 1, 2 + self.rows, self.width) if self.totals else None
-
-    def resize(self, rng):
-        self.width, self.rows = rng.c2 - rng.column + 1, rng.r2 - rng.row
+@pytest.fixture
+def opened(windows_excel, workbook_copy):
+    """``(XlwingsBook, stand-in workbook)`` of a freshly built workbook open in Excel."""
+    book = windows_excel.open(workbook_copy)
+    return XlwingsBook(book), windows_excel.com(book)
 
 
-class Sheet:
-    def __init__(self, name):
-        self.name, self.cells, self.colours, self.formats = name, {}, {}, {}
-        self.tables, self.charts = [], []
-
-    def range(self, a, b=None):
-        r1, c1 = a if isinstance(a, tuple) else split_cell(a)[::-1]
-        r2, c2 = (b if isinstance(b, tuple) else split_cell(b)[::-1]) if b else (r1, c1)
-        return Rng(self, r1, c1, r2, c2)
+def _budget_row(obj, cost):
+    return ["", None, obj, None, None, "ROAD", 0, cost]
 
 
-class Sheets(dict):
-    def __iter__(self):
-        return iter(self.values())
+def test_it_is_a_book(opened):
+    assert isinstance(opened[0], Book)
 
 
-class App:
-    status_bar = None
-
-    def __init__(self):
-        self.alerts = []
-
-    def alert(self, text, title=None):
-        self.alerts.append((title, text))
-
-
-class XwBook:
-    def __init__(self):
-        self.app, self.saved = App(), 0
-        self.sheets = Sheets()
-        for name in layout.SHEETS:
-            self.sheets[name] = Sheet(name)
-        for table, columns in layout.TABLE_COLUMNS.items():
-            sheet = self.sheets[layout.TABLE_SHEETS[table]]
-            totals = any(c.total for c in columns)
-            sheet.tables.append(Tbl(sheet, table, len(columns), totals=totals))
-            for i, c in enumerate(columns, start=1):
-                sheet.cells[(1, i)] = c.header
-
-    def save(self):
-        self.saved += 1
+def test_a_three_row_table_reads_as_three_rows(opened):
+    """The test that would have caught the empty-table defect: pywin32 hands ``Formula``
+    over as a tuple of tuples, which the old read wrapped as a single cell."""
+    book, _ = opened
+    tables.write_budgets(book, [_budget_row(f"P-{i}", 100 * i) for i in (1, 2, 3)])
+    t = book.read_table(BUDGETS, layout.BUDGETS_TABLE)
+    assert len(t.rows) == 3
+    assert [r[2] for r in t.rows] == ["P-1", "P-2", "P-3"]
+    assert [r[7] for r in t.rows] == [100.0, 200.0, 300.0]
 
 
-def test_it_is_a_book():
-    assert isinstance(XlwingsBook(XwBook()), Book)
-
-
-def test_variance_written_and_read_back_through_xlwings():
-    xw_book = XwBook()
-    book = XlwingsBook(xw_book)
+def test_variance_written_and_read_back(opened):
+    book, com = opened
     tables.write_variance(book, sample_variance())
-    t = book.read_table("Variance", "Variance")
+    t = book.read_table(VARIANCE, layout.VARIANCE_TABLE)
     assert len(t.rows) == 5 and t.rows[0][6] == 850.0 and t.first_row == 2
     assert t.rows[2][1] == HOSTILE_NAME and not isinstance(t.rows[2][1], Formula)
-    sheet = xw_book.sheets["Variance"]
-    assert sheet.cells[(7, 1)] == "Total"
-    assert sheet.cells[(7, 7)] == "=SUBTOTAL(109,Variance[Actual])"
-    assert sheet.formats[(2, 7, 6, 7)] == layout.MONEY
+    ws = com.sheets[VARIANCE].ws
+    assert ws["A7"].value == "Total" and ws["G7"].value == "=SUBTOTAL(109,Variance[Actual])"
+    assert ws["G2"].number_format == layout.MONEY
+    assert ws.tables[layout.VARIANCE_TABLE].ref == "A1:N7"
     tables.write_variance(book, sample_variance()[:1])
-    assert len(book.read_table("Variance", "Variance").rows) == 1
-    assert sheet.cells.get((4, 1)) is None
+    assert len(book.read_table(VARIANCE, layout.VARIANCE_TABLE).rows) == 1
+    assert ws.tables[layout.VARIANCE_TABLE].ref == "A1:N3"
+    assert ws["A3"].value == "Total" and ws["A4"].value is None and ws["A7"].value is None
 
 
-def test_formulas_in_the_budgets_table_come_back_as_formulas():
-    xw_book = XwBook()
-    book = XlwingsBook(xw_book)
-    tables.write_budgets(book, [["", None, "P-1", None, None, "ROAD", 0, Formula("=50*2")]])
+def test_formulas_in_the_budgets_table_come_back_as_formulas(opened):
+    book, _ = opened
+    tables.write_budgets(book, [_budget_row("P-1", Formula("=50*2"))])
     row = tables.read_budget_rows(book)[0]
     assert row.values["cost"] == Formula("=50*2") and row.values["object"] == "P-1"
-    assert book.get_value("Budgets", "H2") == Formula("=50*2")
+    assert book.get_value(BUDGETS, "H2") == Formula("=50*2")
 
 
-def test_control_panel_status_marks_and_alerts():
-    xw_book = XwBook()
-    book = XlwingsBook(xw_book)
-    book.set_value("Pixie", "B3", "http://127.0.0.1:8750")
-    book.set_value("Pixie", "B9", "-budget.csv")
-    assert book.get_value("Pixie", "B9") == "-budget.csv"
-    book.set_value("Pixie", "B5", Decimal("1.50"))
-    assert book.get_value("Pixie", "B5") == 1.5
+@pytest.mark.parametrize("text", sorted(ERRORS))
+def test_error_cells_read_as_their_text_as_in_the_file(opened, workbook_copy, text):
+    book, com = opened
+    tables.write_budgets(book, [_budget_row("P-1", 5), _budget_row("P-2", 6)])
+    com.sheets[BUDGETS].ws["H3"].value = text
+    com.sheets[BUDGETS].ws["H3"].data_type = "e"
+    assert book.read_table(BUDGETS, layout.BUDGETS_TABLE).rows[1][7] == text
+    assert book.get_value(BUDGETS, "H3") == text
+    com.Save()
+    assert FileBook.open(workbook_copy).read_table(BUDGETS, layout.BUDGETS_TABLE).rows[1][7] == (
+        text
+    )
+
+
+def _errors(findings):
+    return sorted((str(f.source), f.code) for f in findings if f.severity is Severity.ERROR)
+
+
+def test_a_ref_error_in_a_cost_cell_is_the_same_finding_as_in_the_file(
+    opened, workbook_copy, tmp_path, monkeypatch
+):
+    """SPEC §3: every error value is a finding with its cell, on Windows as in a file."""
+    from tests.excel.test_actions import cache as _cache  # noqa: F401
+
+    book, com = opened
+    tables.write_budgets(book, [_budget_row("P-100", 5), _budget_row("P-100", 6)])
+    com.sheets[BUDGETS].ws["H3"].value = "#REF!"
+    com.sheets[BUDGETS].ws["H3"].data_type = "e"
+    com.Save()
+    cache = _offline_cache()
+    file_findings = actions.check(FileBook.open(workbook_copy), None, cache).findings
+    findings = actions.check(book, None, cache).findings
+    assert ("Budgets!H3", "excel_error") in _errors(findings)
+    assert _errors(findings) == _errors(file_findings)
+
+
+def _offline_cache():
+    from pixie_xl.demo import dataset
+    from pixie_xl.excel import cache as cache_mod
+
+    ds = dataset.generate()
+    c = cache_mod.Cache("http://offline:1")
+    if not c.exists():
+        c.fill(
+            settings={"timezone": "Europe/Amsterdam", "currency": "EUR"},
+            objects=[
+                dict(zip(["id", "name", "kind", "parent"], o[:4], strict=True)) for o in ds.objects
+            ],
+            activities=[
+                {"code": a[0], "name": a[1], "active": a[2] == "true"} for a in ds.activities
+            ],
+            lines=[],
+        )
+    return c
+
+
+@pytest.mark.parametrize("text", ["00123", "TRUE", "2026-01-31", "1e3", "50%", "Mar 2026"])
+def test_text_that_excel_would_parse_stays_text(opened, text):
+    book, _ = opened
+    book.set_value(layout.PIXIE_SHEET, "B20", text)
+    assert book.get_value(layout.PIXIE_SHEET, "B20") == text
+    tables.write_budgets(book, [["", None, text, None, None, "ROAD", 0, 1]])
+    assert book.read_table(BUDGETS, layout.BUDGETS_TABLE).rows[0][2] == text
+
+
+def test_control_panel_status_marks_and_alerts(opened):
+    book, com = opened
+    book.set_value(layout.PIXIE_SHEET, "B3", "http://127.0.0.1:8750")
+    book.set_value(layout.PIXIE_SHEET, "B9", "-budget.csv")
+    assert book.get_value(layout.PIXIE_SHEET, "B9") == "-budget.csv"
+    book.set_value(layout.PIXIE_SHEET, "B5", datetime(2026, 3, 1))
+    assert book.get_value(layout.PIXIE_SHEET, "B5") == datetime(2026, 3, 1)
     book.status("saved 2 budget(s)")
-    assert xw_book.app.status_bar == "saved 2 budget(s)"
-    assert book.get_value("Pixie", layout.PIXIE_CELLS["status"]) == "saved 2 budget(s)"
-    book.mark_cells("Budgets", ["H2"], Severity.ERROR)
-    assert xw_book.sheets["Budgets"].colours[(2, 8)] == (0xFF, 0xC7, 0xCE)
+    assert com.Application.StatusBar == "saved 2 budget(s)"
+    assert book.get_value(layout.PIXIE_SHEET, layout.PIXIE_CELLS["status"]) == "saved 2 budget(s)"
+    book.reset_status()
+    assert com.Application.StatusBar is False
+    book.mark_cells(BUDGETS, ["H2"], Severity.ERROR)
+    assert com.sheets[BUDGETS].ws["H2"].fill.fgColor.rgb == "FFFFC7CE"
+    book.mark_cells(BUDGETS, [], Severity.ERROR)
+    assert com.sheets[BUDGETS].ws["H2"].fill.fill_type is None
     book.alert("Nothing was saved")
-    assert xw_book.app.alerts == [("Pixie XL", "Nothing was saved")]
+    assert com.Application.alerts == [("Pixie XL", "Nothing was saved")]
     book.save()
-    assert xw_book.saved == 1
+    assert com.saves == 1
+
+
+def test_rows_typed_under_the_table_join_it_as_in_the_file(opened, workbook_copy, tmp_path):
+    book, com = opened
+    for cell, value in (("C2", "P-1"), ("F3", "ROAD"), ("A6", "later"), ("N3", "aside")):
+        book.set_value(BUDGETS, cell, value)
+    com.Save()
+    twin = tmp_path / "twin.xlsx"
+    shutil.copy(workbook_copy, twin)
+    file_book = FileBook.open(twin)
+    for b in (book, file_book):
+        assert b.stray_cells(BUDGETS, layout.BUDGETS_TABLE) == ["F3", "N3", "A6"]
+        assert b.grow_table(BUDGETS, layout.BUDGETS_TABLE) == 1
+        assert b.grow_table(BUDGETS, layout.BUDGETS_TABLE) == 0
+        assert b.stray_cells(BUDGETS, layout.BUDGETS_TABLE) == ["N3", "A6"]
+    assert book.read_table(BUDGETS, layout.BUDGETS_TABLE) == file_book.read_table(
+        BUDGETS, layout.BUDGETS_TABLE
+    )
+    assert book.grow_table(VARIANCE, layout.VARIANCE_TABLE) == 0  # a total row: never
+
+
+def _calls(windows_excel, fn):
+    before = windows_excel.app.com_calls
+    fn()
+    return windows_excel.app.com_calls - before
+
+
+def test_com_calls_of_a_table_read_and_write_do_not_grow_with_the_rows(windows_excel, opened):
+    book, _ = opened
+    cols = [Column("Object"), Column("Cost", number_format="#,##0.00", total="sum")]
+    counts = []
+    for n in (3, 300):
+        rows = [[f"P-{i}", float(i)] for i in range(n)]
+        write = _calls(
+            windows_excel, lambda r=rows: book.write_table(VARIANCE, "Variance", cols, r)
+        )
+        read = _calls(windows_excel, lambda: book.read_table(VARIANCE, "Variance"))
+        counts.append((write, read))
+    assert counts[0] == counts[1], counts
