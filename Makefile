@@ -28,8 +28,7 @@ bench: $(STAMP)
 
 # Rebuild the committed workbook from code (reproducible: building twice gives the same sheets).
 workbook: $(STAMP)
-	rm -f workbook/PixieBudget.xlsm
-	$(BIN)/pixie-xl workbook new workbook/PixieBudget.xlsm
+	$(BIN)/pixie-xl workbook new workbook/PixieBudget.xlsm --force
 
 # Rebuild the VBA project that ships as package data (after PixieMacros.bas or the PIXIE_*
 # signatures in udfs.py change, or when xlwings' pin moves); needs pyOpenVBA (in .[dev]).

@@ -129,19 +129,14 @@ def open_workbook(path: Path):
     (click) for a missing, open, read-only or foreign file."""
     from pixie_xl.core.errors import BadFile
     from pixie_xl.sheets.filebook import FileBook
+    from pixie_xl.sheets.filelocks import check_writable
 
     if not path.is_file():
         raise click.BadParameter(f"{path} does not exist", param_hint="WORKBOOK")
-    for lock in (path.with_name(f"~${path.name}"), path.with_name(f".~lock.{path.name}#")):
-        if lock.exists():
-            raise click.BadParameter(
-                f"{path.name} is open in another program ({lock.name} is beside it): "
-                "close it there first",
-                param_hint="WORKBOOK",
-            )
-    # the mode bits too: as root (or an administrator) os.access says yes to any file
-    if not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222:
-        raise click.BadParameter(f"{path.name} is read-only", param_hint="WORKBOOK")
+    try:
+        check_writable(path)  # not open in Excel or LibreOffice, not read-only
+    except BadFile as exc:
+        raise click.BadParameter(exc.message, param_hint="WORKBOOK") from None
     if path.suffix.lower() != ".xlsm":
         raise click.BadParameter(
             f"{path.name} has no macros (Excel needs the .xlsm that pixie-xl workbook new builds)",

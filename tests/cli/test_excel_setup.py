@@ -160,13 +160,15 @@ def test_a_missing_workbook_is_a_usage_error(tmp_path):
     assert "nope.xlsm does not exist" in result.output
 
 
-@pytest.mark.parametrize("lock", ["~$Budget.xlsm", ".~lock.Budget.xlsm#"])
-def test_a_workbook_open_in_excel_or_libreoffice_is_not_written(book, lock):
+@pytest.mark.parametrize(
+    ("lock", "program"), [("~$Budget.xlsm", "Excel"), (".~lock.Budget.xlsm#", "LibreOffice")]
+)
+def test_a_workbook_open_in_excel_or_libreoffice_is_not_written(book, lock, program):
     (book.parent / lock).write_text("")
     before = book.read_bytes()
     result = run([str(book)])
     assert result.exit_code == 2
-    assert f"Budget.xlsm is open in another program ({lock} is beside it)" in result.output
+    assert f"Budget.xlsm is open in {program} ({lock} beside it)" in result.output
     assert book.read_bytes() == before
 
 
