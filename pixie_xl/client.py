@@ -396,8 +396,10 @@ class Client:
             if path.suffix.lower() == ".csv"
             else ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         )
-        with path.open("rb") as fh:
-            return self.post("/api/v1/ingest", files={"file": (path.name, fh, ctype)})
+        # The file's bytes, not an open handle: a retry (same Idempotency-Key) sends the
+        # whole file again, where a handle would be at its end after the first attempt.
+        data = path.read_bytes()
+        return self.post("/api/v1/ingest", files={"file": (path.name, data, ctype)})
 
 
 def ingest_summary(answer: object) -> str:

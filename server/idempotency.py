@@ -27,11 +27,33 @@ HEADER = "Idempotency-Key"
 
 
 def request_hash() -> str:
+    """The fingerprint of what the request says, not how it travelled: method, path and
+    query, the media type without parameters, then the body. A multipart body counts by
+    its parsed parts (each field's name and value; each file's field, file name, media
+    type and bytes), so a retry with a new random boundary is the same request."""
     h = hashlib.sha256()
     h.update(request.method.encode() + b" " + request.full_path.encode() + b"\n")
-    h.update((request.content_type or "").encode() + b"\n")
-    h.update(request.get_data(cache=True))
+    h.update((request.mimetype or "").encode() + b"\n")
+    if request.mimetype == "multipart/form-data":
+        for name, value in sorted(request.form.items(multi=True)):
+            h.update(_part(b"field", name, value.encode()))
+        for name, upload in sorted(request.files.items(multi=True), key=lambda kv: kv[0]):
+            h.update(_part(b"file", name, (upload.filename or "").encode()))
+            h.update((upload.mimetype or "").encode() + b"\n")
+            digest = hashlib.sha256()
+            for chunk in iter(functools.partial(upload.stream.read, 1 << 20), b""):
+                digest.update(chunk)
+            upload.stream.seek(0)
+            h.update(digest.digest())
+    else:
+        h.update(request.get_data(cache=True))
     return h.hexdigest()
+
+
+def _part(kind: bytes, name: str, value: bytes) -> bytes:
+    """One part, length-prefixed so that no two different parts hash alike."""
+    key = name.encode()
+    return b"%s %d:%s %d:%s\n" % (kind, len(key), key, len(value), value)
 
 
 def idempotent(view):
@@ -42,9 +64,10 @@ def idempotent(view):
         db.lock_writes(s)
         try:
             if key is not None:
-                if not key or len(key) > 200:
+                if not key or len(key) > 200 or not key.isascii() or not key.isprintable():
                     raise InvalidInput(
-                        "Idempotency-Key must be 1 to 200 characters", code="bad_idempotency_key"
+                        "Idempotency-Key must be 1 to 200 printable ASCII characters",
+                        code="bad_idempotency_key",
                     )
                 digest = request_hash()
                 stored = s.execute(

@@ -19,7 +19,7 @@ import json
 import operator
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
@@ -31,6 +31,7 @@ from pixie_xl.core.money import MAX_SIGNIFICANT_DIGITS, exponent, parse_text
 from pixie_xl.core.records import INGEST_FORMATS
 
 from . import db, master
+from .edge import MAX_ID, MAX_TEXT, is_amount_text, row_problems, strict_date, strict_instant
 from .records import load_settings
 
 #: the header row of each format (SPEC §5)
@@ -63,21 +64,62 @@ def detect(header: Sequence[str]) -> str:
 
 
 def read_csv(data: bytes | str) -> tuple[list[str], Iterator[list[str]]]:
-    """Header and row iterator of CSV ``data`` (UTF-8, an optional BOM)."""
+    """Header and row iterator of CSV ``data`` (UTF-8, an optional BOM), read strictly.
+
+    A file that does not parse cleanly is refused whole (``bad_csv``, naming its line): an
+    unbalanced quote, a row whose field count differs from the header's, a field spanning
+    lines (no ingest format has multi-line fields). Empty lines are skipped.
+    """
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise BadFile("the file is not UTF-8 text", code="not_utf8") from None
     refuse_nul(data)
-    rows = csv.reader(io.StringIO(data, newline=""))
+    reader = csv.reader(io.StringIO(data, newline=""), strict=True)
     try:
-        header = next(rows)
+        header = next(reader)
     except StopIteration:
         raise BadFile("the file is empty", code="empty_file") from None
     except csv.Error as exc:
-        raise BadFile(f"not a readable CSV file: {exc}", code="bad_csv") from None
-    return header, rows
+        raise _bad_csv(1, str(exc)) from None
+    _single_lines(header, 1)
+    return header, _strict_rows(reader, len(header))
+
+
+def _bad_csv(line: int, why: str) -> BadFile:
+    return BadFile(
+        f"line {line}: not a clean CSV file ({why}); nothing was saved",
+        code="bad_csv",
+        detail={"line": line},
+    )
+
+
+def _single_lines(row: list[str], line: int) -> None:
+    for value in row:
+        if "\n" in value or "\r" in value:
+            raise _bad_csv(line, "a quoted field runs over several lines: an unbalanced quote?")
+
+
+def _strict_rows(reader, width: int) -> Iterator[list[str]]:
+    """The rows after the header; a row of the wrong width or spanning lines is refused."""
+    line = reader.line_num
+    while True:
+        start = line + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise _bad_csv(start, f"{exc}: an unbalanced quote?") from None
+        line = reader.line_num
+        if not row:
+            continue
+        if line != start:
+            _single_lines(row, start)
+        if len(row) != width:
+            raise _bad_csv(start, f"{len(row)} fields where the header has {width}")
+        yield row
 
 
 def refuse_nul(text: str, where: str = "") -> None:
@@ -156,6 +198,11 @@ def minor_units(value: str, places: int) -> int:
     ):
         n = int(whole or "0") * 10**places + (int(frac.ljust(places, "0")) if places else 0)
         return -n if neg else n
+    if not is_amount_text(value):  # the core's \d would read Arabic-Indic digits
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        raise AmountError(
+            f'"{shown}" is not a number (ASCII digits and a dot)', code="not_a_number"
+        )
     return parse_text(value, _currency_for(places)).minor
 
 
@@ -165,13 +212,7 @@ def _currency_for(places: int) -> str:
 
 def parse_instant(value: str, tz: ZoneInfo) -> datetime:
     """An ISO date or date-time; without an offset it is read in the company timezone."""
-    s = value.strip().replace("Z", "+00:00")
-    if len(s) == 10:
-        return datetime.combine(date.fromisoformat(s), time(), tz).astimezone(UTC)
-    dt = datetime.fromisoformat(s)
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=tz)
-    return dt.astimezone(UTC)
+    return strict_instant(value, tz)
 
 
 def sqlite_instant(dt: datetime) -> str:
@@ -219,9 +260,32 @@ def _is_delete(r: dict) -> bool:
 # --- the four formats ----------------------------------------------------------------------
 
 
+#: the longest text of each field of the master data and orders (the columns' widths)
+OBJECT_LIMITS = {"id": MAX_ID, "name": MAX_TEXT, "kind": MAX_ID, "parent": MAX_ID, "currency": 3}
+ACTIVITY_LIMITS = {"code": MAX_ID, "name": MAX_TEXT, "active": MAX_ID}
+PO_LIMITS = {"po_id": MAX_ID, "vendor": MAX_TEXT, "status": MAX_ID}
+
+
+def _bounded(c: Collector, n: int, row: dict, limits: dict) -> bool:
+    """Add a finding per field over its length; True when there is none."""
+    problems = row_problems(row, limits)
+    for field, message in problems:
+        c.add(n, field, "bad_text", message)
+    return not problems
+
+
+def refuse_unbounded(rows: list, source: str, limits: dict) -> None:
+    """Refuse ``(row, dict)`` pairs holding text over its column's width (or not text)."""
+    c = Collector(source)
+    for n, r in rows:
+        _bounded(c, n, r, limits)
+    c.raise_if_any("refused")
+
+
 def ingest_objects(s: Session, rows, source: str) -> dict:
     settings = load_settings(s)
     rows = list(rows)
+    refuse_unbounded(rows, source, OBJECT_LIMITS)
     objects, findings = master.check_objects(s, rows, source, settings.currency)
     c = Collector(source)
     c.extend(findings)
@@ -232,6 +296,7 @@ def ingest_objects(s: Session, rows, source: str) -> dict:
 
 def ingest_activities(s: Session, rows, source: str) -> dict:
     rows = list(rows)
+    refuse_unbounded(rows, source, ACTIVITY_LIMITS)
     acts, findings = master.check_activities(rows, source)
     c = Collector(source)
     c.extend(findings)
@@ -289,8 +354,11 @@ def ingest_actuals(s: Session, header: Sequence[str], rows: Iterable[list[str]],
                     lid
                     and lid not in seen
                     and lid[0] > " " < lid[-1]
+                    and len(lid) <= MAX_ID
                     and task
                     and task[0] > " " < task[-1]
+                    and len(task) <= MAX_ID
+                    and len(ref) <= MAX_TEXT
                     and obj in objects
                     and act in activities
                     and (kind == "cost" or kind == "income")
@@ -335,6 +403,11 @@ def ingest_actuals(s: Session, header: Sequence[str], rows: Iterable[list[str]],
             if not lid:
                 c.add(n, "line_id", "missing_value", "line_id is required")
                 continue
+            if len(lid) > MAX_ID:
+                c.add(
+                    n, "line_id", "too_long", f"line_id is {len(lid)} characters; at most {MAX_ID}"
+                )
+                continue
             if lid in seen:
                 c.add(n, "line_id", "duplicate_id", f'line "{lid}" appears twice in this batch')
                 continue
@@ -349,6 +422,15 @@ def ingest_actuals(s: Session, header: Sequence[str], rows: Iterable[list[str]],
             if not task:
                 c.add(n, "task_id", "missing_value", "task_id is required")
                 ok = False
+            elif len(task) > MAX_ID:
+                c.add(
+                    n, "task_id", "too_long", f"task_id is {len(task)} characters; at most {MAX_ID}"
+                )
+                ok = False
+            if len(r[i_ref]) > MAX_TEXT:
+                msg = f"reference is {len(r[i_ref])} characters; at most {MAX_TEXT}"
+                c.add(n, "reference", "too_long", msg)
+                ok = False
             if obj not in objects:
                 c.add(n, "object", "unknown_object", f'object "{obj}" is not known')
                 ok = False
@@ -362,7 +444,7 @@ def ingest_actuals(s: Session, header: Sequence[str], rows: Iterable[list[str]],
             day = days.get(r[i_date])
             if day is None:
                 try:
-                    day = days[r[i_date]] = date.fromisoformat(r[i_date].strip())
+                    day = days[r[i_date]] = strict_date(r[i_date].strip())
                 except ValueError:
                     msg = f'date "{r[i_date]}" is not an ISO date (YYYY-MM-DD)'
                     c.add(n, "date", "bad_date", msg)
@@ -371,8 +453,8 @@ def ingest_actuals(s: Session, header: Sequence[str], rows: Iterable[list[str]],
             if created is None:
                 try:
                     created = instants[r[i_created]] = parse_instant(r[i_created], tz)
-                except ValueError:
-                    msg = f'task_created "{r[i_created]}" is not an ISO date or date-time'
+                except ValueError as exc:
+                    msg = f"task_created {exc}"
                     c.add(n, "task_created", "bad_date", msg)
                     ok = False
             try:
@@ -615,7 +697,7 @@ def ingest_purchase_orders(s: Session, rows, source: str) -> dict:
         if _is_delete(r):
             deletes.append(pid)
             continue
-        ok = True
+        ok = _bounded(c, n, r, PO_LIMITS)
         obj, act = (r.get("object") or "").strip(), (r.get("activity") or "").strip()
         if obj not in objects:
             c.add(n, "object", "unknown_object", f'object "{obj}" is not known')
@@ -629,7 +711,7 @@ def ingest_purchase_orders(s: Session, rows, source: str) -> dict:
             c.add(n, "status", "bad_status", msg)
             ok = False
         try:
-            ordered = date.fromisoformat((r.get("ordered_on") or "").strip())
+            ordered = strict_date((r.get("ordered_on") or "").strip())
         except ValueError:
             msg = f'ordered_on "{r.get("ordered_on")}" is not an ISO date (YYYY-MM-DD)'
             c.add(n, "ordered_on", "bad_date", msg)
@@ -709,7 +791,10 @@ def ingest_json(s: Session, body: dict, source: str = "request") -> list[dict]:
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
             raise BadFile(f'"{keys[0]}" must be a list of objects', code="bad_json")
         cols = list(FORMATS[fmt]) + [o for o in OPTIONAL if any(o in i for i in items)]
-        rows = [[_json_text(i.get(col)) for col in cols] for i in items]
+        rows = [
+            [_json_text(i.get(col), f"{keys[0]}[{n}].{col}") for col in cols]
+            for n, i in enumerate(items)
+        ]
         results.append(ingest_table(s, cols, rows, f"{source}.{keys[0]}"))
     if not results:
         raise BadFile(
@@ -719,13 +804,19 @@ def ingest_json(s: Session, body: dict, source: str = "request") -> list[dict]:
     return results
 
 
-def _json_text(v) -> str:
+def _json_text(v, field: str) -> str:
+    """A JSON value as the text a CSV cell would hold: text, or true/false for flags."""
     if v is None:
         return ""
     if isinstance(v, bool):
         return "true" if v else "false"
-    if isinstance(v, float):
-        raise BadFile("amounts travel as decimal strings, not JSON numbers", code="float_amount")
-    v = str(v)
-    refuse_nul(v, "a JSON value")
+    if not isinstance(v, str):
+        kind = "a JSON number" if isinstance(v, int | float) else f"a JSON {type(v).__name__}"
+        raise BadFile(
+            f"{field} is {kind}; every value travels as text (amounts as decimal strings"
+            ' such as "12.50")',
+            code="float_amount" if isinstance(v, float) else "wrong_type",
+            detail={"field": field},
+        )
+    refuse_nul(v, field)
     return v

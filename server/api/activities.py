@@ -9,8 +9,9 @@ from pixie_xl.core.errors import ValidationFailed
 from .. import audit, db, master
 from ..auth import require
 from ..idempotency import idempotent
+from ..ingest import ACTIVITY_LIMITS
 from ..records import activity_json, load_activities
-from .objects import body_items
+from .objects import body_items, refuse_bad_fields
 
 bp = Blueprint("activities", __name__, url_prefix="/api/v1/activities")
 
@@ -27,6 +28,7 @@ def list_activities():
 def post_activities():
     s = db.session()
     items = body_items("activities")
+    refuse_bad_fields(items, ACTIVITY_LIMITS, "activities")
     acts, findings = master.check_activities(list(enumerate(items, 1)), "request")
     if findings:
         raise ValidationFailed(f"activities refused: {len(findings)} problem(s)", findings)

@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, request
 from sqlalchemy import select
 
-from pixie_xl.core.errors import InvalidInput
-
 from .. import audit, db
 from ..auth import require
+from ..edge import INT4_MAX, MAX_ID, bounded_text, whole_number
 from ..models import AuditRow
 
 bp = Blueprint("audit", __name__, url_prefix="/api/v1/audit")
@@ -18,25 +17,20 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name, "")
     if raw == "":
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise InvalidInput(
-            f"{name} must be a whole number from {low} to {high}",
-            code="bad_parameter",
-            detail={"parameter": name},
-        )
-    return int(raw)
+    return whole_number(raw, name, low, high)
 
 
 @bp.get("")
 @require("viewer")
 def list_audit():
     """Entries after ``after`` (an entry id), oldest first, at most ``limit``."""
-    after = _int_arg("after", 0, 0, 2**62)
+    after = _int_arg("after", 0, 0, INT4_MAX)  # audit ids are int4
     limit = _int_arg("limit", 1000, 1, 10000)
     q = select(AuditRow).where(AuditRow.id > after)
     for field in ("entity", "entity_id", "actor"):
         if request.args.get(field):
-            q = q.where(getattr(AuditRow, field) == request.args[field])
+            value = bounded_text(request.args[field], field, MAX_ID)
+            q = q.where(getattr(AuditRow, field) == value)
     rows = list(db.session().execute(q.order_by(AuditRow.id).limit(limit)).scalars())
     return {
         "entries": [audit.as_json(r) for r in rows],

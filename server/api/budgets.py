@@ -62,6 +62,16 @@ from pixie_xl.core.rules import Action, Decision
 
 from .. import audit, budget_store, clock, db
 from ..auth import require
+from ..edge import (
+    INT4_MAX,
+    MAX_ID,
+    MAX_TEXT,
+    bounded_text,
+    is_amount_text,
+    strict_date,
+    text_problem,
+    whole_number,
+)
 from ..idempotency import idempotent
 from ..records import load_settings
 
@@ -171,7 +181,9 @@ class _Reader:
         where = f"{self.prefix}{field}"
         self.findings.append(Finding(SourceRef("request", where), code, f"{where}: {message}"))
 
-    def text(self, body: Mapping, field: str, *, required: bool = True) -> str | None:
+    def text(
+        self, body: Mapping, field: str, *, required: bool = True, limit: int = MAX_ID
+    ) -> str | None:
         value = body.get(field)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
@@ -180,12 +192,13 @@ class _Reader:
         if not isinstance(value, str):
             self.bad(field, "wrong_type", f"must be text, not {_show(value)}")
             return None
-        return self.clean(field, value.strip())
+        return self.clean(field, value.strip(), limit)
 
-    def clean(self, field: str, value: str) -> str | None:
-        """Text without NUL characters, which no database column stores."""
-        if "\x00" in value:
-            self.bad(field, "bad_character", "holds a NUL character")
+    def clean(self, field: str, value: str, limit: int = MAX_ID) -> str | None:
+        """Text a column stores: no NUL, no lone surrogate, at most ``limit`` characters."""
+        why = text_problem(value, limit)
+        if why is not None:
+            self.bad(field, "too_long" if len(value) > limit else "bad_character", why)
             return None
         return value
 
@@ -194,20 +207,24 @@ class _Reader:
         if value is None:
             return None
         try:
-            return date.fromisoformat(value)
+            return strict_date(value)
         except ValueError:
-            self.bad(field, "not_a_date", f'"{value}" is not an ISO date (YYYY-MM-DD)')
+            self.bad(field, "not_a_date", f'"{_clip(value)}" is not an ISO date (YYYY-MM-DD)')
             return None
 
     def amount(self, body: Mapping, field: str, currency: str) -> Money | None:
         value = body.get(field)
         if value is None or value == "":
             return Money.zero(currency)
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            self.bad(field, "not_a_number", f"must be a decimal string, not {_show(value)}")
+        if not is_amount_text(value):
+            self.bad(
+                field,
+                "not_a_number",
+                f'must be a decimal string such as "12.50", not {_show(value)}',
+            )
             return None
         try:
-            m = parse_text(str(value) if not isinstance(value, str) else value, currency)
+            m = parse_text(value, currency)
         except AmountError as exc:
             self.bad(field, exc.code, exc.message)
             return None
@@ -220,8 +237,12 @@ class _Reader:
         value = body.get("version")
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            self.bad("version", "bad_version", f"must be a whole number from 1, not {_show(value)}")
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= INT4_MAX:
+            self.bad(
+                "version",
+                "bad_version",
+                f"must be a whole number from 1 to {INT4_MAX}, not {_show(value)}",
+            )
             return None
         return value
 
@@ -260,7 +281,7 @@ class _Reader:
             self.bad(at + "note", "wrong_type", f"must be text, not {_show(note)}")
             note = None
         else:
-            note = self.clean(at + "note", note)
+            note = self.clean(at + "note", note, MAX_TEXT)
         if None in (activity, income, cost, phasing, note):
             return None
         return BudgetLine(activity, income, cost, phasing, note)
@@ -313,6 +334,10 @@ class _Reader:
 def _show(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _clip(value: str) -> str:
+    return value if len(value) <= 40 else value[:37] + "..."
 
 
 def _json_body() -> object:
@@ -472,9 +497,11 @@ def _based_on() -> int | None:
         raw = match.group(1) if match else None
     if raw is None:
         return None
-    if not raw.strip().isdigit():
-        raise InvalidInput(f'version "{raw}" is not a whole number', code="bad_version")
-    return int(raw)
+    try:
+        return whole_number(raw.strip(), "version", 1, INT4_MAX)
+    except InvalidInput:
+        msg = f'version "{_clip(raw)}" is not a whole number from 1 to {INT4_MAX}'
+        raise InvalidInput(msg, code="bad_version") from None
 
 
 def _saved_response(s: Saved, status: int):
@@ -503,9 +530,10 @@ def list_budgets():
     on = None
     if on_raw is not None:
         try:
-            on = date.fromisoformat(on_raw)
+            on = strict_date(on_raw)
         except ValueError:
-            raise InvalidInput(f'date "{on_raw}" is not an ISO date', code="not_a_date") from None
+            msg = f'date "{_clip(on_raw)}" is not an ISO date (YYYY-MM-DD)'
+            raise InvalidInput(msg, code="not_a_date") from None
     objects = None
     if obj is not None:
         desc = request.args.get("descendants", "0").lower() in ("1", "true", "yes")
@@ -550,8 +578,8 @@ def batch():
     parsed = []
     for i, item in enumerate(items):
         bid = item.get("id") if isinstance(item, Mapping) else None
-        if bid is not None and not isinstance(bid, str):
-            bid = str(bid)
+        if bid is not None:
+            bid = bounded_text(bid, f"budgets[{i}].id")
         parsed.append((f"budgets[{i}].", item, (bid or "").strip() or None))
     session = db.session()
     saved = save_drafts(session, parsed, single=False)

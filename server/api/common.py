@@ -6,6 +6,8 @@ from flask import request
 
 from pixie_xl.core.errors import InvalidInput
 
+from ..edge import MAX_ID, text_problem
+
 
 def json_body() -> dict:
     body = request.get_json(silent=True)
@@ -14,7 +16,10 @@ def json_body() -> dict:
     return body
 
 
-def text_field(body: dict, name: str, *, required: bool = True, default: str = "") -> str:
+def text_field(
+    body: dict, name: str, *, required: bool = True, default: str = "", limit: int = MAX_ID
+) -> str:
+    """A text field of at most ``limit`` characters (no NUL, no lone surrogate)."""
     value = body.get(name)
     if value is None or value == "":
         if required:
@@ -22,6 +27,7 @@ def text_field(body: dict, name: str, *, required: bool = True, default: str = "
                 f'"{name}" is required', code="missing_field", detail={"field": name}
             )
         return default
-    if not isinstance(value, str) or "\x00" in value:
-        raise InvalidInput(f'"{name}" must be text', code="bad_field", detail={"field": name})
+    why = text_problem(value, limit)
+    if why is not None:
+        raise InvalidInput(f'"{name}" {why}', code="bad_field", detail={"field": name})
     return value

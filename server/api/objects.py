@@ -5,10 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, g, request
 
 from pixie_xl.core.errors import BadFile, ValidationFailed
+from pixie_xl.core.findings import Finding, SourceRef
 
 from .. import audit, db, master
 from ..auth import require
+from ..edge import row_problems
 from ..idempotency import idempotent
+from ..ingest import OBJECT_LIMITS
 from ..records import load_objects, load_settings, object_json
 
 bp = Blueprint("objects", __name__, url_prefix="/api/v1/objects")
@@ -33,12 +36,25 @@ def body_items(key: str) -> list[dict]:
     return items
 
 
+def refuse_bad_fields(items: list[dict], limits: dict, what: str) -> None:
+    """Every field text (or a JSON true/false) within its column's width, else 422 with a
+    finding per field: an id ``["x"]`` is refused, not stored as the text ``['x']``."""
+    findings = [
+        Finding(SourceRef("request", f"{what}[{n}].{field}"), "bad_field", f"{what}[{n}].{msg}")
+        for n, item in enumerate(items)
+        for field, msg in row_problems(item, limits)
+    ]
+    if findings:
+        raise ValidationFailed(f"{what} refused: {len(findings)} problem(s)", findings)
+
+
 @bp.post("")
 @require("integration")
 @idempotent
 def post_objects():
     s = db.session()
     items = body_items("objects")
+    refuse_bad_fields(items, OBJECT_LIMITS, "objects")
     currency = load_settings(s).currency
     objects, findings = master.check_objects(s, list(enumerate(items, 1)), "request", currency)
     if findings:

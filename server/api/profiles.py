@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, g
@@ -12,6 +13,7 @@ from pixie_xl.core.findings import Finding, SourceRef
 
 from .. import audit, db
 from ..auth import require
+from ..edge import MAX_ID, text_problem
 from ..idempotency import idempotent
 from ..models import ProfileRow
 from ..records import load_profiles, profile_json
@@ -20,6 +22,8 @@ from .objects import body_items
 bp = Blueprint("profiles", __name__, url_prefix="/api/v1/profiles")
 
 RESERVED = {"days", "months"}
+#: a weight: ASCII digits, at most nine before and nine after the dot (no exponent)
+_WEIGHT = re.compile(r"\d{1,9}(?:\.\d{1,9})?", re.ASCII)
 
 
 @bp.get("")
@@ -41,7 +45,7 @@ def post_profiles():
         if (
             not isinstance(name, str)
             or not name.strip()
-            or "\x00" in name
+            or text_problem(name, MAX_ID)
             or name.lower() in RESERVED
         ):
             findings.append(
@@ -51,13 +55,16 @@ def post_profiles():
         try:
             if not isinstance(weights, list) or len(weights) != 12:
                 raise InvalidOperation
-            ws = [Decimal(str(w)) for w in weights if not isinstance(w, bool | float)]
-            if len(ws) != 12 or any(not w.is_finite() or w < 0 for w in ws) or sum(ws) <= 0:
+            ws = [Decimal(w) for w in weights if isinstance(w, str) and _WEIGHT.fullmatch(w)]
+            if len(ws) != 12 or sum(ws) <= 0:
                 raise InvalidOperation
         except InvalidOperation:
             findings.append(
                 Finding(
-                    ref, "bad_weights", "weights must be twelve decimal texts ≥ 0, not all zero"
+                    ref,
+                    "bad_weights",
+                    'weights must be twelve decimal texts ≥ 0 such as "1.5" (at most nine '
+                    "digits before and after the dot), not all zero",
                 )
             )
             continue

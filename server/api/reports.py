@@ -47,6 +47,7 @@ from pixie_xl.core.tree import ObjectTree
 
 from .. import budget_store, clock, db
 from ..auth import require
+from ..edge import strict_date
 from ..records import load_objects, load_profiles, load_settings
 
 bp = Blueprint("reports", __name__, url_prefix="/api/v1")
@@ -61,7 +62,7 @@ def _day(name: str) -> date:
     if raw is None or not raw.strip():
         raise InvalidInput(f'"{name}" is required (an ISO date, YYYY-MM-DD)', code="missing_value")
     try:
-        return date.fromisoformat(raw.strip())
+        return strict_date(raw.strip())
     except ValueError:
         raise InvalidInput(
             f'{name} "{raw}" is not an ISO date (YYYY-MM-DD)', code="not_a_date"

@@ -16,6 +16,7 @@ from pixie_xl.core.records import CostDate, IncomeDate
 
 from .. import audit, db
 from ..auth import require
+from ..edge import ISO_4217
 from ..idempotency import idempotent
 from ..models import ActualLineRow, BudgetLineRow, PurchaseOrderRow, SettingsRow
 from ..records import load_settings, settings_json
@@ -61,6 +62,10 @@ def parse_settings(body: dict, base):
     if "currency" in body:
         try:
             exponent(body["currency"] if isinstance(body["currency"], str) else "")
+            if body["currency"] not in ISO_4217:  # issue 9 D11: the ISO list, not any 3 letters
+                raise AmountError(
+                    f'"{body["currency"]}" is not an ISO 4217 currency code', code="bad_currency"
+                )
             changes["currency"] = body["currency"]
         except AmountError as exc:
             findings.append(_finding("currency", exc.code, exc.message))

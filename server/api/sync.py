@@ -20,6 +20,7 @@ from pixie_xl.core.money import exponent
 
 from .. import db
 from ..auth import require
+from ..edge import INT8_MAX, whole_number
 from ..records import load_settings
 
 bp = Blueprint("sync", __name__, url_prefix="/api/v1/sync")
@@ -68,19 +69,16 @@ def _arg_int(name: str, default: int, high: int) -> int:
     raw = request.args.get(name, "")
     if raw == "":
         return default
-    if not raw.isdigit() or int(raw) > high or (name == "limit" and int(raw) < 1):
-        raise InvalidInput(
-            f"{name} must be a whole number up to {high}",
-            code=f"bad_{name}",
-            detail={"parameter": name},
-        )
-    return int(raw)
+    try:
+        return whole_number(raw, name, 1 if name == "limit" else 0, high)
+    except InvalidInput as exc:
+        raise InvalidInput(exc.message, code=f"bad_{name}", detail={"parameter": name}) from None
 
 
 @bp.get("")
 @require("viewer")
 def sync():
-    cursor = _arg_int("cursor", 0, 2**62)
+    cursor = _arg_int("cursor", 0, INT8_MAX)
     limit = _arg_int("limit", DEFAULT_LIMIT, MAX_LIMIT)
     s = db.session()
     places = exponent(load_settings(s).currency)
