@@ -10,6 +10,8 @@ Settings come from the environment with the ``PIXIE_`` prefix, then from ``test_
 | ``PIXIE_CLOCK`` | (config only) a callable returning an aware UTC datetime |
 | ``PIXIE_MAX_INGEST_BODY`` | 67108864 (64 MiB), the largest body of ingest and budget batches |
 | ``PIXIE_MAX_BODY`` | 1048576 (1 MiB), the largest body of every other request |
+| ``PIXIE_AUDIT_KEY`` | unset; the audit trail's signing key as text (≥ 32 characters) |
+| ``PIXIE_AUDIT_KEY_FILE`` | ``audit.key`` beside the token file (created 0600 on first start) |
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 from flask import Flask
 from platformdirs import user_config_dir, user_data_dir
 
-from . import auth, clock, db, edge, migrations, problems
+from . import audit_key, auth, clock, db, edge, migrations, problems
 
 log = logging.getLogger("pixie_server")
 
@@ -63,6 +65,7 @@ def create_app(test_config: dict | None = None, *, first_token: bool = True) -> 
 
     db.init_app(app)
     migrations.upgrade(db.engine(app))
+    audit_key.load(app)  # read or create the audit key now: a bad key file fails the start
     problems.init_app(app)
     edge.init_app(app)  # before auth: refuses oversized bodies and bad parameters unread
     auth.init_app(app)

@@ -163,6 +163,8 @@ class BudgetRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(200), default="")
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: the hash of the budget's last audit entry: an anchor deleting audit rows cannot reach
+    audit_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class BudgetVersionRow(Base):
@@ -237,3 +239,18 @@ class AuditRow(Base):
     after: Mapped[str | None] = mapped_column(Text, nullable=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The audit chain's head (one row, ``id = 1``), moved with every entry and signed
+    (:mod:`pixie_server.audit`): deleting the last entries leaves it pointing past them.
+    Entries with ``id <= legacy_upto`` predate signing and are sha256-chained."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entries: Mapped[int] = mapped_column(BigInteger)
+    last_id: Mapped[int] = mapped_column(BigInteger)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    legacy_upto: Mapped[int] = mapped_column(BigInteger)
+    key_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    mac: Mapped[str | None] = mapped_column(String(64), nullable=True)
