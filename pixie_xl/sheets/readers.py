@@ -132,7 +132,12 @@ def _no_blanks(column: Sequence[object]) -> Sequence[object]:
 
 def read_budget_file(path: Path | str) -> list[RawRow]:
     """Budget rows of an ``.xlsx``/``.xlsm`` (its ``Budgets`` sheet, else the first) or
-    ``.csv`` file, for batch import and ``pixie-xl validate``."""
+    ``.csv`` file, for batch import and ``pixie-xl validate``.
+
+    Cells read as on the sheet: formulas as ``Formula``, Excel error cells as their text
+    (``#REF!``), so the findings are the same; each names ``file.xlsx!G3`` or
+    ``file.csv!G3``. A file without any budget row is refused.
+    """
     path = Path(path)
     # a 100,000-line file is a million small acyclic objects: the collector's passes over
     # them would free nothing (one pause for the whole read: each time the collector is
@@ -143,7 +148,13 @@ def read_budget_file(path: Path | str) -> list[RawRow]:
         columns = {k: col_letter(i + 1) for k, i in keys.items()}
         if formulas:
             rows = _with_formulas(rows, formulas)
-        return _raw_rows(sheet, rows, 2, keys, columns)
+        out = _raw_rows(path.name, rows, 2, keys, columns)
+    if not out:
+        raise BadFile(
+            f"{path.name}: no budget rows under the header; write one budget line per row",
+            code="empty_file",
+        )
+    return out
 
 
 def read_rows(path: Path | str) -> tuple[list[str], list[list[object]]]:
@@ -183,13 +194,40 @@ def _read_csv(path: Path) -> tuple[list[str], list[list[object]]]:
     # guessing from the data could be fooled by a note full of semicolons
     first = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first.count)
-    try:
-        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    except csv.Error as exc:
-        raise BadFile(f"{path.name}: not a readable CSV file ({exc})") from exc
+    rows = _strict_csv(text, delimiter, path.name)
     if not rows:
         raise BadFile(f"{path.name}: the file is empty")
     return rows[0], rows[1:]
+
+
+def _strict_csv(text: str, delimiter: str, name: str) -> list[list[object]]:
+    """Every record of ``text``, or ``BadFile`` naming the line of the first that does not
+    parse cleanly: a quote never closed, text after a closing quote, or a field count other
+    than the header's (blank lines are kept as blank rows, so rows keep their numbers).
+    A cell starting with ``=`` stays text: a CSV holds no formulas."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
+    rows: list[list[str]] = []
+    width, line = None, 1
+    try:
+        for record in reader:
+            if width is None:
+                width = len(record)
+            elif record and len(record) != width:
+                raise BadFile(
+                    f"{name} line {line}: {len(record)} fields where the header has {width}: "
+                    f'put quotes around a field that holds {delimiter!r} or a quote (""), '
+                    "or remove the extra ones; nothing imported",
+                    code="bad_csv",
+                )
+            rows.append(record)
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise BadFile(
+            f"{name} line {line}: the line does not parse as CSV ({exc}); a quote opened in "
+            'a field must be closed, and a quote inside one doubled (""); nothing imported',
+            code="bad_csv",
+        ) from None
+    return rows
 
 
 _XML_LIMIT_MSG = "refused: {name} holds {what}"
@@ -209,6 +247,8 @@ def _read_xlsx(path: Path, prefer_sheet: str | None):
         sheet, part = _pick_sheet(zf, name, prefer_sheet)
         xml = _read_member(zf, part, name)
     formulas = _formula_cells(xml) if b"<f" in xml else {}
+    if b't="e"' in xml:  # calamine hands error cells over as blanks: take them from the XML
+        formulas = _error_cells(xml) | formulas
     del xml
     try:
         from python_calamine import CalamineWorkbook
@@ -241,15 +281,43 @@ def _check_package(zf: zipfile.ZipFile, name: str) -> None:
         raise BadFile(f"{name}: not an Excel workbook (no xl/workbook.xml)")
     for info in zf.infolist():
         if info.filename.endswith((".xml", ".rels")):
-            head = _read_member(zf, info.filename, name, limit=4096, partial=True)
+            head = _read_member(zf, info.filename, name, limit=PROLOG_LIMIT, partial=True)
             _check_xml(head, info.filename, name)
 
 
-def _check_xml(head: bytes, part: str, name: str) -> None:
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-        raise BadFile(
-            f"{name}: refused: {part} declares a DTD or entities (hostile XML)", code="bad_file"
-        )
+#: the most an XML part's prolog (declaration, comments, processing instructions) may take
+PROLOG_LIMIT = 1024 * 1024
+_PROLOG_SKIP = ((b"<?", b"?>"), (b"<!--", b"-->"))
+
+
+def _check_xml(data: bytes, part: str, name: str) -> None:
+    """Refuse a part whose prolog declares a DTD or entities (entity expansion, external
+    entities), wherever in the prolog it stands: comments and processing instructions
+    before it are walked over, not just the first bytes looked at."""
+    i, n = 0, len(data)
+    if data.startswith(b"\xef\xbb\xbf"):
+        i = 3
+    while True:
+        while i < n and data[i] in b" \t\r\n":
+            i += 1
+        if data.startswith((b"<!DOCTYPE", b"<!ENTITY"), i):
+            raise BadFile(
+                f"{name}: refused: {part} declares a DTD or entities (hostile XML)",
+                code="bad_file",
+            )
+        for start, end in _PROLOG_SKIP:
+            if data.startswith(start, i):
+                close = data.find(end, i + len(start))
+                if close < 0:
+                    raise BadFile(
+                        f"{name}: refused: the prolog of {part} does not end within "
+                        f"{min(n, PROLOG_LIMIT):,} bytes (hostile XML?)",
+                        code="bad_file",
+                    )
+                i = close + len(end)
+                break
+        else:
+            return  # the root element (or text that the parser will refuse)
 
 
 def _read_member(
@@ -269,7 +337,7 @@ def _read_member(
         if partial:
             return data[:limit]
         raise BadFile(f"{name}: refused: {part} unpacks to more than {limit:,} bytes")
-    _check_xml(data[:4096], part, name)
+    _check_xml(data, part, name)
     return data
 
 
@@ -322,7 +390,29 @@ def _formula_cells(xml: bytes) -> dict[tuple[int, int], Formula]:
     return out
 
 
-def _with_formulas(rows: list[list[object]], formulas: dict[tuple[int, int], Formula]):
+_ERROR_CELL = re.compile(
+    rb'<c\b([^>]*\bt="e"[^>]*)>\s*(?:<f\b[^>]*?(?:/>|>[^<]*</f>)\s*)?<v>([^<]*)</v>'
+)
+_CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+
+
+def _error_cells(xml: bytes) -> dict[tuple[int, int], object]:
+    """(0-based row, 0-based column) → error text (``"#REF!"``) of every error cell."""
+    import html
+
+    out: dict[tuple[int, int], object] = {}
+    for attrs, value in _ERROR_CELL.findall(xml):
+        ref = _CELL_REF.search(attrs)
+        if ref is None:
+            continue
+        c = 0
+        for ch in ref.group(1):
+            c = c * 26 + ch - 64
+        out[(int(ref.group(2)) - 1, c - 1)] = html.unescape(value.decode("utf-8", "replace"))
+    return out
+
+
+def _with_formulas(rows: list[list[object]], formulas: dict[tuple[int, int], object]):
     """Put the formulas in place of calamine's cached values (data rows start at row 1)."""
     for (r, c), f in formulas.items():
         i = r - 1

@@ -123,7 +123,8 @@ def test_formulas_are_noticed_although_calamine_reads_values(tmp_path):
 
 def test_the_budgets_sheet_is_found_among_others(tmp_path):
     rows = read_budget_file(write_xlsx(tmp_path / "two.xlsx", sheet="BUDGETS"))
-    assert rows[0].sheet == "BUDGETS" and len(rows) == 3
+    assert len(rows) == 3 and rows[0].values["object"] == "P-1"
+    assert str(rows[0].ref("cost")) == "two.xlsx!H2"  # the file, like budgets.csv!H2
 
 
 def test_read_rows_gives_header_and_values_for_ingest(tmp_path):
@@ -258,13 +259,13 @@ def test_a_semicolon_csv_from_a_european_excel_reads_alike(tmp_path):
     assert row.values["cost"] == "1200.00" and row.values["note"] == "roads, bridges; tunnels"
 
 
-def test_blank_lines_are_skipped_short_lines_padded_and_blank_cells_are_none(tmp_path):
+def test_blank_lines_are_skipped_and_blank_cells_are_none(tmp_path):
     path = tmp_path / "ragged.csv"
     lines = [
         ",".join(HEADER),
         ",".join(ROWS[0]),
         ",,,,,,,,,",  # a blank line of the table: skipped, but it keeps its number
-        "B7,3,P-2,2026-04-01,2026-06-30,ROAD,,99.99",  # phasing and note left off
+        "B7,3,P-2,2026-04-01,2026-06-30,ROAD,,99.99,,",  # phasing and note left blank
     ]
     path.write_text("\n".join(lines) + "\n")
     first, short = read_budget_file(path)
@@ -282,3 +283,106 @@ def test_blank_lines_are_skipped_short_lines_padded_and_blank_cells_are_none(tmp
         "note": None,
     }
     assert str(short.ref("cost")) == "ragged.csv!H4"
+
+
+# --- issue 8 item 4, issue 9 D2: import files read like the sheet, strictly -------------
+
+
+def write_error_xlsx(path: Path) -> Path:
+    """Error cells as Excel stores them (``t="e"``): a value that calamine reads as blank."""
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Budgets")
+    ws.write_row(0, 0, HEADER)
+    ws.write_row(1, 0, ROWS[0])
+    wb.close()
+    parts = {n: zipfile.ZipFile(path).read(n) for n in zipfile.ZipFile(path).namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    cells = {"C2": "#REF!", "F2": "#N/A", "H2": "#DIV/0!"}
+    for ref, err in cells.items():
+        start = sheet.index(f'<c r="{ref}"')
+        end = sheet.index("</c>", start) + 4
+        sheet = sheet[:start] + f'<c r="{ref}" t="e"><v>{err}</v></c>' + sheet[end:]
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    return _zip(path, parts)
+
+
+def test_excel_error_cells_in_an_xlsx_are_errors_at_their_cells(tmp_path):
+    rows = read_budget_file(write_error_xlsx(tmp_path / "errors.xlsx"))
+    assert [rows[0].values[k] for k in ("object", "activity", "cost")] == [
+        "#REF!",
+        "#N/A",
+        "#DIV/0!",
+    ]
+    found = {str(f.source): f.code for f in validate_rows(rows, CONTEXT).findings}
+    assert {k: v for k, v in found.items() if v == "excel_error"} == {
+        "errors.xlsx!C2": "excel_error",
+        "errors.xlsx!F2": "excel_error",
+        "errors.xlsx!H2": "excel_error",
+    }
+
+
+def test_the_same_errors_in_a_csv_give_the_same_findings(tmp_path):
+    row = list(ROWS[0])
+    row[2], row[5], row[7] = "#REF!", "#N/A", "#DIV/0!"
+    rows = read_budget_file(write_csv(tmp_path / "errors.csv", rows=[row]))
+    csv_findings = {
+        (f.source.cell, f.code, f.message) for f in validate_rows(rows, CONTEXT).findings
+    }
+    xlsx = read_budget_file(write_error_xlsx(tmp_path / "errors.xlsx"))
+    xlsx_findings = {
+        (f.source.cell, f.code, f.message) for f in validate_rows(xlsx, CONTEXT).findings
+    }
+    assert csv_findings == xlsx_findings and any(c == "excel_error" for _, c, _ in csv_findings)
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        # a stray quote would swallow every line after it into one Note
+        (['B1,,P-1,2026-01-01,2026-12-31,ROAD,0,1,days,"oops', *[",".join(r) for r in ROWS]],
+         r"bad\.csv line 2: the line does not parse as CSV"),
+        ([",".join(ROWS[0]), ",".join(ROWS[1]) + ",extra"],
+         r"bad\.csv line 3: 11 fields where the header has 10"),
+        ([",".join(ROWS[0]), ",".join(ROWS[1][:8])],
+         r"bad\.csv line 3: 8 fields where the header has 10"),
+        (['B1,,P-1,2026-01-01,2026-12-31,ROAD,0,1,days,"a" b'],
+         r"bad\.csv line 2: the line does not parse as CSV"),
+    ],
+)  # fmt: skip
+def test_a_csv_that_does_not_parse_cleanly_is_refused_whole_naming_the_line(
+    tmp_path, lines, message
+):
+    path = tmp_path / "bad.csv"
+    path.write_text("\n".join([",".join(HEADER), *lines]) + "\n")
+    with pytest.raises(BadFile, match=message) as caught:
+        read_budget_file(path)
+    assert "nothing imported" in caught.value.message
+    with pytest.raises(BadFile, match=message):
+        read_rows(path)  # the ingest files too
+
+
+def test_a_quoted_note_over_two_lines_is_still_one_row(tmp_path):
+    path = tmp_path / "multi.csv"
+    path.write_text(",".join(HEADER) + "\n" + ",".join(ROWS[0][:9]) + ',"two\nlines"\n')
+    (row,) = read_budget_file(path)
+    assert row.values["note"] == "two\nlines"
+
+
+def test_a_file_without_budget_rows_is_refused(tmp_path):
+    with pytest.raises(BadFile, match="no budget rows under the header"):
+        read_budget_file(write_csv(tmp_path / "header-only.csv", rows=[]))
+
+
+@pytest.mark.parametrize("part", ["xl/sharedStrings.xml", "xl/worksheets/sheet1.xml"])
+@pytest.mark.parametrize("pad", [0, 5000, 200_000])
+def test_a_dtd_behind_a_long_comment_is_refused(tmp_path, part, pad):
+    """Entity expansion in sharedStrings used to pass when a comment pushed the DTD past
+    the first 4 KiB: the file was read as if the entities were blank."""
+    parts = _xlsx_parts(tmp_path)
+    head, rest = parts[part].split(b"?>", 1)
+    dtd = b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    filler = os.urandom(pad // 2).hex().encode()  # does not compress: no zip-bomb refusal
+    parts[part] = head + b"?>\n<!--" + filler + b"-->\n<?pi x?>" + dtd + rest
+    with pytest.raises(BadFile, match="declares a DTD or entities") as caught:
+        read_budget_file(_zip(tmp_path / "laughs.xlsx", parts))
+    assert "laughs.xlsx" in caught.value.message
