@@ -6,6 +6,7 @@ package (read from the committed and from a freshly built workbook, as Excel rea
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
 from importlib.metadata import version
 from pathlib import Path
@@ -77,3 +78,24 @@ def test_the_workbook_folder_is_not_added_to_the_python_path(book):
 
 def test_the_buttons_do_not_go_through_the_udf_server(book):
     assert conf(book)["USE UDF SERVER"] is False
+
+
+def test_a_sharepoint_workbook_reaches_python(book, monkeypatch):
+    """The argument xlwings' RunPython (VBA) hands to ``xlwings.utils.prepare_sys_path``,
+    built from the workbook's settings for a workbook opened from SharePoint: with the
+    workbook's folder left out it goes through; had it been added, xlwings would raise
+    before any Pixie code ran."""
+    from xlwings.utils import prepare_sys_path
+
+    settings = conf(book)
+    url = "https://contoso.sharepoint.com/sites/finance/Shared Documents/PixieBudget.xlsm"
+    rest = [
+        str(settings[k] or "")
+        for k in ("ONEDRIVE_CONSUMER_WIN", "ONEDRIVE_COMMERCIAL_WIN", "SHAREPOINT_WIN")
+    ]
+    args = [str(settings["ADD_WORKBOOK_TO_PYTHONPATH"]), url, url, *rest]
+    args.append(str(settings["PYTHONPATH"] or ""))
+    monkeypatch.setattr("sys.path", list(sys.path))  # prepare_sys_path prepends to it
+    prepare_sys_path(";".join(args))
+    with pytest.raises(UnboundLocalError):  # xlwings 0.37.8, fullname_url_to_local_path
+        prepare_sys_path(";".join(["true", *args[1:]]))
