@@ -15,35 +15,102 @@ which opens that transaction and commits it; outside a request use :func:`transa
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, current_app, g
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 EXT = "pixie_db"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``: SQLite gets WAL, foreign keys and a busy timeout."""
+#: how long a writer waits for the write lock before it answers 503 ``busy`` (seconds)
+DEFAULT_LOCK_TIMEOUT = 10.0
+#: PostgreSQL's codes for "could not get the lock in time" and "try the transaction again"
+_PG_RETRY = {"55P03": "lock_not_available", "40001": "serialization", "40P01": "deadlock"}
+
+
+def make_engine(url: str, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Engine:
+    """An engine for ``url``: SQLite gets WAL, foreign keys and a busy timeout; both
+    backends wait at most ``lock_timeout`` seconds for a lock (then :func:`is_busy`)."""
+    ms = max(1, int(lock_timeout * 1000))
     if url.startswith("sqlite"):
         create_private_file(url)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url, connect_args={"timeout": lock_timeout, "check_same_thread": False}
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={ms}")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA cache_size=-131072")  # 128 MiB: bulk upserts into big indexes
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        connect_args={"options": f"-c lock_timeout={ms}"},
+    )
+
+
+def lock_timeout(app: Flask) -> float:
+    """``PIXIE_LOCK_TIMEOUT`` in seconds (a positive number; default 10)."""
+    raw = app.config.get("PIXIE_LOCK_TIMEOUT")
+    if raw in (None, ""):
+        return DEFAULT_LOCK_TIMEOUT
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        value = -1.0
+    if not 0 < value <= 3600:
+        raise ValueError(f"PIXIE_LOCK_TIMEOUT must be seconds from 0 to 3600, not {raw!r}")
+    return value
+
+
+def is_busy(exc: BaseException) -> str | None:
+    """Why ``exc`` means "the database was busy, try again" (None: it means something else).
+
+    SQLite: ``database is locked``/``busy`` once the busy timeout ran out. PostgreSQL:
+    ``lock_timeout`` ran out, a serialization failure, or a deadlock victim.
+    """
+    orig = getattr(exc, "orig", None)
+    if isinstance(orig, sqlite3.OperationalError):
+        text_ = str(orig).lower()
+        if "database is locked" in text_ or "database is busy" in text_:
+            return "locked"
+        return None
+    return _PG_RETRY.get(getattr(orig, "sqlstate", None) or "")
+
+
+def _busy_or_error(exc: DBAPIError):
+    """503 ``busy`` with ``Retry-After`` for a lock not got in time; else the generic 500."""
+    from .problems import log, problem
+
+    why = is_busy(exc)
+    if why is None:
+        log.exception("unhandled database error")
+        return problem(500, "internal_error", "Internal Server Error", "an unexpected error")
+    log.warning("write refused, database busy (%s)", why)
+    resp = problem(
+        503,
+        "busy",
+        "Service Unavailable",
+        "the database is busy with another write; nothing was changed, try again shortly",
+        reason=why,
+    )
+    resp.headers["Retry-After"] = "1" if why in ("serialization", "deadlock") else "2"
+    return resp
 
 
 def create_private_file(url: str) -> None:
@@ -62,7 +129,8 @@ def create_private_file(url: str) -> None:
 
 
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["PIXIE_DATABASE_URL"])
+    engine = make_engine(app.config["PIXIE_DATABASE_URL"], lock_timeout(app))
+    app.register_error_handler(DBAPIError, _busy_or_error)
     app.extensions[EXT] = (engine, sessionmaker(engine, expire_on_commit=False))
     app.teardown_appcontext(_close_session)
 

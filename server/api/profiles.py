@@ -36,12 +36,18 @@ def list_profiles():
 @require("accountant")
 @idempotent
 def post_profiles():
-    s = db.session()
+    return {"profiles": save_profiles(db.session(), body_items("profiles"))}
+
+
+def save_profiles(s, items: list, where: str = "profile {n}") -> list[dict]:
+    """Check every profile and upsert them (audited) in the request's transaction, or
+    raise ValidationFailed with a finding per bad item and write nothing. ``where`` names
+    an item in a finding: ``{n}`` its number from 1, ``{i}`` its index from 0."""
     findings: list[Finding] = []
     saved = []
-    for n, item in enumerate(body_items("profiles"), 1):
+    for n, item in enumerate(items, 1):
         name, weights = item.get("name"), item.get("weights")
-        ref = SourceRef("request", f"profile {n}")
+        ref = SourceRef("request", where.format(n=n, i=n - 1))
         if (
             not isinstance(name, str)
             or not name.strip()
@@ -80,4 +86,5 @@ def post_profiles():
         row.weights = json.dumps(ws)
         if before != ws:
             audit.record(s, g.actor, "upsert", "profile", name, before, ws)
-    return {"profiles": [{"name": n, "weights": w} for n, w in saved]}
+    s.flush()  # a batch's budgets are checked against these profiles next
+    return [{"name": n, "weights": w} for n, w in saved]
