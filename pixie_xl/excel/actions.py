@@ -123,23 +123,11 @@ def source_from_cache(cache: Cache) -> Source:
 
 
 def _book_profiles(book: Book) -> dict[str, Profile]:
-    """The workbook's Profiles table (it wins over the service's profiles of one name)."""
-    from decimal import Decimal, InvalidOperation
+    """The workbook's Profiles table (it wins over the service's profiles of one name);
+    :func:`check` reports its cells that do not read."""
+    from pixie_xl.excel.profiles_table import read_profiles
 
-    try:
-        table = book.read_table(layout.PROFILES_SHEET, layout.PROFILES_TABLE)
-    except (KeyError, ValueError, PixieError):
-        return {}
-    out = {}
-    for row in table.rows:
-        if not row or row[0] in (None, ""):
-            continue
-        try:
-            weights = tuple(Decimal(str(w if w not in (None, "") else 0)) for w in row[1:13])
-        except InvalidOperation:
-            continue
-        out[str(row[0]).strip()] = Profile(str(row[0]).strip(), weights)
-    return out
+    return read_profiles(book)[0]
 
 
 def _context(source: Source, profiles: dict[str, Profile]):
@@ -191,17 +179,20 @@ def _check(book: Book, client: wire.Client | None, cache: Cache | None):
     """(the core's Result, the Source it was checked against, the Delete marks)."""
     from pixie_xl.core.validation import validate_rows
     from pixie_xl.excel import budget_deletes, budget_view
+    from pixie_xl.excel.profiles_table import read_profiles
     from pixie_xl.sheets.tables import read_budget_rows
 
     source = _source(book, client, cache)
     stray = budget_view.tidy(book)
     marks = budget_view.delete_marks(budget_view.View.read(book))
     rows = [r for r in read_budget_rows(book) if r.row not in marks.rows]
-    result = validate_rows(rows, _context(source, _book_profiles(book)))
+    profiles, bad_profiles = read_profiles(book)
+    result = validate_rows(rows, _context(source, profiles))
     tz = source.settings.timezone
     known = {h.budget_id: h for h in source.budgets}
     more = budget_deletes.check_marks(marks, known, source.now, tz)
-    result = dataclasses.replace(result, findings=(*result.findings, *more, *stray))
+    findings = (*result.findings, *bad_profiles, *more, *stray)
+    result = dataclasses.replace(result, findings=findings)
     report(book, result.findings)
     return result, source, marks
 
@@ -277,6 +268,7 @@ def save(book: Book, client: wire.Client, progress: Progress = _quiet) -> SaveOu
     findings say which edits became corrections. An unchanged budget is not sent.
     """
     from pixie_xl.excel import budget_deletes
+    from pixie_xl.excel.profiles_table import changed
 
     progress("validating")
     result, source, marks = _check(book, client, None)
@@ -284,13 +276,15 @@ def save(book: Book, client: wire.Client, progress: Progress = _quiet) -> SaveOu
     if has_errors(findings):
         return SaveOutcome(findings, [])
     todo, same = _to_save(result)
+    profiles = changed(_book_profiles(book), source.profiles)
     saved = []
-    if todo:
-        progress(f"saving {len(todo)} budget(s)")
+    if todo or profiles:
+        also = f" and {len(profiles)} profile(s)" if profiles else ""
+        progress(f"saving {len(todo)} budget(s){also}")
         try:
-            saved = client.save_batch([wire.draft_to_json(d) for d in todo])
+            saved = _save_batch(client, [wire.draft_to_json(d) for d in todo], profiles)
         except ValidationFailed as exc:  # the service decided otherwise (its clock, R1–R7)
-            findings += [_on_sheet(f, todo) for f in exc.findings] or [
+            findings += [_on_sheet(f, todo, book, profiles) for f in exc.findings] or [
                 Finding(None, exc.code, exc.message)
             ]
             report(book, findings)
@@ -312,6 +306,18 @@ def save(book: Book, client: wire.Client, progress: Progress = _quiet) -> SaveOu
     return SaveOutcome(findings, saved, deleted)
 
 
+def _save_batch(client: wire.Client, budgets: list[dict], profiles: Sequence[Profile]):
+    """One batch, all or nothing: the budgets and the Profiles table's new or changed rows
+    (so a budget may use a profile saved with it)."""
+    from pixie_xl.excel.profiles_table import to_json
+
+    if not profiles:
+        return client.save_batch(budgets)
+    body = {"budgets": budgets, "profiles": [to_json(p) for p in profiles]}
+    answer = client.post("/api/v1/budgets/batch", body)
+    return list(answer.get("budgets") or []) if isinstance(answer, dict) else []
+
+
 def _remember(client: wire.Client, progress: Progress) -> None:
     """Bring this machine's cache up to date after a save, so that the next refresh knows
     the figures the sheet now holds at their new versions (and brings them up to date
@@ -323,10 +329,18 @@ def _remember(client: wire.Client, progress: Progress) -> None:
 
 
 _ITEM = re.compile(r"^budgets\[(\d+)\]")
+_PROFILE_ITEM = re.compile(r"^profiles\[(\d+)\]")
 
 
-def _on_sheet(f: Finding, drafts: Sequence[BudgetDraft]) -> Finding:
-    """A finding about ``request!budgets[i]…`` pointed at the first row of draft ``i``."""
+def _on_sheet(f: Finding, drafts: Sequence[BudgetDraft], book=None, profiles=()) -> Finding:
+    """A finding about ``request!budgets[i]…`` pointed at the first row of draft ``i``
+    (``request!profiles[i]`` at the row of profile ``i`` on the Profiles sheet)."""
+    from pixie_xl.excel.profiles_table import cell_of
+
+    m = _PROFILE_ITEM.match(f.source.cell) if f.source and f.source.sheet == "request" else None
+    if m and book is not None and int(m.group(1)) < len(profiles):
+        cell = cell_of(book, profiles[int(m.group(1))].name)
+        return dataclasses.replace(f, source=cell) if cell else f
     m = _ITEM.match(f.source.cell) if f.source and f.source.sheet == "request" else None
     if m and int(m.group(1)) < len(drafts):
         rows = _rows_of(drafts[int(m.group(1))])
@@ -368,12 +382,16 @@ def refresh(
 ) -> dict:
     """Pull what changed into the cache (delta sync), bring the Budgets table up to date,
     then build the variance sheets. ``findings`` of the answer name the rows kept."""
+    from pixie_xl.excel.profiles_table import refresh_profiles
+
     cache = Cache(client.base_url)
     before = {h.budget_id: h for h in cache.histories()} if cache.exists() else {}
     progress("syncing")
     cache.refresh(client, progress)
-    progress("updating the Budgets table")
+    progress("updating the Budgets and Profiles tables")
     findings = refresh_budgets(book, cache, before)
+    findings += refresh_profiles(book, cache.profiles())
+    report(book, findings)
     out = build_variance(book, cache, frm, to, progress)
     return {**out, "findings": findings}
 
@@ -395,9 +413,7 @@ def refresh_budgets(book: Book, cache: Cache, before: dict | None = None) -> lis
         view, _sheet_drafts(book, source), histories, before or {}, source.now, tz
     )
     view.write(book, merged.rows)
-    findings += merged.findings
-    report(book, findings)
-    return findings
+    return findings + merged.findings
 
 
 def _sheet_drafts(book: Book, source: Source) -> dict[str, BudgetDraft]:

@@ -557,14 +557,34 @@ def create():
     return _saved_response(saved, 201)
 
 
+def _batch_profiles(session, profiles: object) -> None:
+    """The batch's ``profiles``, upserted in its transaction (so all or nothing with the
+    budgets, which may use them); a finding names ``profiles[i]``."""
+    from .profiles import save_profiles
+
+    if profiles is None:
+        return
+    if not isinstance(profiles, list) or not all(isinstance(p, Mapping) for p in profiles):
+        raise ValidationFailed(
+            'profiles must be a list of {"name", "weights"}',
+            [Finding(SourceRef("request", "profiles"), "bad_value", "profiles: not a list")],
+        )
+    if len(profiles) > MAX_BATCH:
+        raise InvalidInput(f"a batch holds at most {MAX_BATCH} profiles", code="batch_too_large")
+    save_profiles(session, profiles, "profiles[{i}]")
+
+
 @bp.post("/batch")
 @require("accountant")
 @idempotent
 def batch():
     """Save many budgets, creates and edits mixed, all or nothing.
 
-    Body ``{"budgets": [budget, …]}``; each item with an ``id`` and ``version`` edits that
-    budget, one without creates a new one. The answer lists the saved budgets in order.
+    Body ``{"budgets": [budget, …], "profiles": [profile, …]}``; each budget with an ``id``
+    and ``version`` edits that budget, one without creates a new one; the profiles
+    (optional, ``{"name", "weights"}`` as for ``/api/v1/profiles``) are saved in the same
+    transaction, so a budget may use a profile of its own batch. The answer lists the
+    saved budgets in order.
     """
     body = _json_body()
     items = body.get("budgets") if isinstance(body, Mapping) else None
@@ -582,6 +602,7 @@ def batch():
             bid = bounded_text(bid, f"budgets[{i}].id")
         parsed.append((f"budgets[{i}].", item, (bid or "").strip() or None))
     session = db.session()
+    _batch_profiles(session, body.get("profiles"))
     saved = save_drafts(session, parsed, single=False)
     now, tz = clock.now(), clock.company_tz(session)
     return jsonify(
@@ -688,6 +709,15 @@ BUDGET_OUT = {
 }
 _PROBLEM = {"application/problem+json": {"schema": {"type": "object"}}}
 _BEARER = [{"bearer": []}]
+#: a profile in a batch, as for POST /api/v1/profiles
+_PROFILE_IN = {
+    "type": "object",
+    "required": ["name", "weights"],
+    "properties": {
+        "name": {"type": "string", "minLength": 1},
+        "weights": {"type": "array", "items": {"type": "string"}, "minItems": 12, "maxItems": 12},
+    },
+}
 _ID = {"name": "budget_id", "in": "path", "required": True, "schema": {"type": "string"}}
 _IDEM = {"name": "Idempotency-Key", "in": "header", "schema": {"type": "string", "maxLength": 200}}
 _VERSION_Q = {"name": "version", "in": "query", "schema": {"type": "integer", "minimum": 1}}
@@ -755,7 +785,10 @@ OPENAPI_PATHS = {
                 {
                     "type": "object",
                     "required": ["budgets"],
-                    "properties": {"budgets": {"type": "array", "items": BUDGET_IN}},
+                    "properties": {
+                        "budgets": {"type": "array", "items": BUDGET_IN},
+                        "profiles": {"type": "array", "items": _PROFILE_IN},
+                    },
                 }
             ),
             "responses": {

@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 from pixie_xl import client as wire
 from pixie_xl.cli.main import cli
+from pixie_xl.core.errors import PixieError
 from pixie_xl.demo import dataset
 from pixie_xl.demo.run import free_port, service
 from pixie_xl.sheets.filebook import FileBook
@@ -185,3 +186,56 @@ def test_two_accountants_share_budgets_and_nothing_is_lost(story, tmp_path):
     assert survey.split()[1:] == ["0.00", "12,000.00", "0.00", "15,000.00"]
     ws = FileBook.open(b).wb["History"]
     assert ws["A1"].value == f"Budget {bid}" and ws["A4"].value == "Activity"
+
+
+WINTER = [3, 3, 2, 1, 1, 0, 0, 0, 1, 1, 2, 3]
+
+
+def type_profile(path, row: int, name, weights) -> None:
+    book = FileBook.open(path)
+    ws = book.wb["Profiles"]
+    for c, v in enumerate([name, *weights], start=1):
+        ws.cell(row, c).value = v
+    book.save()
+
+
+def test_a_profile_travels_with_save_and_comes_back_with_refresh(story, tmp_path):
+    a, b = tmp_path / "A.xlsm", tmp_path / "B.xlsm"
+    story.run("A", "workbook", "new", a, "--server", story.url)
+    type_profile(a, 2, "Winter", WINTER)
+    row = line("P-100", "ROAD", None, 1200)
+    row[8] = "Winter"
+    type_rows(a, 2, [row])
+    out = story.run("A", "save", a)
+    assert "saved 1 budget(s)" in out
+    (winter,) = story.client.profiles()
+    assert winter["name"] == "Winter" and [float(w) for w in winter["weights"]] == WINTER
+    (budget,) = story.client.budgets()
+    assert budget["lines"][0]["phasing"] == "Winter"
+
+    # B refreshes into a new workbook: the profile is in its Profiles table
+    story.run("B", "workbook", "new", b, "--server", story.url)
+    story.run("B", "refresh", b)
+    t = FileBook.open(b).read_table("Profiles", "Profiles")
+    assert [(r[0], [float(w) for w in r[1:13]]) for r in t.rows] == [("Winter", WINTER)]
+    assert rows(b)[0]["Phasing"] == "Winter"
+
+    # a weight that is not a number is named at its cell, and nothing is saved
+    type_profile(a, 3, "Summer", [0, "x", *[1] * 10])
+    out = story.run("A", "validate", a, code=1)
+    assert 'Profiles!C3: Feb weight "x" is not a number' in out
+
+
+def test_profiles_and_budgets_of_a_batch_are_all_or_nothing(story):
+    summer = {"name": "Summer", "weights": ["0"] * 5 + ["2"] * 3 + ["0"] * 4}
+    line = {"activity": "ROAD", "income": "0", "cost": "1.00", "phasing": "Summer"}
+    new = {"object": "P-300", "start": "2026-01-01", "end": "2026-12-31", "lines": [line]}
+    saved = story.client.post("/api/v1/budgets/batch", {"profiles": [summer], "budgets": [new]})
+    assert saved["budgets"][0]["lines"][0]["phasing"] == "Summer"
+    # the same again overlaps (R1): refused, and the changed profile is not saved either
+    autumn = {"name": "Summer", "weights": ["1"] * 12}
+    with pytest.raises(PixieError) as refused:
+        story.client.post("/api/v1/budgets/batch", {"profiles": [autumn], "budgets": [new]})
+    assert "overlap" in str(refused.value.findings[0]).lower()
+    (kept,) = story.client.profiles()
+    assert kept["weights"] == summer["weights"]
