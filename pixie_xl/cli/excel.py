@@ -105,7 +105,8 @@ def check_dll(xlwings_version: str, interpreter: Path) -> Check:
         False,
         f"{names[0]} is neither in {folders[0]} nor in {folders[1]}",
         f"python -m pip install --force-reinstall xlwings=={xlwings_version}"
-        " (the Windows wheel puts the DLL there)",
+        " (the Windows wheel puts the DLL there; the Microsoft Store Python puts it"
+        " elsewhere: install into a virtualenv and run this command from it)",
     )
 
 
