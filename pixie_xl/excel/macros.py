@@ -4,15 +4,18 @@ The only place that calls ``xw.Book.caller()`` (STYLE §10): each entry point wr
 calling workbook in an ``XlwingsBook``, runs the action of :mod:`pixie_xl.excel.actions`
 and turns a :class:`~pixie_xl.core.errors.PixieError` into a message box.
 
-Import budgets asks for the file with Excel's own Open dialog
-(``Application.GetOpenFilename``, Windows and Mac Excel through COM/AppleScript); where
-there is no dialog (or it is cancelled), the path typed in the Pixie sheet's
-``Import file`` cell is used.
+Import budgets asks for the file with Excel's own Open dialog on Windows
+(``Application.GetOpenFilename`` through COM); on a Mac, where xlwings has no such dialog,
+and when the dialog is cancelled, the path typed in the Pixie sheet's ``Import file`` cell
+is used. Each action ends by giving the status bar back to Excel.
+
+The entry points are plain functions: ``RunPython`` imports the module and calls them, so
+they need no xlwings decorator (``@xw.sub`` is a deprecated alias for importing Subs into
+VBA, which the workbook does not do).
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 
 import xlwings as xw
@@ -48,11 +51,12 @@ def _entry(fn):
             book.alert(exc.message)
             if hasattr(exc, "findings") and exc.findings:
                 actions.report(book, exc.findings)
+        finally:
+            book.reset_status()
 
     return wrapper
 
 
-@xw.sub
 @_entry
 def validate(book) -> None:
     """Validate button: findings to the Checks sheet, the bad cells marked."""
@@ -67,7 +71,6 @@ def validate(book) -> None:
         book.alert(f"{sum(f.is_error for f in findings)} problem(s): see the Checks sheet")
 
 
-@xw.sub
 @_entry
 def save_budgets(book) -> None:
     """Save budgets button: validate, then save all or nothing; IDs and versions back."""
@@ -77,7 +80,6 @@ def save_budgets(book) -> None:
     book.save()
 
 
-@xw.sub
 @_entry
 def refresh_actuals(book) -> None:
     """Refresh actuals button: pull what changed from the service, rebuild the variance."""
@@ -85,7 +87,6 @@ def refresh_actuals(book) -> None:
     _recalculate(book)
 
 
-@xw.sub
 @_entry
 def build_variance(book) -> None:
     """Build variance button: rebuild the variance sheets from the last refresh (offline)."""
@@ -96,32 +97,42 @@ def build_variance(book) -> None:
     _recalculate(book)
 
 
+def _on_windows(book) -> bool:
+    """Excel for Windows, as xlwings drives it (COM), rather than Excel for Mac."""
+    return type(book.book.app.impl).__module__ == "xlwings._xlwindows"
+
+
 def _recalculate(book) -> None:
-    """Recalculate every formula: the PIXIE_* cells read the cache a refresh just changed."""
-    # not Excel on Windows: there is nothing to recalculate through COM
-    with contextlib.suppress(Exception):
-        book.book.app.api.CalculateFull()
+    """Recalculate every formula: the PIXIE_* cells read the cache a refresh just changed.
+
+    On Windows a full recalculation (``Application.CalculateFull``): the PIXIE_* functions
+    are not volatile, so a plain ``Calculate`` would leave them as they were. On a Mac there
+    are no PIXIE_* functions (xlwings CE has worksheet functions on Windows only) and
+    xlwings' own ``App.calculate`` recalculates the plain formulas."""
+    app = book.book.app
+    if _on_windows(book):
+        app.api.CalculateFull()
+    else:
+        app.calculate()
 
 
 def _ask_path(book) -> str | None:
-    try:
-        app = xw.Book.caller().app
-        chosen = app.api.GetOpenFilename("Budget files (*.xlsx;*.csv),*.xlsx;*.csv")
+    """The file chosen in Excel's Open dialog (Windows), else the typed Import file."""
+    if _on_windows(book):
+        chosen = book.book.app.api.GetOpenFilename("Budget files (*.xlsx;*.csv),*.xlsx;*.csv")
         if chosen not in (False, None, "False", ""):
             return str(chosen)
-    except Exception:  # no dialog on this platform: fall back to the typed path
-        pass
     typed = actions.pixie_value(book, "import_file")
     return str(typed).strip() if typed else None
 
 
-@xw.sub
 @_entry
 def import_budgets(book) -> None:
     """Import budgets button: choose a .xlsx/.csv file, validate it, append all or nothing."""
     path = _ask_path(book)
     if not path:
-        book.alert("Choose a budget file, or type its path in the Pixie sheet's Import file")
+        how = "Choose a budget file, or type its" if _on_windows(book) else "Type a budget file's"
+        book.alert(f"{how} path in the Pixie sheet's Import file cell")
         return
     try:
         client = _client(book)
