@@ -289,8 +289,14 @@ def save(book: Book, client: wire.Client, progress: Progress = _quiet) -> SaveOu
             ]
             report(book, findings)
             return SaveOutcome(findings, [])
-    _write_back(book, todo, saved)
-    _write_back(book, same, [{"id": d.budget_id, "version": d.based_on} for d in same])
+    _write_back(book, todo, saved, _statuses(saved, source))
+    known = {h.budget_id: h for h in source.budgets}
+    _write_back(
+        book,
+        same,
+        [{"id": d.budget_id, "version": d.based_on} for d in same],
+        _statuses([known[d.budget_id] for d in same], source),
+    )
     if marks.budgets:
         progress(f"deleting {len(marks.budgets)} budget(s)")
     refused, deleted = budget_deletes.apply(
@@ -349,16 +355,33 @@ def _on_sheet(f: Finding, drafts: Sequence[BudgetDraft], book=None, profiles=())
     return f
 
 
-def _write_back(book: Book, drafts: Sequence[BudgetDraft], saved: Sequence[dict]) -> None:
+def _statuses(budgets: Sequence[dict | BudgetHistory], source: Source) -> list[str]:
+    """The Status text of each budget saved (its JSON) or left unchanged (its history)."""
+    from pixie_xl.excel.budget_view import status_text
+
+    tz = source.settings.timezone
+    out = []
+    for b in budgets:
+        current = b.current if isinstance(b, BudgetHistory) else wire.budget_from_json(b)
+        out.append(status_text(current, source.now, tz))
+    return out
+
+
+def _write_back(
+    book: Book, drafts: Sequence[BudgetDraft], saved: Sequence[dict], statuses: Sequence[str]
+) -> None:
     table = book.read_table(layout.BUDGETS_SHEET, layout.BUDGETS_TABLE)
     cols = {h.strip().lower(): c for h, c in zip(table.header, table.columns, strict=True)}
     id_col, ver_col = cols.get("budget id"), cols.get("version")
-    for d, s in zip(drafts, saved, strict=False):
+    status_col = cols.get(layout.STATUS_HEADER.lower())
+    for d, s, status in zip(drafts, saved, statuses, strict=False):
         for row in _rows_of(d):
             if id_col:
                 book.set_value(layout.BUDGETS_SHEET, f"{id_col}{row}", str(s["id"]))
             if ver_col:
                 book.set_value(layout.BUDGETS_SHEET, f"{ver_col}{row}", int(s["version"]))
+            if status_col:
+                book.set_value(layout.BUDGETS_SHEET, f"{status_col}{row}", status)
 
 
 # --- refresh and variance --------------------------------------------------------------

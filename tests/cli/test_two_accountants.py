@@ -107,6 +107,7 @@ def test_two_accountants_share_budgets_and_nothing_is_lost(story, tmp_path):
     (budget,) = story.client.budgets()
     bid = str(budget["id"])
     assert [r["Budget ID"] for r in rows(a)] == [bid] * 3
+    assert {r["Status"] for r in rows(a)} == {"master, editable until 2026-11-02 24:00"}
 
     # B starts from a new workbook and refreshes: A's budget is there, with ID and status
     story.run("B", "workbook", "new", b, "--server", url)
@@ -174,6 +175,7 @@ def test_two_accountants_share_budgets_and_nothing_is_lost(story, tmp_path):
     set_cell(b, "H4", 15000)
     out = story.run("B", "save", b)
     assert "correction 1" in out
+    assert {r["Status"] for r in rows(b)} == {"correction 1, editable until 2026-11-03 24:00"}
     versions = story.client.versions(bid)
     assert [v["kind"] for v in versions] == ["master", "correction"]
     story.run("B", "refresh", b)
