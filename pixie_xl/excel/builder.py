@@ -398,12 +398,13 @@ def _conf(ws, f: _Formats) -> None:
             ws.write_boolean(i, 1, value)
         elif value:
             ws.write_string(i, 1, str(value))
-    n = len(XLWINGS_CONF)
+    # the note beside the block, not under it: `pixie-xl excel setup` adds rows there
     ws.write_string(
-        n + 2,
         0,
-        "Every setting xlwings looks up is listed above but the Python to start: "
-        "run  pixie-xl excel setup  (it writes that here or in your xlwings.conf).",
+        3,
+        "Every setting xlwings looks up is in columns A:B but the Python to start: "
+        "run  pixie-xl excel setup  (it adds Interpreter_Win or Interpreter_Mac here, "
+        "or writes your xlwings.conf).",
         f.note,
     )
     ws.set_column(0, 0, 28)

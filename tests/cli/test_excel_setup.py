@@ -80,9 +80,12 @@ def test_windows_pythonw_is_written_into_the_workbook_and_all_is_well(
         vml = "".join(zf.read(n).decode() for n in zf.namelist() if n.endswith(".vml"))
     assert all(f"[0]!{sub}</x:FmlaMacro>" in vml for sub in layout.MACROS.values())
     assert excel.workbook_xlwings_version(excel.open_workbook(book)) == XLWINGS
-    # run again: the same row is updated, not a second one added
+    # run again: the same row is updated, not a second one added; the Mac's goes under it,
+    # and the block xlwings reads holds nothing but settings
     assert setup(book, "windows", windows_python, tmp_path, capsys)[0] == 0
-    assert list(conf(book)).count("INTERPRETER_WIN") == 1
+    excel.run_setup(book, "macos", windows_python, tmp_path, XLWINGS)
+    keys = [k for k, _ in builder.XLWINGS_CONF]
+    assert list(conf(book)) == [*(k.upper() for k in keys), "INTERPRETER_WIN", "INTERPRETER_MAC"]
 
 
 def test_windows_without_the_dll_says_how_to_get_it(book, windows_python, tmp_path, capsys):
