@@ -74,3 +74,84 @@ def test_build_variance_offline_writes_the_three_sheets(cache):
     out = actions.build_variance(book, cache, date(2026, 1, 1), date(2026, 12, 31))
     assert out["rows"] == []  # no lines, no budgets in this cache
     assert book.get_value(layout.PIXIE_SHEET, layout.PIXIE_CELLS["last_refresh"]) is not None
+
+
+# --- the Budgets table as a view of the service (issue 8) -----------------------------------
+
+
+def _budget(bid="B1", version=1, cost="100.00", created="2026-11-02T09:00:00+01:00", seq=0):
+    return {
+        "id": bid, "object": "P-100", "start": "2026-01-01", "end": "2026-12-31",
+        "version": version, "kind": "master" if seq == 0 else "correction", "seq": seq,
+        "created_at": created, "locked": False,
+        "lines": [{"activity": "ROAD", "income": "0", "cost": cost, "phasing": "days",
+                   "note": ""}],
+    }  # fmt: skip
+
+
+def _row(bid="B1", version=1, cost=100.0, delete=None):
+    return [bid, version, "P-100", date(2026, 1, 1), date(2026, 12, 31), "ROAD", None, cost,
+            "days", None, None, delete]  # fmt: skip
+
+
+def _history(*versions):
+    from pixie_xl import client as wire
+
+    return {versions[0]["id"]: wire.history_from_json(list(versions))}
+
+
+def _refreshed(cache, rows, service, before=None):
+    cache.fill(settings={"timezone": "Europe/Amsterdam", "currency": "EUR"}, objects=[],
+               activities=[], lines=[], budgets=service)  # fmt: skip
+    book = FakeBook.new(server_url=URL)
+    book.add_rows(layout.BUDGETS_TABLE, rows)
+    findings = actions.refresh_budgets(book, cache, before)
+    table = book.read_table(layout.BUDGETS_SHEET, layout.BUDGETS_TABLE)
+    return [list(r) for r in table.rows], findings
+
+
+def test_refresh_brings_a_row_left_at_an_older_version_up_to_date(cache):
+    old = _budget(version=1, cost="100.00")
+    rows, findings = _refreshed(cache, [_row(version=1)], [[_budget(version=2, cost="150.00")]],
+                                before=_history(old))  # fmt: skip
+    assert findings == []
+    assert rows[0][:2] == ["B1", 2] and rows[0][7] == 150
+
+
+def test_an_edit_under_a_change_on_the_service_is_a_conflict_with_both_figures(cache):
+    old = _budget(version=1, cost="100.00")
+    service = [[_budget(version=2, cost="150.00")]]
+    rows, findings = _refreshed(cache, [_row(version=1, cost=120.0)], service, _history(old))
+    (f,) = findings
+    assert (str(f.source), f.code, f.severity) == ("Budgets!H2", "conflict", Severity.WARNING)
+    assert "Cost budget here 120.00, on the service 150.00" in f.message
+    assert rows[0][1] == 2 and rows[0][7] == 120  # kept, and saved from the service's version
+    assert rows[0][10].startswith("conflict")
+
+
+def test_a_budget_deleted_on_the_service_leaves_the_table_unless_edited(cache):
+    before = _history(_budget(version=1))
+    rows, findings = _refreshed(cache, [_row(version=1)], [], before=before)
+    assert rows == [] and findings == []
+    rows, findings = _refreshed(cache, [_row(version=1, cost=5.0)], [], before=before)
+    assert [f.code for f in findings] == ["budget_gone"] and rows[0][7] == 5
+
+
+def test_a_budget_on_the_service_appears_with_its_status(cache):
+    rows, findings = _refreshed(cache, [], [[_budget(version=3, seq=0)]])
+    assert findings == []
+    assert rows[0][:2] == ["B1", 3]
+    assert rows[0][10] in ("master, locked", "master, editable until 2026-11-02 24:00")
+
+
+def test_a_delete_mark_on_a_locked_budget_is_refused_at_its_cell(cache):
+    locked = _budget(created="2020-01-01T09:00:00+01:00")
+    cache.fill(settings={"timezone": "Europe/Amsterdam", "currency": "EUR"}, objects=[],
+               activities=[], lines=[], budgets=[[locked]])  # fmt: skip
+    book = FakeBook.new(server_url=URL)
+    book.add_rows(layout.BUDGETS_TABLE, [_row(delete="x"), _row(bid=None, version=None,
+                                                                 delete="x")])  # fmt: skip
+    findings = {f.code: f for f in actions.validate(book)}
+    assert str(findings["delete_locked"].source) == "Budgets!L2"
+    assert "locked since 2020-01-02 00:00 Europe/Amsterdam" in findings["delete_locked"].message
+    assert str(findings["delete_new_rows"].source) == "Budgets!A3"
