@@ -235,7 +235,9 @@ def check_request() -> None:
     from werkzeug.exceptions import RequestEntityTooLarge
 
     limit = body_limit(current_app, request.endpoint)
-    request.max_content_length = limit
+    # without Content-Length werkzeug stops reading at the limit without a word: read one
+    # byte more, and Request.get_data refuses a body that reached it
+    request.max_content_length = limit if request.content_length is not None else limit + 1
     if request.content_length is not None and request.content_length > limit:
         raise RequestEntityTooLarge(
             f"the body has {request.content_length} bytes; this endpoint takes at most {limit}"
@@ -249,6 +251,23 @@ def check_request() -> None:
                     code="bad_parameter",
                     detail={"parameter": name[:200]},
                 )
+
+
+def _request_class():
+    from flask import Request
+    from werkzeug.exceptions import RequestEntityTooLarge
+
+    class BoundedRequest(Request):
+        """A request whose streamed body (no Content-Length) is refused past its limit."""
+
+        def get_data(self, *args, **kwargs):
+            data = super().get_data(*args, **kwargs)
+            cap = self.max_content_length
+            if self.content_length is None and cap is not None and len(data) >= cap:
+                raise RequestEntityTooLarge(f"the body is over {cap - 1} bytes")
+            return data
+
+    return BoundedRequest
 
 
 class JsonProvider:
@@ -267,6 +286,7 @@ def init_app(app) -> None:
     sort_keys = app.json.sort_keys
     app.json = Provider(app)
     app.json.sort_keys = sort_keys
+    app.request_class = _request_class()
     app.before_request(check_request)
 
 
