@@ -11,6 +11,9 @@ Excel serial numbers or ISO text; ``kind`` is ``"income"`` or ``"cost"``. A bad 
 gives a readable text in the cell (``#PIXIE! unknown object "P-9"``), never an exception.
 
 On Linux ``xw.func``/``xw.arg``/``xw.ret`` are no-ops, so the functions are plain callables.
+The array formulas (``PIXIE_TABLE``, ``PIXIE_ALLOCATE``) return a 2-D list, which Excel 365
+spills as a dynamic array; they do not use xlwings' legacy ``expand="table"`` mode, which
+rewrites the formula as a CSE array and overwrites the cells around it.
 """
 
 from __future__ import annotations
@@ -317,7 +320,6 @@ def status(
 
 
 @xw.func
-@xw.ret(expand="table")
 @_readable
 def PIXIE_TABLE(object, from_date, to_date, caller=None):
     """The Variance rows of an object and its descendants (``"*"``: all) as a dynamic
@@ -351,7 +353,6 @@ def PIXIE_LAST_REFRESH(caller=None):
 
 @xw.func
 @xw.arg("weights", ndim=2)
-@xw.ret(expand="table")
 @_readable
 def PIXIE_ALLOCATE(amount, weights):
     """Split ``amount`` in proportion to a range of weights; the parts add up exactly.

@@ -122,6 +122,7 @@ def windows_xlwings():
     saved = {n: sys.modules.get(n) for n in [*_modules(), *_XLWINGS_WINDOWS]}
     saved_ctypes = {n: getattr(ctypes, n, None) for n in ("oledll", "windll", "PyDLL")}
     saved_attrs = {n: getattr(xlwings, n, None) for n in ("_xlwindows", "udfs")}
+    engine = None
     try:
         sys.modules.update(_modules())
         for n in _XLWINGS_WINDOWS:
@@ -129,12 +130,27 @@ def windows_xlwings():
         for n in saved_ctypes:
             setattr(ctypes, n, mock.MagicMock(name=f"ctypes.{n}"))
         xlwindows = importlib.import_module("xlwings._xlwindows")
+        # what xlwings/__init__.py does on Windows: the "excel" engine, used by the
+        # conversions of UDF arguments and results (no range)
+        engine = xlwings.main.Engine(impl=xlwindows.engine)
+        xlwings.engines.add(engine)
         # xlwings retries a COM call that raises AttributeError forever (Excel busy); here
         # a missing member of the stand-in must fail at once
         xlwindows.N_COM_ATTEMPTS = 1
         udfs = importlib.import_module("xlwings.udfs")
         yield xlwings, xlwindows, udfs
     finally:
+        if engine is not None:
+            xlwings.engines.engines.remove(engine)
+            del xlwings.engines.engines_by_name["excel"]
+        server = sys.modules.get("xlwings.com_server")
+        if server is not None and server is not saved["xlwings.com_server"]:
+            server.loop.close()
+        if (
+            "xlwings.udfs" in sys.modules
+            and sys.modules["xlwings.udfs"] is not saved["xlwings.udfs"]
+        ):
+            sys.modules["xlwings.udfs"].com_executor.shutdown()
         for n, m in saved.items():
             if m is None:
                 sys.modules.pop(n, None)
