@@ -18,11 +18,9 @@ from pixie_xl.cli.common import open_book, server_option, token_option
 def history(workbook: Path, budget_id: str, server, token) -> None:
     """Write a budget's History sheet: the master and each correction side by side."""
     from pixie_xl.excel import actions
-    from pixie_xl.excel.history import grid_text, history_grid, write_history
+    from pixie_xl.excel.history import grid_text
 
     book = open_book(workbook)
-    client = actions.book_client(book, server, token)
-    grid = history_grid(budget_id, client.versions(budget_id.strip()))
-    write_history(book, grid)
+    grid = actions.show_history(book, actions.book_client(book, server, token), budget_id)
     book.save()
     click.echo(grid_text(grid))

@@ -5,9 +5,12 @@ one), reads a table, calls the core, writes a table. Data problems come back as 
 operational failures raise :class:`~pixie_xl.core.errors.PixieError`.
 
 * :func:`validate` — every finding to ``Checks``, the bad cells marked.
-* :func:`save` — validate, then save every changed budget all or nothing, and write back
-  Budget ID and Version.
-* :func:`refresh` — delta sync into the cache, then :func:`build_variance`.
+* :func:`save` — validate, then save every changed budget and profile all or nothing, write
+  back Budget ID, Version and Status, and delete the budgets the Delete column marks
+  (:mod:`pixie_xl.excel.saving`).
+* :func:`refresh` — delta sync into the cache, the Budgets and Profiles tables brought up
+  to date (unsaved rows kept and reported), then :func:`build_variance`.
+* :func:`show_history` — one budget's master and corrections side by side on ``History``.
 * :func:`build_variance` — Variance, Variance by month, Alerts and the refresh time.
 * :func:`import_budgets` — a budget file, validated, appended all or nothing.
 """
@@ -15,20 +18,23 @@ operational failures raise :class:`~pixie_xl.core.errors.PixieError`.
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from pixie_xl import client as wire
-from pixie_xl.core.errors import PixieError, ValidationFailed
-from pixie_xl.core.findings import Finding, Severity, SourceRef, has_errors
+from pixie_xl.core.errors import PixieError
+from pixie_xl.core.findings import Finding, Severity, has_errors
 from pixie_xl.core.records import BudgetDraft, BudgetHistory, Profile
 from pixie_xl.excel.cache import Cache
 from pixie_xl.sheets import layout
 from pixie_xl.sheets.book import Book
+
+if TYPE_CHECKING:
+    from pixie_xl.excel.saving import SaveOutcome
 
 Progress = Callable[[str], None]
 
@@ -228,160 +234,24 @@ def validate(book: Book, client: wire.Client | None = None, cache: Cache | None 
     return list(check(book, client, cache).findings)
 
 
-@dataclass(frozen=True)
-class SaveOutcome:
-    """What a save did: the findings (errors mean nothing was saved) and the saved ids."""
-
-    findings: list[Finding]
-    saved: list[dict]
-    #: the ids of the budgets deleted through the Delete column
-    deleted: list[str] = dataclasses.field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not has_errors(self.findings)
-
-
-def _to_save(result) -> tuple[list[BudgetDraft], list[BudgetDraft]]:
-    """The drafts to send and the unchanged ones, by the core's decisions (R2–R6)."""
-    from pixie_xl.core.rules import Action
-
-    unchanged = {id(d) for d, dec in result.decisions if dec.action is Action.UNCHANGED}
-    todo = [d for d in result.drafts if id(d) not in unchanged]
-    return todo, [d for d in result.drafts if id(d) in unchanged]
-
-
-_ROW = re.compile(r"(\d+)$")
-
-
-def _rows_of(d: BudgetDraft) -> list[int]:
-    refs = [ln.source for ln in d.lines if ln.source is not None]
-    if d.source is not None:
-        refs.append(d.source)
-    return sorted({int(m.group(1)) for r in refs if (m := _ROW.search(r.cell or ""))})
-
-
 def save(book: Book, client: wire.Client, progress: Progress = _quiet) -> SaveOutcome:
-    """Validate, then save every new or changed budget in one batch, all or nothing.
+    """Validate, then save every new or changed budget (and the Profiles table's new or
+    changed rows) in one batch, all or nothing, then delete the budgets marked in the
+    Delete column; see :func:`pixie_xl.excel.saving.save_budgets`."""
+    from pixie_xl.excel.saving import save_budgets
 
-    Budget ID and Version are written back to every row of each saved budget; the INFO
-    findings say which edits became corrections. An unchanged budget is not sent.
-    """
-    from pixie_xl.excel import budget_deletes
-    from pixie_xl.excel.profiles_table import changed
-
-    progress("validating")
-    result, source, marks = _check(book, client, None)
-    findings = list(result.findings)
-    if has_errors(findings):
-        return SaveOutcome(findings, [])
-    todo, same = _to_save(result)
-    profiles = changed(_book_profiles(book), source.profiles)
-    saved = []
-    if todo or profiles:
-        also = f" and {len(profiles)} profile(s)" if profiles else ""
-        progress(f"saving {len(todo)} budget(s){also}")
-        try:
-            saved = _save_batch(client, [wire.draft_to_json(d) for d in todo], profiles)
-        except ValidationFailed as exc:  # the service decided otherwise (its clock, R1–R7)
-            findings += [_on_sheet(f, todo, book, profiles) for f in exc.findings] or [
-                Finding(None, exc.code, exc.message)
-            ]
-            report(book, findings)
-            return SaveOutcome(findings, [])
-    _write_back(book, todo, saved, _statuses(saved, source))
-    known = {h.budget_id: h for h in source.budgets}
-    _write_back(
-        book,
-        same,
-        [{"id": d.budget_id, "version": d.based_on} for d in same],
-        _statuses([known[d.budget_id] for d in same], source),
-    )
-    if marks.budgets:
-        progress(f"deleting {len(marks.budgets)} budget(s)")
-    refused, deleted = budget_deletes.apply(
-        book, client, marks, source.now, source.settings.timezone
-    )
-    findings += refused
-    if refused:
-        report(book, findings)
-    if saved or deleted:
-        _remember(client, progress)
-    gone = f"; {len(deleted)} deleted" if marks.budgets else ""
-    book.status(f"saved {len(saved)} budget(s); {len(same)} unchanged{gone}")
-    return SaveOutcome(findings, saved, deleted)
+    return save_budgets(book, client, progress)
 
 
-def _save_batch(client: wire.Client, budgets: list[dict], profiles: Sequence[Profile]):
-    """One batch, all or nothing: the budgets and the Profiles table's new or changed rows
-    (so a budget may use a profile saved with it)."""
-    from pixie_xl.excel.profiles_table import to_json
+def show_history(book: Book, client: wire.Client, budget_id: str) -> list[list[object]]:
+    """The History sheet of one budget (master and each correction side by side); returns
+    its cells. For a button: the macro passes the Budget ID of the selected row."""
+    from pixie_xl.excel.history import history_grid, write_history
 
-    if not profiles:
-        return client.save_batch(budgets)
-    body = {"budgets": budgets, "profiles": [to_json(p) for p in profiles]}
-    answer = client.post("/api/v1/budgets/batch", body)
-    return list(answer.get("budgets") or []) if isinstance(answer, dict) else []
-
-
-def _remember(client: wire.Client, progress: Progress) -> None:
-    """Bring this machine's cache up to date after a save, so that the next refresh knows
-    the figures the sheet now holds at their new versions (and brings them up to date
-    untouched when someone else changes them later)."""
-    cache = Cache(client.base_url)
-    if cache.exists():
-        progress("updating the local copy")
-        cache.refresh(client)
-
-
-_ITEM = re.compile(r"^budgets\[(\d+)\]")
-_PROFILE_ITEM = re.compile(r"^profiles\[(\d+)\]")
-
-
-def _on_sheet(f: Finding, drafts: Sequence[BudgetDraft], book=None, profiles=()) -> Finding:
-    """A finding about ``request!budgets[i]…`` pointed at the first row of draft ``i``
-    (``request!profiles[i]`` at the row of profile ``i`` on the Profiles sheet)."""
-    from pixie_xl.excel.profiles_table import cell_of
-
-    m = _PROFILE_ITEM.match(f.source.cell) if f.source and f.source.sheet == "request" else None
-    if m and book is not None and int(m.group(1)) < len(profiles):
-        cell = cell_of(book, profiles[int(m.group(1))].name)
-        return dataclasses.replace(f, source=cell) if cell else f
-    m = _ITEM.match(f.source.cell) if f.source and f.source.sheet == "request" else None
-    if m and int(m.group(1)) < len(drafts):
-        rows = _rows_of(drafts[int(m.group(1))])
-        if rows:
-            return dataclasses.replace(f, source=SourceRef(layout.BUDGETS_SHEET, f"A{rows[0]}"))
-    return f
-
-
-def _statuses(budgets: Sequence[dict | BudgetHistory], source: Source) -> list[str]:
-    """The Status text of each budget saved (its JSON) or left unchanged (its history)."""
-    from pixie_xl.excel.budget_view import status_text
-
-    tz = source.settings.timezone
-    out = []
-    for b in budgets:
-        current = b.current if isinstance(b, BudgetHistory) else wire.budget_from_json(b)
-        out.append(status_text(current, source.now, tz))
-    return out
-
-
-def _write_back(
-    book: Book, drafts: Sequence[BudgetDraft], saved: Sequence[dict], statuses: Sequence[str]
-) -> None:
-    table = book.read_table(layout.BUDGETS_SHEET, layout.BUDGETS_TABLE)
-    cols = {h.strip().lower(): c for h, c in zip(table.header, table.columns, strict=True)}
-    id_col, ver_col = cols.get("budget id"), cols.get("version")
-    status_col = cols.get(layout.STATUS_HEADER.lower())
-    for d, s, status in zip(drafts, saved, statuses, strict=False):
-        for row in _rows_of(d):
-            if id_col:
-                book.set_value(layout.BUDGETS_SHEET, f"{id_col}{row}", str(s["id"]))
-            if ver_col:
-                book.set_value(layout.BUDGETS_SHEET, f"{ver_col}{row}", int(s["version"]))
-            if status_col:
-                book.set_value(layout.BUDGETS_SHEET, f"{status_col}{row}", status)
+    grid = history_grid(budget_id, client.versions(budget_id.strip()))
+    write_history(book, grid)
+    book.status(f"History of budget {budget_id}: {len(grid[3]) // 2} version(s)")
+    return grid
 
 
 # --- refresh and variance --------------------------------------------------------------
@@ -442,6 +312,7 @@ def refresh_budgets(book: Book, cache: Cache, before: dict | None = None) -> lis
 def _sheet_drafts(book: Book, source: Source) -> dict[str, BudgetDraft]:
     """The sheet's saved budgets that read without an error, by Budget ID."""
     from pixie_xl.core.validation import validate_rows
+    from pixie_xl.excel.saving import _ROW, _rows_of
     from pixie_xl.sheets.tables import read_budget_rows
 
     ctx = dataclasses.replace(_context(source, _book_profiles(book)), budgets={}, now=None)

@@ -1,0 +1,176 @@
+"""Save: validate, send every new or changed budget and profile in one batch (all or
+nothing), write Budget ID, Version and Status back, then delete what the Delete column marks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pixie_xl import client as wire
+from pixie_xl.core.errors import ValidationFailed
+from pixie_xl.core.findings import Finding, SourceRef, has_errors
+from pixie_xl.core.records import BudgetDraft, BudgetHistory, Profile
+from pixie_xl.excel import actions
+from pixie_xl.excel.actions import Progress, Source
+from pixie_xl.excel.cache import Cache
+from pixie_xl.sheets import layout
+from pixie_xl.sheets.book import Book
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    """What a save did: the findings (errors mean nothing was saved) and the saved ids."""
+
+    findings: list[Finding]
+    saved: list[dict]
+    #: the ids of the budgets deleted through the Delete column
+    deleted: list[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.findings)
+
+
+def _to_save(result) -> tuple[list[BudgetDraft], list[BudgetDraft]]:
+    """The drafts to send and the unchanged ones, by the core's decisions (R2–R6)."""
+    from pixie_xl.core.rules import Action
+
+    unchanged = {id(d) for d, dec in result.decisions if dec.action is Action.UNCHANGED}
+    todo = [d for d in result.drafts if id(d) not in unchanged]
+    return todo, [d for d in result.drafts if id(d) in unchanged]
+
+
+_ROW = re.compile(r"(\d+)$")
+
+
+def _rows_of(d: BudgetDraft) -> list[int]:
+    refs = [ln.source for ln in d.lines if ln.source is not None]
+    if d.source is not None:
+        refs.append(d.source)
+    return sorted({int(m.group(1)) for r in refs if (m := _ROW.search(r.cell or ""))})
+
+
+def save_budgets(book: Book, client: wire.Client, progress: Progress) -> SaveOutcome:
+    """Validate, then save every new or changed budget in one batch, all or nothing.
+
+    Budget ID and Version are written back to every row of each saved budget; the INFO
+    findings say which edits became corrections. An unchanged budget is not sent.
+    """
+    from pixie_xl.excel import budget_deletes
+    from pixie_xl.excel.profiles_table import changed
+
+    progress("validating")
+    result, source, marks = actions._check(book, client, None)
+    findings = list(result.findings)
+    if has_errors(findings):
+        return SaveOutcome(findings, [])
+    todo, same = _to_save(result)
+    profiles = changed(actions._book_profiles(book), source.profiles)
+    saved = []
+    if todo or profiles:
+        also = f" and {len(profiles)} profile(s)" if profiles else ""
+        progress(f"saving {len(todo)} budget(s){also}")
+        try:
+            saved = _save_batch(client, [wire.draft_to_json(d) for d in todo], profiles)
+        except ValidationFailed as exc:  # the service decided otherwise (its clock, R1–R7)
+            findings += [_on_sheet(f, todo, book, profiles) for f in exc.findings] or [
+                Finding(None, exc.code, exc.message)
+            ]
+            actions.report(book, findings)
+            return SaveOutcome(findings, [])
+    _write_back(book, todo, saved, _statuses(saved, source))
+    known = {h.budget_id: h for h in source.budgets}
+    _write_back(
+        book,
+        same,
+        [{"id": d.budget_id, "version": d.based_on} for d in same],
+        _statuses([known[d.budget_id] for d in same], source),
+    )
+    if marks.budgets:
+        progress(f"deleting {len(marks.budgets)} budget(s)")
+    refused, deleted = budget_deletes.apply(
+        book, client, marks, source.now, source.settings.timezone
+    )
+    findings += refused
+    if refused:
+        actions.report(book, findings)
+    if saved or deleted:
+        _remember(client, progress)
+    gone = f"; {len(deleted)} deleted" if marks.budgets else ""
+    book.status(f"saved {len(saved)} budget(s); {len(same)} unchanged{gone}")
+    return SaveOutcome(findings, saved, deleted)
+
+
+def _save_batch(client: wire.Client, budgets: list[dict], profiles: Sequence[Profile]):
+    """One batch, all or nothing: the budgets and the Profiles table's new or changed rows
+    (so a budget may use a profile saved with it)."""
+    from pixie_xl.excel.profiles_table import to_json
+
+    if not profiles:
+        return client.save_batch(budgets)
+    body = {"budgets": budgets, "profiles": [to_json(p) for p in profiles]}
+    answer = client.post("/api/v1/budgets/batch", body)
+    return list(answer.get("budgets") or []) if isinstance(answer, dict) else []
+
+
+def _remember(client: wire.Client, progress: Progress) -> None:
+    """Bring this machine's cache up to date after a save, so that the next refresh knows
+    the figures the sheet now holds at their new versions (and brings them up to date
+    untouched when someone else changes them later)."""
+    cache = Cache(client.base_url)
+    if cache.exists():
+        progress("updating the local copy")
+        cache.refresh(client)
+
+
+_ITEM = re.compile(r"^budgets\[(\d+)\]")
+_PROFILE_ITEM = re.compile(r"^profiles\[(\d+)\]")
+
+
+def _on_sheet(f: Finding, drafts: Sequence[BudgetDraft], book=None, profiles=()) -> Finding:
+    """A finding about ``request!budgets[i]…`` pointed at the first row of draft ``i``
+    (``request!profiles[i]`` at the row of profile ``i`` on the Profiles sheet)."""
+    from pixie_xl.excel.profiles_table import cell_of
+
+    m = _PROFILE_ITEM.match(f.source.cell) if f.source and f.source.sheet == "request" else None
+    if m and book is not None and int(m.group(1)) < len(profiles):
+        cell = cell_of(book, profiles[int(m.group(1))].name)
+        return dataclasses.replace(f, source=cell) if cell else f
+    m = _ITEM.match(f.source.cell) if f.source and f.source.sheet == "request" else None
+    if m and int(m.group(1)) < len(drafts):
+        rows = _rows_of(drafts[int(m.group(1))])
+        if rows:
+            return dataclasses.replace(f, source=SourceRef(layout.BUDGETS_SHEET, f"A{rows[0]}"))
+    return f
+
+
+def _statuses(budgets: Sequence[dict | BudgetHistory], source: Source) -> list[str]:
+    """The Status text of each budget saved (its JSON) or left unchanged (its history)."""
+    from pixie_xl.excel.budget_view import status_text
+
+    tz = source.settings.timezone
+    out = []
+    for b in budgets:
+        current = b.current if isinstance(b, BudgetHistory) else wire.budget_from_json(b)
+        out.append(status_text(current, source.now, tz))
+    return out
+
+
+def _write_back(
+    book: Book, drafts: Sequence[BudgetDraft], saved: Sequence[dict], statuses: Sequence[str]
+) -> None:
+    table = book.read_table(layout.BUDGETS_SHEET, layout.BUDGETS_TABLE)
+    cols = {h.strip().lower(): c for h, c in zip(table.header, table.columns, strict=True)}
+    id_col, ver_col = cols.get("budget id"), cols.get("version")
+    status_col = cols.get(layout.STATUS_HEADER.lower())
+    for d, s, status in zip(drafts, saved, statuses, strict=False):
+        for row in _rows_of(d):
+            if id_col:
+                book.set_value(layout.BUDGETS_SHEET, f"{id_col}{row}", str(s["id"]))
+            if ver_col:
+                book.set_value(layout.BUDGETS_SHEET, f"{ver_col}{row}", int(s["version"]))
+            if status_col:
+                book.set_value(layout.BUDGETS_SHEET, f"{status_col}{row}", status)
