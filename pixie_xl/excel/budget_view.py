@@ -253,6 +253,11 @@ def merge(
 def _one(out: Merge, view, bid, rows, draft, histories, before, now, tz) -> None:
     h = histories.get(bid)
     numbers = [n for n, _ in rows]
+    if any(not is_blank(view.value(values, "delete")) for _, values in rows):
+        _keep(out, view, rows, "marked for deletion")
+        msg = f"Budget {bid} is marked in the Delete column; kept as it is — Save deletes it"
+        out.findings.append(_note(view, numbers, "unsaved_rows", msg))
+        return
     if draft is None:
         _keep(out, view, rows, "unsaved, has problems")
         out.findings.append(

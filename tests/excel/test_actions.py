@@ -155,3 +155,9 @@ def test_a_delete_mark_on_a_locked_budget_is_refused_at_its_cell(cache):
     assert str(findings["delete_locked"].source) == "Budgets!L2"
     assert "locked since 2020-01-02 00:00 Europe/Amsterdam" in findings["delete_locked"].message
     assert str(findings["delete_new_rows"].source) == "Budgets!A3"
+
+
+def test_refresh_keeps_a_delete_mark(cache):
+    rows, findings = _refreshed(cache, [_row(version=1, delete="x")], [[_budget(version=1)]])
+    assert rows[0][11] == "x" and rows[0][10] == "marked for deletion"
+    assert [f.code for f in findings] == ["unsaved_rows"]
