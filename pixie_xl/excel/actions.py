@@ -389,7 +389,7 @@ def import_budgets(
     """
     from pixie_xl.core.validation import validate_rows
     from pixie_xl.excel import budget_view
-    from pixie_xl.sheets.tables import read_budget_file, read_budget_rows, write_budgets
+    from pixie_xl.sheets.tables import read_budget_file, read_budget_rows
 
     source = _source(book, client, cache)
     incoming = read_budget_file(Path(path))
@@ -403,7 +403,10 @@ def import_budgets(
         report(book, findings)
         book.alert(f"{Path(path).name}: nothing imported, see the Checks sheet")
         return findings
-    write_budgets(book, [*existing, *incoming])
+    # appended to the table as it is (its Status and Delete cells too)
+    view = budget_view.View.read(book)
+    old = [list(values) for _n, values in view.numbered()]
+    view.write(book, [*old, *(view.row_of(r.values) for r in incoming)])
     report(book, findings)
     book.status(f"imported {len(incoming)} budget line(s) from {Path(path).name}")
     return findings

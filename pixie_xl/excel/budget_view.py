@@ -91,6 +91,16 @@ class View:
     def blank_row(self) -> list[object]:
         return [None] * len(self.table.header)
 
+    def row_of(self, values: Mapping[str, object]) -> list[object]:
+        """A row of this table from values by key (a RawRow's), typed as typed cells are."""
+        from pixie_xl.sheets.writers import typed_value
+
+        row = self.blank_row()
+        for key, v in values.items():
+            if key in self.index:
+                row[self.index[key]] = typed_value(key, v)
+        return row
+
     def write(self, book: Book, rows: Sequence[Sequence[object]]) -> None:
         """Replace the table's rows (in its own column order), keeping its headers."""
         formats = {c.header.lower(): c for c in layout.BUDGETS_COLUMNS}

@@ -154,6 +154,12 @@ def write_budgets(book: Book, rows: Sequence[RawRow | Sequence[object]]) -> None
     book.write_table(layout.BUDGETS_SHEET, layout.BUDGETS_TABLE, layout.BUDGETS_COLUMNS, out)
 
 
+def typed_value(key: str, value: object) -> object:
+    """A budget cell as written: text a CSV file gave for an amount, a date or a version
+    becomes a number or a date; anything else is kept as read."""
+    return _typed(key, value)
+
+
 def _typed(key: str, value: object) -> object:
     if not isinstance(value, str) or type(value) is not str:  # Formula stays a formula
         return value

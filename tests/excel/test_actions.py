@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -161,3 +162,18 @@ def test_refresh_keeps_a_delete_mark(cache):
     rows, findings = _refreshed(cache, [_row(version=1, delete="x")], [[_budget(version=1)]])
     assert rows[0][11] == "x" and rows[0][10] == "marked for deletion"
     assert [f.code for f in findings] == ["unsaved_rows"]
+
+
+def test_an_import_keeps_the_status_and_delete_cells_of_the_rows_there(cache, tmp_path):
+    path = tmp_path / "more.csv"
+    path.write_text(
+        ",".join(dataset.BUDGET_HEADER) + "\n,,P-200,2026-01-01,2026-12-31,MAINT,,10.50,days,\n"
+    )
+    book = FakeBook.new(server_url=URL)
+    row = ["", None, "P-100", date(2026, 1, 1), date(2026, 12, 31), "ROAD", None, 5.0, "days"]
+    book.add_rows(layout.BUDGETS_TABLE, [[*row, None, "typed", "x"]])
+    findings = actions.import_budgets(book, path)
+    assert not [f for f in findings if f.is_error]
+    table = book.read_table(layout.BUDGETS_SHEET, layout.BUDGETS_TABLE)
+    assert [r[10:] for r in table.rows] == [("typed", "x"), (None, None)]
+    assert table.rows[1][2] == "P-200" and table.rows[1][7] == Decimal("10.50")
