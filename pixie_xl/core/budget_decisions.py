@@ -101,10 +101,18 @@ class Decider:
         first = g.first
         if decision.action is Action.REFUSE:
             key = _REFUSAL_CELL.get(decision.code, "budget_id")
+            message = decision.message
             if decision.code == "dates_locked":
                 master = self.ctx.budgets[g.budget_id].master
                 key = "start" if g.start != master.start else "end"
-            self.add(first, key, decision.code, decision.message)
+            elif decision.code == "stale_version":  # what Refresh does with the edit
+                known = self.ctx.budgets[g.budget_id]
+                message = (
+                    f"Budget {g.budget_id} has changed since version {g.draft.based_on}: the "
+                    f"current version is {known.revision}. Refresh: your rows are kept and "
+                    "the service's figures are named beside them; then Save again"
+                )
+            self.add(first, key, decision.code, message)
         elif decision.action is Action.NEW_CORRECTION and not g.bad:
             self.correction(g)
 
