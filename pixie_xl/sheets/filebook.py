@@ -133,8 +133,11 @@ class FileBook:
         c1, r1, c2, r2 = parse_ref(tbl.ref)
         if tbl.totalsRowCount:
             return 0
-        last = r2
-        while any(not is_blank(ws.cell(last + 1, c).value) for c in range(c1, c2 + 1)):
+        cells, last = ws._cells, r2  # look cells up without creating them
+        while any(
+            (cell := cells.get((last + 1, c))) is not None and not is_blank(cell.value)
+            for c in range(c1, c2 + 1)
+        ):
             last += 1
         if last == r2:
             return 0
