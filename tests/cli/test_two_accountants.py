@@ -193,6 +193,15 @@ def test_two_accountants_share_budgets_and_nothing_is_lost(story, tmp_path):
     ws = FileBook.open(b).wb["History"]
     assert ws["A1"].value == f"Budget {bid}" and ws["A4"].value == "Activity"
 
+    # the correction is still editable today: Delete takes it away (R7), the master is
+    # current again and its figures come back into the rows
+    set_cell(b, "L2", "x")
+    story.run("B", "save", b)
+    assert [v["kind"] for v in story.client.versions(bid)] == ["master"]
+    back = rows(b)
+    assert [(r["Activity"], r["Cost budget"]) for r in back][2] == ("SURVEY", 12000)
+    assert {(r["Version"], r["Status"], r["Delete"]) for r in back} == {(3, "master, locked", None)}
+
 
 WINTER = [3, 3, 2, 1, 1, 0, 0, 0, 1, 1, 2, 3]
 
