@@ -402,18 +402,40 @@ class Client:
         return self.post("/api/v1/ingest", files={"file": (path.name, data, ctype)})
 
 
+#: counts of an ingest answer that are shown only when they are not zero
+_QUIET_COUNTS = frozenset({"deleted", "tasks_changed", "lines_resent"})
+
+
 def ingest_summary(answer: object) -> str:
-    """``"actual_lines: 1234 rows, 1234 written, 0 unchanged"`` from an ingest answer."""
+    """``"actuals: 1234 written, 0 unchanged, 3 tasks changed"`` from an ingest answer.
+
+    >>> ingest_summary({"results": [{"format": "actual_lines", "written": 2, "unchanged": 0,
+    ...     "tasks_changed": 0, "lines_resent": 1}]})
+    'actual lines: 2 written, 0 unchanged, 1 line resent'
+    """
     results = answer.get("results") if isinstance(answer, Mapping) else None
     parts = []
     for r in results if isinstance(results, list) else [answer]:
         if not isinstance(r, Mapping):
             continue
         counts = ", ".join(
-            f"{v} {k}" for k, v in r.items() if k != "format" and isinstance(v, int | str)
+            _count(v, k)
+            for k, v in r.items()
+            if k != "format" and isinstance(v, int | str) and not (k in _QUIET_COUNTS and v == 0)
         )
-        parts.append(f"{r.get('format', 'file')}: {counts}" if counts else str(r.get("format")))
+        what = str(r.get("format", "file")).replace("_", " ")
+        parts.append(f"{what}: {counts}" if counts else what)
     return "; ".join(parts) or "ok"
+
+
+def _count(value: object, key: str) -> str:
+    """``3 tasks changed``, ``1 line resent``: a count and its words, singular for one."""
+    words = key.replace("_", " ")
+    if value == 1:
+        first, _, rest = words.partition(" ")
+        if first.endswith("s") and rest:
+            words = f"{first[:-1]} {rest}"
+    return f"{value} {words}"
 
 
 def _items(body: object, key: str) -> list:

@@ -71,7 +71,19 @@ def validate(ctx, workbook: Path, server, token) -> None:
     progress("validating" + ("" if client else " against the last refresh (offline)"))
     findings = actions.validate(book, client)
     book.save()
-    ctx.exit(print_findings(findings))
+    status = print_findings(findings)
+    if status == OK:
+        from pixie_xl.sheets.tables import read_budget_rows
+
+        n = len(read_budget_rows(book))
+        rows = f"{n} row" if n == 1 else f"{n} rows"
+        warnings = len(findings)
+        click.echo(
+            f"{workbook.name}: no errors in {rows}, {warnings} warning(s) above"
+            if warnings
+            else f"{workbook.name}: no problems in {rows}"
+        )
+    ctx.exit(status)
 
 
 @click.command()

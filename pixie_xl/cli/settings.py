@@ -14,8 +14,8 @@ NAMES = {
     "currency": "an ISO 4217 code such as EUR",
     "warn_ratio": "a decimal such as 0.8 (an alert from this share of the budget)",
     "over_ratio": "a decimal such as 1.0 (over budget from this share)",
-    "cost_date": "the date costs count on (see SPEC §1)",
-    "income_date": "the date income counts on (see SPEC §1)",
+    "cost_date": "expense or task_created: the date a cost counts on",
+    "income_date": "income or task_created: the date income counts on",
     "on_over": "what Save does with a budget that is over (if the service has it)",
 }
 
@@ -47,10 +47,18 @@ def show(server: str | None = None, token: str | None = None) -> None:
 @server_option
 @token_option
 def set_(assignments: tuple[str, ...], server: str | None, token: str | None) -> None:
-    """Change settings (admin token), e.g. ``settings set timezone=Europe/Berlin currency=EUR``.
+    """Change settings (admin token), e.g. settings set timezone=Europe/Berlin currency=EUR.
 
-    Names: timezone, currency, warn_ratio, over_ratio, cost_date, income_date, on_over.
-    Nothing changes unless every value is accepted.
+    Nothing changes unless every value is accepted. The names:
+
+    \b
+    timezone      an IANA timezone such as Europe/Berlin (when days lock)
+    currency      an ISO 4217 code such as EUR
+    warn_ratio    a decimal such as 0.8 (an alert from this share of the budget)
+    over_ratio    a decimal such as 1.0 (over budget from this share)
+    cost_date     expense or task_created: the date a cost counts on
+    income_date   income or task_created: the date income counts on
+    on_over       what Save does with a budget that is over (where the service has it)
     """
     changes = parse_assignments(assignments)
     client = _client(server, token)

@@ -36,5 +36,6 @@ def create(role: str, name: str | None, db_url: str | None) -> None:
     finally:
         db.engine(app).dispose()
     shown = database_shown(app.config["PIXIE_DATABASE_URL"])
-    click.echo(f"created a {role} token named {name or role} in {shown}", err=True)
+    article = "an" if role[0] in "aeiou" else "a"
+    click.echo(f"created {article} {role} token named {name or role} in {shown}", err=True)
     click.echo(value)

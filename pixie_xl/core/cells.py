@@ -126,14 +126,46 @@ def _date_text(value: str, header: str) -> date | None:
     if not s:
         return None
     refuse_special(value, header)
+    iso = len(s) == 10 and s[4] == "-" and s[7] == "-"
     try:
-        if len(s) == 10 and s[4] == "-" and s[7] == "-":
+        if iso:
             return date.fromisoformat(s)
         if len(s) > 10 and s[4] == "-" and s[10] in "T ":
             return read_date(datetime.fromisoformat(s), header)
     except ValueError:
         pass
-    raise CellError("not_a_date", f'{header} "{show(s)}" is not a date (write it as 2026-01-31)')
+    if iso and s[:4].isdigit() and s[5:7].isdigit() and s[8:].isdigit():
+        raise CellError(
+            "not_a_date",
+            f'{header} "{show(s)}" is not a day of the calendar: check the month (01-12) '
+            "and the day of that month",
+        )
+    raise CellError("not_a_date", f'{header} "{show(s)}" is not a date ({_date_hint(s)})')
+
+
+def _date_hint(s: str) -> str:
+    """``write it as 2026-01-31``: the ISO form of ``31/01/2026``, ``31.01.2026`` (the day
+    over 12, so the reading is sure) or ``2026-1-31``, else the form to use.
+
+    >>> _date_hint("31.01.2026"), _date_hint("2026-1-5"), _date_hint("01/02/2026")
+    ('write it as 2026-01-31', 'write it as 2026-01-05', 'write it as YYYY-MM-DD, e.g. 2026-01-31')
+    """
+    for sep in "/.-":
+        parts = s.split(sep)
+        if len(parts) != 3 or not all(p.isdigit() for p in parts):
+            continue
+        if len(parts[0]) == 4:  # 2026-1-5, 2026/01/05: year first, then month and day
+            year, month, day = (int(p) for p in parts)
+        elif len(parts[2]) == 4:
+            a, b, year = (int(p) for p in parts)
+            day, month = (a, b) if a > 12 >= b else (b, a) if b > 12 >= a else (0, 0)
+        else:
+            break
+        try:
+            return f"write it as {date(year, month, day).isoformat()}"
+        except ValueError:
+            break
+    return "write it as YYYY-MM-DD, e.g. 2026-01-31"
 
 
 def read_version(value: object, header: str) -> int | None:

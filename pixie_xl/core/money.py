@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from .errors import AmountError
 
@@ -175,8 +175,10 @@ def _from_decimal(d: Decimal, currency: str, shown: str) -> Money:
         )
     scaled = d.scaleb(places)
     if scaled != scaled.to_integral_value():
+        rounded = d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
         raise AmountError(
-            f'"{shown}" has more than {places} decimals, more than {currency} allows',
+            f'"{shown}" has more than {places} decimals, more than {currency} allows: '
+            f"round it to {rounded}",
             code="too_many_decimals",
         )
     return Money(int(scaled), currency)
@@ -190,8 +192,62 @@ def parse_text(text: str, currency: str = "EUR") -> Money:
     """
     s = text.strip()
     if not _TEXT_RE.match(s):
-        raise AmountError(f'"{text}" is not a number', code="not_a_number")
-    return _from_decimal(Decimal(s), currency, s)
+        raise AmountError(f'"{text}" is not a number{amount_hint(s)}', code="not_a_number")
+    try:
+        return _from_decimal(Decimal(s), currency, s)
+    except AmountError as exc:
+        if exc.code != "too_many_decimals" or not _THOUSAND.match(s):
+            raise
+        also = f", or {s.replace('.', '')} if the dot groups thousands"
+        raise AmountError(exc.message + also, code=exc.code) from None
+
+
+_SIGNS = "€$£¥₹₽₩₪₺"
+_THOUSAND = re.compile(r"^[+-]?\d{1,3}\.\d{3}$")
+_GROUPED = re.compile(r"^[+-]?\d{1,3}([.,' \u00a0\u202f])\d{3}(\1\d{3})*([.,]\d+)?$")
+
+
+def amount_hint(text: str) -> str:
+    """What to write instead of an amount that does not parse (the exact text when the
+    reading is sure, else the form to use).
+
+    >>> amount_hint("1.234,50"), amount_hint("€1000"), amount_hint("12,5")
+    (': write 1234.50', ': write the number without the currency sign (1000)', ': write 12.5')
+    """
+    s = text.strip()
+    bare = s.strip(_SIGNS).strip()
+    if len(bare) > 3 and bare[:3].isalpha() and bare[:3].isupper():
+        bare = bare[3:].strip()
+    elif len(bare) > 3 and bare[-3:].isalpha() and bare[-3:].isupper():
+        bare = bare[:-3].strip()
+    if bare != s and bare:
+        inner = _plain(bare)
+        if inner is not None:
+            return f": write the number without the currency sign ({inner})"
+        return ": write the number without the currency sign"
+    plain = _plain(s)
+    if plain is not None and plain != s:
+        return f": write {plain}"
+    return ": write digits with a dot for decimals and no thousands separators, e.g. 1234.50"
+
+
+def _plain(s: str) -> str | None:
+    """``s`` as dot-decimal text without grouping, when that reading is not a guess."""
+    if _TEXT_RE.match(s):
+        return s
+    m = _GROUPED.match(s)
+    if m:  # 1.234,50 / 1,234.50 / 1 234,50: a grouping mark, then a different decimal one
+        group, dec = m.group(1), m.group(3)
+        if dec and dec[0] == group:
+            return None
+        if not dec and group in ".,":
+            return None  # "1.234" or "1,234": a thousand, or one and a bit?
+        whole = s[: len(s) - len(dec or "")].replace(group, "")
+        return whole + ("." + dec[1:] if dec else "")
+    if s.count(",") == 1 and "." not in s:  # 12,5: a decimal comma
+        t = s.replace(",", ".")
+        return t if _TEXT_RE.match(t) else None
+    return None
 
 
 def from_excel(value: object, currency: str = "EUR") -> Money:

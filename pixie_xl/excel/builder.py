@@ -269,6 +269,7 @@ def _budgets(ws, f: _Formats) -> None:
         "Activity": layout.LISTS["activities"][0],
         "Phasing": layout.LISTS["phasings"][0],
     }
+    plural = {"Object": "objects", "Activity": "activities", "Phasing": "phasings"}
     for header, name in lists.items():
         i = headers.index(header)
         ws.data_validation(
@@ -282,7 +283,8 @@ def _budgets(ws, f: _Formats) -> None:
                 # a warning, not a stop: before the first refresh the lists are empty
                 "error_type": "warning",
                 "error_title": f"Unknown {header.lower()}",
-                "error_message": f"Not in the list of {header.lower()}s that refresh loaded.",
+                "error_message": f"Not one of the {plural[header]} that refresh loaded: "
+                "pick one from the list, or refresh first.",
                 "ignore_blank": True,
             },
         )
