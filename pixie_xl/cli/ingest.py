@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from pixie_xl.cli.common import progress, server_option, token_option
+from pixie_xl.core.findings import Finding, SourceRef
 
 
 @click.command()
@@ -30,8 +31,39 @@ def ingest(files: tuple[Path, ...], server: str | None, token: str | None) -> No
     Dates are YYYY-MM-DD (task_created may carry a time and offset); amounts use a dot.
     """
     from pixie_xl import client as wire
+    from pixie_xl.core.errors import ValidationFailed
 
     client = wire.Client(wire.resolve_server(server), token)
     for path in files:
         progress(f"ingesting {path.name}")
-        click.echo(f"{path.name}: {wire.ingest_summary(client.ingest(path))}")
+        try:
+            answer = client.ingest(path)
+        except ValidationFailed as exc:
+            exc.findings = at_cells(exc.findings, path)
+            raise
+        click.echo(f"{path.name}: {wire.ingest_summary(answer)}")
+
+
+def at_cells(findings: list[Finding], path: Path) -> list[Finding]:
+    """The service's ``file!row 2, amount`` as ``file!H2``, the way the sheet names cells."""
+    from pixie_xl.core.errors import BadFile
+    from pixie_xl.sheets.cells import col_letter
+    from pixie_xl.sheets.readers import read_header
+
+    try:
+        cols = [h.strip().lower() for h in read_header(path)]
+    except (BadFile, OSError):
+        return findings
+    out = []
+    for f in findings:
+        where = f.source.cell if f.source else ""
+        row, _, field = where.removeprefix("row ").partition(", ")
+        if where.startswith("row ") and row.isdigit() and field in cols:
+            f = Finding(
+                SourceRef(f.source.sheet, f"{col_letter(cols.index(field) + 1)}{row}"),
+                f.code,
+                f.message,
+                f.severity,
+            )
+        out.append(f)
+    return out

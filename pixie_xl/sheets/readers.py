@@ -167,6 +167,17 @@ def read_rows(path: Path | str) -> tuple[list[str], list[list[object]]]:
     return [("" if h is None else str(h)).strip() for h in header], data
 
 
+def read_header(path: Path | str) -> list[str]:
+    """The header row of a CSV or workbook file (a CSV's first line only is read)."""
+    path = Path(path)
+    if path.suffix.lower() != ".csv":
+        return read_rows(path)[0]
+    with path.open("rb") as fh:
+        first = fh.readline(1024 * 1024).decode("utf-8-sig", "replace")
+    delimiter = max(",;\t", key=first.count)
+    return [h.strip() for h in next(csv.reader([first], delimiter=delimiter), [])]
+
+
 def _read_any(path: Path, prefer_sheet: str | None = None):
     """(sheet name, header, data rows, {(row index, col index): Formula})."""
     if not path.is_file():

@@ -77,3 +77,18 @@ def test_a_csv_with_a_stray_quote_is_refused_naming_the_line(env, workbook, tmp_
     assert result.exit_code == 1, result.output
     assert "quote.csv line 2: the line does not parse as CSV" in result.output
     assert workbook.read_bytes() == before
+
+
+def test_ingest_findings_name_the_cell_like_the_sheet(env, tmp_path):
+    header = "line_id,task_id,object,activity,task_created,kind,date,amount,reference"
+    path = tmp_path / "march.csv"
+    path.write_text(
+        header
+        + "\nL-x1,T-x1,NOPE,ROAD,2026-03-01,cost,2026-03-02,12.50,r\n"
+        "L-x2,T-x2,NOPE,ROAD,2026-03-01,cost,2026-03-02,1.234,50,r\n".replace("1.234,50", "x")
+    )
+    result = invoke("ingest", path)
+    assert result.exit_code == 1, result.output
+    assert "march.csv!C2:" in result.output  # the unknown object, at its cell
+    assert "march.csv!H3:" in result.output  # the amount that is not a number
+    assert "row 2, " not in result.output and "row 3, " not in result.output
