@@ -83,9 +83,9 @@ def test_ingest_findings_name_the_cell_like_the_sheet(env, tmp_path):
     header = "line_id,task_id,object,activity,task_created,kind,date,amount,reference"
     path = tmp_path / "march.csv"
     path.write_text(
-        header
-        + "\nL-x1,T-x1,NOPE,ROAD,2026-03-01,cost,2026-03-02,12.50,r\n"
-        "L-x2,T-x2,NOPE,ROAD,2026-03-01,cost,2026-03-02,1.234,50,r\n".replace("1.234,50", "x")
+        f"{header}\n"
+        "L-x1,T-x1,NOPE,ROAD,2026-03-01,cost,2026-03-02,12.50,r\n"
+        "L-x2,T-x2,NOPE,ROAD,2026-03-01,cost,2026-03-02,x,r\n"
     )
     result = invoke("ingest", path)
     assert result.exit_code == 1, result.output
