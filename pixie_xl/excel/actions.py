@@ -310,21 +310,34 @@ def refresh_budgets(book: Book, cache: Cache, before: dict | None = None) -> lis
 
 
 def _sheet_drafts(book: Book, source: Source) -> dict[str, BudgetDraft]:
-    """The sheet's saved budgets that read without an error, by Budget ID."""
+    """The sheet's saved budgets whose every row reads without an error, by Budget ID.
+
+    Checked against the service's budgets (so an activity made inactive since still reads
+    on the lines that have it) but not by the rules: a stale Version, an ID the service no
+    longer has or a missing Version is what Refresh is about, not a reason to keep rows.
+    """
     from pixie_xl.core.validation import validate_rows
-    from pixie_xl.excel.saving import _ROW, _rows_of
+    from pixie_xl.excel.budget_view import budget_id_text
+    from pixie_xl.excel.saving import _ROW
     from pixie_xl.sheets.tables import read_budget_rows
 
-    ctx = dataclasses.replace(_context(source, _book_profiles(book)), budgets={}, now=None)
-    result = validate_rows(read_budget_rows(book), ctx)
-    bad = {
+    ctx = dataclasses.replace(_context(source, _book_profiles(book)), now=None)
+    rows = read_budget_rows(book)
+    result = validate_rows(rows, ctx)
+    bad_rows = {
         int(m.group(1))
         for f in result.findings
-        if f.is_error and f.source and (m := _ROW.search(f.source.cell or ""))
+        if f.is_error
+        and f.code not in _REFRESH_IGNORES
+        and f.source
+        and (m := _ROW.search(f.source.cell or ""))
     }
-    return {
-        d.budget_id: d for d in result.drafts if d.budget_id and not bad.intersection(_rows_of(d))
-    }
+    bad = {budget_id_text(r.values.get("budget_id")) for r in rows if r.row in bad_rows}
+    return {d.budget_id: d for d in result.drafts if d.budget_id and d.budget_id not in bad}
+
+
+#: the rules' findings that Refresh resolves itself (see :func:`_sheet_drafts`)
+_REFRESH_IGNORES = frozenset({"stale_version", "unknown_budget", "version_required", "overlap"})
 
 
 def build_variance(

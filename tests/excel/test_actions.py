@@ -177,3 +177,13 @@ def test_an_import_keeps_the_status_and_delete_cells_of_the_rows_there(cache, tm
     table = book.read_table(layout.BUDGETS_SHEET, layout.BUDGETS_TABLE)
     assert [r[10:] for r in table.rows] == [("typed", "x"), (None, None)]
     assert table.rows[1][2] == "P-200" and table.rows[1][7] == Decimal("10.50")
+
+
+def test_refresh_keeps_a_bad_line_typed_into_a_saved_budget(cache):
+    bad = _row(cost="12,5O")
+    bad[5] = "DESIGN"
+    rows, findings = _refreshed(cache, [_row(version=1), bad], [[_budget(version=1)]])
+    assert [r[7] for r in rows] == [100, "12,5O"]
+    assert [(f.code, "rows 2, 3 have problems" in f.message) for f in findings] == [
+        ("unsaved_rows", True)
+    ]
