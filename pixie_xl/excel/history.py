@@ -13,6 +13,8 @@ from decimal import Decimal
 from pixie_xl.core.errors import PixieError
 
 HISTORY_SHEET = "History"
+#: the block a History written before is cleared of in live Excel (2 columns a version)
+CLEAR_COLUMNS, CLEAR_ROWS = 201, 2000
 
 
 def _label(v: Mapping, i: int) -> str:
@@ -77,16 +79,21 @@ def history_grid(budget_id: str, versions: Sequence[Mapping]) -> list[list[objec
 
 def write_history(book, grid: Sequence[Sequence[object]]) -> None:
     """The grid on the History sheet, which is created (or emptied) first."""
-    wb = getattr(book, "wb", None)
-    if wb is not None:  # the file book: a fresh sheet, in the old one's place
+    from pixie_xl.sheets.fakebook import FakeBook
+    from pixie_xl.sheets.filebook import FileBook
+
+    if isinstance(book, FileBook):  # a fresh sheet, in the old one's place
+        wb = book.wb
         index = len(wb.sheetnames)
         if HISTORY_SHEET in wb.sheetnames:
             index = wb.sheetnames.index(HISTORY_SHEET)
             wb.remove(wb[HISTORY_SHEET])
         wb.create_sheet(HISTORY_SHEET, index)
-    elif hasattr(book, "cells"):  # the fake book
+    elif isinstance(book, FakeBook):
         book.cells[HISTORY_SHEET] = {}
-    elif HISTORY_SHEET not in book.sheet_names():
+    elif HISTORY_SHEET in book.sheet_names():  # live Excel: clear what an earlier one wrote
+        book.clear_range(HISTORY_SHEET, "A1", CLEAR_COLUMNS, CLEAR_ROWS)
+    else:
         add = getattr(book, "add_sheet", None)
         if add is None:
             raise PixieError(f"the workbook has no {HISTORY_SHEET} sheet: add one and retry")

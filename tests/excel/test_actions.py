@@ -187,3 +187,16 @@ def test_refresh_keeps_a_bad_line_typed_into_a_saved_budget(cache):
     assert [(f.code, "rows 2, 3 have problems" in f.message) for f in findings] == [
         ("unsaved_rows", True)
     ]
+
+
+def test_a_history_replaces_the_one_written_before():
+    from pixie_xl.excel.history import history_grid, write_history
+
+    book = FakeBook.new(server_url=URL)
+    v1 = _budget(version=1)
+    v3 = _budget(version=3, cost="120.00", seq=1)
+    write_history(book, history_grid("B1", [v1, v3]))
+    assert book.get_value("History", "E4") == "correction 1 (version 3) cost"
+    write_history(book, history_grid("B1", [v1]))
+    assert book.get_value("History", "E4") is None
+    assert book.get_value("History", "C5") == Decimal("100.00")
