@@ -84,10 +84,16 @@ def _head(s: Session) -> Head:
     known = s.info.get(_HEAD)
     if known is not None and known[0] is txn:
         return known[1]
-    row = s.get(AuditHead, 1)
+    row = _read_head(s)
     if row is None:  # deleted by hand: chain on, verify reports it
         return Head(0, 0, GENESIS, 0)
     return Head(row.entries, row.last_id, row.last_hash, row.legacy_upto)
+
+
+def _read_head(s: Session):
+    """The head row as the database holds it now (a Core read: the session's identity map
+    may hold an older copy, since entries move the head by Core updates)."""
+    return s.execute(select(*AuditHead.__table__.c).where(AuditHead.__table__.c.id == 1)).first()
 
 
 _HEAD = "pixie_audit_head"
@@ -159,7 +165,7 @@ def _broken(n: int, broken_id, reason: str, detail: str) -> dict:
     return {"ok": False, "entries": n, "broken_id": broken_id, "reason": reason, "detail": detail}
 
 
-def _check_head(row: AuditHead | None) -> dict | None:
+def _check_head(row) -> dict | None:
     """Why the head row cannot be trusted, or None."""
     if row is None:
         return _broken(0, None, "head_missing", "the audit head row is missing")
@@ -180,7 +186,7 @@ def _check_head(row: AuditHead | None) -> dict | None:
 def verify(s: Session) -> dict:
     """Walk the chain; ``{"ok": True, "entries": n, ...}`` or the first broken entry's id,
     a ``reason`` code and a ``detail`` for a person."""
-    head_row = s.get(AuditHead, 1)
+    head_row = _read_head(s)
     bad = _check_head(head_row)
     if bad is not None:
         return bad

@@ -5,6 +5,7 @@ transaction that was rolled back."""
 from __future__ import annotations
 
 from pixie_server import audit, db
+from pixie_server.models import AuditHead
 
 
 def _verify(app) -> dict:
@@ -36,3 +37,20 @@ def test_an_entry_rolled_back_is_not_the_next_ones_predecessor(app):
         s.commit()
     assert after.prev_hash == kept.hash
     assert _verify(app)["ok"] is True
+
+
+def test_one_session_writing_twice_chains_on_to_its_own_last_entry(app):
+    """The session keeps its objects across commits: the head is read from the database,
+    never from an older copy the session still holds."""
+    factory = app.extensions[db.EXT][1]
+    with app.app_context(), factory() as s:
+        held = s.get(AuditHead, 1)  # a copy the session keeps while it is referenced
+        db.lock_writes(s)
+        first = audit.record(s, "alice", "upsert", "profile", "a", None, {})
+        s.commit()
+        db.lock_writes(s)
+        second = audit.record(s, "alice", "upsert", "profile", "b", None, {})
+        s.commit()
+    assert second.prev_hash == first.hash
+    assert _verify(app)["ok"] is True
+    assert held.entries == 0  # the copy is still the old one; the chain did not use it
