@@ -56,7 +56,17 @@ def read_profiles(book: Book) -> tuple[dict[str, Profile], list[Finding]]:
     except (KeyError, ValueError, PixieError):
         return {}, []
     out: dict[str, Profile] = {}
-    findings: list[Finding] = []
+    stray = getattr(book, "stray_cells", None)
+    findings: list[Finding] = [
+        Finding(
+            SourceRef(SHEET, cell),
+            "outside_table",
+            "this cell is outside the Profiles table; Pixie does not read it — move it into "
+            "the table or clear it",
+            Severity.WARNING,
+        )
+        for cell in (stray(SHEET, TABLE) if stray is not None else ())
+    ]
     cols = table.columns
     for n, row in enumerate(table.rows, start=table.first_row):
         if all(is_blank(v) for v in row):
@@ -137,7 +147,7 @@ def refresh_profiles(book: Book, service: Mapping[str, Profile]) -> list[Finding
         cell = SourceRef(SHEET, f"{table.columns[0]}{first.get(name, table.first_row)}")
         msg = f'Profile "{name}" is not saved yet (new or changed here); kept — Save sends it'
         findings.append(Finding(cell, "unsaved_rows", msg, Severity.INFO))
-    if problems:  # rows that do not read are kept out of the rewrite: say so, change nothing
+    if any(f.is_error for f in problems):  # a row that does not read: say so, change nothing
         return [*problems, *findings]
     write_profiles(book, rows.values())
-    return findings
+    return [*problems, *findings]

@@ -115,3 +115,11 @@ def test_refresh_shows_a_budget_saved_elsewhere_with_its_status(run, workbook, c
     (row,) = [r for r in budgets_rows(workbook) if r["Object"] == "P-300"]
     assert row["Cost budget"] == 42.5 and row["Version"] == 1
     assert row["Status"] == "master, editable until 2026-11-02 24:00"
+
+
+def test_a_cell_beside_the_profiles_table_is_reported(run, workbook):
+    book = FileBook.open(workbook)
+    book.wb["Profiles"]["P2"].value = "peak in June"
+    book.save()
+    out = run("validate", workbook)
+    assert "[warning] Profiles!P2: this cell is outside the Profiles table" in out
