@@ -201,3 +201,14 @@ def _contents(path) -> dict:
         "tables": {ws.title: sorted(ws.tables.items()) for ws in wb.worksheets},
         "names": {k: v.attr_text for k, v in wb.defined_names.items()},
     }
+
+
+def test_the_committed_workbook_is_what_the_builder_makes(tmp_path):
+    """workbook/PixieBudget.xlsm is up to date: every part of the package equals a fresh
+    build's (rebuild it with ``make workbook`` when this fails)."""
+    committed = Path(__file__).resolve().parents[2] / "workbook" / "PixieBudget.xlsm"
+    fresh = build_workbook(tmp_path / "PixieBudget.xlsm")
+    with zipfile.ZipFile(committed) as zc, zipfile.ZipFile(fresh) as zf:
+        assert zc.namelist() == zf.namelist()
+        stale = [n for n in zf.namelist() if zc.read(n) != zf.read(n)]
+    assert not stale, f"run make workbook: {stale} differ"
