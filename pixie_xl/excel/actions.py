@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from pixie_xl import client as wire
 from pixie_xl.core.errors import PixieError
 from pixie_xl.core.findings import Finding, Severity, has_errors
-from pixie_xl.core.records import BudgetDraft, BudgetHistory, Profile
+from pixie_xl.core.records import BudgetHistory, Profile
 from pixie_xl.excel.cache import Cache
 from pixie_xl.sheets import layout
 from pixie_xl.sheets.book import Book
@@ -276,6 +276,7 @@ def refresh(
     """Pull what changed into the cache (delta sync), bring the Budgets table up to date,
     then build the variance sheets. ``findings`` of the answer name the rows kept."""
     from pixie_xl.excel.profiles_table import refresh_profiles
+    from pixie_xl.excel.refreshing import refresh_budgets
 
     cache = Cache(client.base_url)
     before = {h.budget_id: h for h in cache.histories()} if cache.exists() else {}
@@ -287,57 +288,6 @@ def refresh(
     report(book, findings)
     out = build_variance(book, cache, frm, to, progress)
     return {**out, "findings": findings}
-
-
-def refresh_budgets(book: Book, cache: Cache, before: dict | None = None) -> list[Finding]:
-    """Every budget of the cache into the Budgets table, rows with unsaved changes kept.
-
-    ``before`` is what the cache held before this refresh (by budget id), so that a row
-    left at an older version is recognised as unchanged and brought up to date.
-    """
-    from pixie_xl.excel import budget_view
-
-    source = source_from_cache(cache)
-    findings = budget_view.tidy(book)
-    view = budget_view.View.read(book)
-    histories = {h.budget_id: h for h in source.budgets}
-    tz = source.settings.timezone
-    merged = budget_view.merge(
-        view, _sheet_drafts(book, source), histories, before or {}, source.now, tz
-    )
-    view.write(book, merged.rows)
-    return findings + merged.findings
-
-
-def _sheet_drafts(book: Book, source: Source) -> dict[str, BudgetDraft]:
-    """The sheet's saved budgets whose every row reads without an error, by Budget ID.
-
-    Checked against the service's budgets (so an activity made inactive since still reads
-    on the lines that have it) but not by the rules: a stale Version, an ID the service no
-    longer has or a missing Version is what Refresh is about, not a reason to keep rows.
-    """
-    from pixie_xl.core.validation import validate_rows
-    from pixie_xl.excel.budget_view import budget_id_text
-    from pixie_xl.excel.saving import _ROW
-    from pixie_xl.sheets.tables import read_budget_rows
-
-    ctx = dataclasses.replace(_context(source, _book_profiles(book)), now=None)
-    rows = read_budget_rows(book)
-    result = validate_rows(rows, ctx)
-    bad_rows = {
-        int(m.group(1))
-        for f in result.findings
-        if f.is_error
-        and f.code not in _REFRESH_IGNORES
-        and f.source
-        and (m := _ROW.search(f.source.cell or ""))
-    }
-    bad = {budget_id_text(r.values.get("budget_id")) for r in rows if r.row in bad_rows}
-    return {d.budget_id: d for d in result.drafts if d.budget_id and d.budget_id not in bad}
-
-
-#: the rules' findings that Refresh resolves itself (see :func:`_sheet_drafts`)
-_REFRESH_IGNORES = frozenset({"stale_version", "unknown_budget", "version_required", "overlap"})
 
 
 def build_variance(

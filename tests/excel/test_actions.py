@@ -11,6 +11,7 @@ from pixie_xl.core.findings import Severity
 from pixie_xl.demo import dataset
 from pixie_xl.excel import actions
 from pixie_xl.excel import cache as cache_mod
+from pixie_xl.excel.refreshing import refresh_budgets
 from pixie_xl.sheets import layout
 from pixie_xl.sheets.fakebook import FakeBook
 from pixie_xl.sheets.tables import write_budgets
@@ -106,7 +107,7 @@ def _refreshed(cache, rows, service, before=None):
                activities=[], lines=[], budgets=service)  # fmt: skip
     book = FakeBook.new(server_url=URL)
     book.add_rows(layout.BUDGETS_TABLE, rows)
-    findings = actions.refresh_budgets(book, cache, before)
+    findings = refresh_budgets(book, cache, before)
     table = book.read_table(layout.BUDGETS_SHEET, layout.BUDGETS_TABLE)
     return [list(r) for r in table.rows], findings
 
