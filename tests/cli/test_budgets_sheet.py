@@ -123,3 +123,35 @@ def test_a_cell_beside_the_profiles_table_is_reported(run, workbook):
     book.save()
     out = run("validate", workbook)
     assert "[warning] Profiles!P2: this cell is outside the Profiles table" in out
+
+
+def test_import_and_refresh_report_a_stray_cell_too(run, workbook, tmp_path):
+    from pixie_xl.demo import dataset
+
+    path = tmp_path / "one.csv"
+    path.write_text(
+        ",".join(dataset.BUDGET_HEADER) + "\n,,P-300,2026-01-01,2026-12-31,ROAD,,1.00,days,\n"
+    )
+    type_cells(workbook, {"Q7": "ask Anna"})
+    out = run("import", path, "--into", workbook)
+    assert "[warning] Budgets!Q7: this cell is outside the Budgets table" in out
+    out = run("refresh", workbook)
+    assert "[warning] Budgets!Q7: this cell is outside the Budgets table" in out
+
+
+def test_a_delete_the_service_refuses_is_named_at_its_cell(workbook, client, cleanup):
+    from pixie_xl.excel import budget_deletes
+    from pixie_xl.excel.budget_view import Marks
+
+    (saved,) = client.save_batch([{"object": "P-300", "start": "2026-01-01", "end": "2026-12-31",
+                                   "lines": [{"activity": "ROAD", "cost": "1.00"}]}])  # fmt: skip
+    bid = str(saved["id"])
+    book = FileBook.open(workbook)
+    # a mark made from a version the service has moved past (another accountant's edit)
+    marks = Marks({bid: ("L2", 7)}, [], set())
+    refused, deleted = budget_deletes.apply(book, client, marks, None, "Europe/Amsterdam")
+    assert deleted == []
+    (f,) = refused
+    assert (str(f.source), f.code) == ("Budgets!L2", "delete_stale_version")
+    assert f.message.endswith("; clear the Delete cell")
+    assert client.budget(bid)["version"] == saved["version"]
