@@ -130,17 +130,21 @@ def bounded_text(value: object, field: str, limit: int = MAX_ID) -> str:
     return value  # type: ignore[return-value]
 
 
+#: the fields where a JSON true/false stands for the text "true"/"false"
+FLAGS = frozenset({"active", "deleted"})
+
+
 def row_problems(row: Mapping, limits: Mapping[str, int]) -> list[tuple[str, str]]:
     """``(field, message)`` for each field of ``row`` over its limit or not text.
 
     ``limits`` maps field names to their longest length; a JSON ``true``/``false`` passes
-    (flags), and so does null or a missing field. NUL characters are left to the callers,
-    which refuse them with the code ``nul_character``.
+    in the :data:`FLAGS` fields, and null or a missing field passes everywhere. NUL
+    characters are left to the callers, which refuse them with the code ``nul_character``.
     """
     out = []
     for field, limit in limits.items():
         value = row.get(field)
-        if value is None or isinstance(value, bool):
+        if value is None or (isinstance(value, bool) and field in FLAGS):
             continue
         why = text_problem(value, limit, nul=False)
         if why is not None:

@@ -12,7 +12,16 @@ PROBLEM = {
     "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
 }
 AUTH_ERRORS = {"401": PROBLEM, "403": PROBLEM}
-WRITE_ERRORS = {**AUTH_ERRORS, "400": PROBLEM, "409": PROBLEM, "415": PROBLEM, "422": PROBLEM}
+#: every read with query parameters may refuse them
+READ_ERRORS = {**AUTH_ERRORS, "422": PROBLEM}
+WRITE_ERRORS = {
+    **AUTH_ERRORS,
+    "400": PROBLEM,
+    "409": PROBLEM,
+    "413": PROBLEM,
+    "415": PROBLEM,
+    "422": PROBLEM,
+}
 IDEMPOTENCY = {
     "name": "Idempotency-Key",
     "in": "header",
@@ -44,6 +53,12 @@ NSTR = {"type": ["string", "null"]}
 INT = {"type": "integer"}
 BOOL = {"type": "boolean"}
 DEC = {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}
+#: an id, code or name (the VARCHAR(200) columns, pixie_server.edge.MAX_ID)
+ID = {"type": "string", "minLength": 1, "maxLength": 200}
+#: free text (pixie_server.edge.MAX_TEXT)
+TEXT = {"type": "string", "maxLength": 4000}
+CURRENCY = {"type": "string", "pattern": "^[A-Z]{3}$"}
+KINDS = ["account", "campaign", "cost_centre", "customer", "department", "project"]
 
 
 def schemas() -> dict:
@@ -121,7 +136,8 @@ def health_paths() -> dict:
 
 def _upsert(name: str, item: dict, role: str) -> dict:
     listing = obj({name: {"type": "array", "items": item}}, (name,))
-    body = {"oneOf": [item, {"type": "array", "items": item}, listing]}
+    many = {"type": "array", "items": item, "minItems": 1}
+    body = {"oneOf": [item, many, obj({name: many}, (name,))]}
     return {
         "get": {
             "summary": f"list {name}",
@@ -142,11 +158,28 @@ def _upsert(name: str, item: dict, role: str) -> dict:
 
 
 def master_paths() -> dict:
+    parent = {"type": ["string", "null"], "maxLength": 200}
+    name = {"type": ["string", "null"], "maxLength": 4000}
     obj_in = obj(
-        {"id": STR, "name": STR, "kind": STR, "parent": NSTR, "currency": STR}, ("id", "kind")
+        {"id": ID, "name": name, "kind": {"enum": KINDS}, "parent": parent, "currency": CURRENCY},
+        ("id", "kind"),
     )
-    act_in = obj({"code": STR, "name": STR, "active": {"type": ["boolean", "string"]}}, ("code",))
-    prof_in = obj({"name": STR, "weights": {"type": "array", "items": STR}}, ("name", "weights"))
+    flag = {"enum": [True, False, None, "true", "false", "1", "0", "yes", "no", ""]}
+    act_in = obj({"code": ID, "name": name, "active": flag}, ("code",))
+    weight = {"type": "string", "pattern": r"^\d{1,9}(\.\d{1,9})?$"}
+    weights = {"type": "array", "items": weight, "minItems": 12, "maxItems": 12}
+    prof_in = obj({"name": ID, "weights": weights}, ("name", "weights"))
+    settings_in = obj(
+        {
+            "timezone": {"type": "string", "minLength": 1, "maxLength": 64},
+            "currency": CURRENCY,
+            "cost_date": {"enum": ["expense", "task_created"]},
+            "income_date": {"enum": ["income", "task_created"]},
+            "warn_ratio": DEC,
+            "over_ratio": DEC,
+        },
+        extra=False,
+    )
     profiles = _upsert("profiles", prof_in, "accountant")
     profiles["post"]["responses"] = {"200": ok({"type": "object"}), **WRITE_ERRORS}
     return {
@@ -163,7 +196,7 @@ def master_paths() -> dict:
                 "parameters": [IDEMPOTENCY],
                 "requestBody": {
                     "required": True,
-                    "content": {"application/json": {"schema": {"type": "object"}}},
+                    "content": {"application/json": {"schema": settings_in}},
                 },
                 "responses": {"200": ok(ref("Settings")), **WRITE_ERRORS},
             },
@@ -184,14 +217,14 @@ def ingest_paths() -> dict:
                         "name": "name",
                         "in": "query",
                         "required": False,
-                        "schema": STR,
+                        "schema": {"type": "string", "maxLength": 200},
                         "description": "the file name findings name",
                     },
                 ],
                 "requestBody": {
                     "required": True,
                     "content": {
-                        "text/csv": {"schema": STR},
+                        "text/csv": {"schema": {"type": "string", "minLength": 1}},
                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
                             "schema": binary
                         },
@@ -247,11 +280,11 @@ def audit_paths() -> dict:
     q = [
         {"name": n, "in": "query", "required": False, "schema": s}
         for n, s in (
-            ("after", {"type": "integer", "minimum": 0}),
+            ("after", {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}),
             ("limit", {"type": "integer", "minimum": 1, "maximum": 10000}),
-            ("entity", STR),
-            ("entity_id", STR),
-            ("actor", STR),
+            ("entity", {"type": "string", "maxLength": 200}),
+            ("entity_id", {"type": "string", "maxLength": 200}),
+            ("actor", {"type": "string", "maxLength": 200}),
         )
     ]
     return {
@@ -309,7 +342,7 @@ def token_paths() -> dict:
                                     "role": {
                                         "enum": ["viewer", "accountant", "integration", "admin"]
                                     },
-                                    "name": STR,
+                                    "name": {"type": ["string", "null"], "maxLength": 200},
                                 },
                                 ("role",),
                             )

@@ -37,7 +37,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, g, jsonify, request, url_for
+from flask import Blueprint, Response, g, jsonify, request, url_for
+from werkzeug.exceptions import MethodNotAllowed
 
 from pixie_xl.core import rules
 from pixie_xl.core.errors import (
@@ -336,6 +337,18 @@ def _show(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def _flag(name: str) -> bool:
+    """A 0/1 query flag (absent is 0); anything else is 422 naming it."""
+    raw = request.args.get(name, "0")
+    if raw not in ("0", "1"):
+        raise InvalidInput(
+            f'{name} must be 0 or 1, not "{_clip(raw)}"',
+            code="bad_parameter",
+            detail={"parameter": name},
+        )
+    return raw == "1"
+
+
 def _clip(value: str) -> str:
     return value if len(value) <= 40 else value[:37] + "..."
 
@@ -526,7 +539,9 @@ def list_budgets():
     session = db.session()
     cat = Catalogue.load(session)
     obj = request.args.get("object") or None
-    on_raw = request.args.get("date") or None
+    if obj is not None:
+        obj = bounded_text(obj, "object")
+    on_raw = request.args.get("date")
     on = None
     if on_raw is not None:
         try:
@@ -535,8 +550,8 @@ def list_budgets():
             msg = f'date "{_clip(on_raw)}" is not an ISO date (YYYY-MM-DD)'
             raise InvalidInput(msg, code="not_a_date") from None
     objects = None
+    desc = _flag("descendants")
     if obj is not None:
-        desc = request.args.get("descendants", "0").lower() in ("1", "true", "yes")
         objects = cat.subtree(obj) if desc else {obj}
     histories = budget_store.load_histories(session, cat.currencies, objects=objects, on=on)
     now, tz = clock.now(), clock.company_tz(session)
@@ -613,6 +628,22 @@ def batch():
     )
 
 
+@bp.route(
+    "/batch", methods=["GET", "PUT", "DELETE", "PATCH", "OPTIONS"], provide_automatic_options=False
+)
+@require("viewer")
+def batch_other():
+    """``/batch`` takes POST only: without this route ``GET /batch`` would read budget
+    "batch" and ``OPTIONS`` would list the methods of ``/<budget_id>`` in ``Allow``."""
+    if request.method == "OPTIONS":
+        return Response(status=204, headers={"Allow": "POST, OPTIONS"})
+    raise MethodNotAllowed(valid_methods=["POST", "OPTIONS"])
+
+
+batch.provide_automatic_options = False  # OPTIONS /batch is batch_other's
+batch_other.pixie_only_405 = True  # answers 405 only: no operation of the OpenAPI document
+
+
 @bp.get("/<budget_id>")
 @require("viewer")
 def get_one(budget_id: str):
@@ -668,26 +699,33 @@ def versions(budget_id: str):
 # --- OpenAPI (imported by pixie_server.openapi) --------------------------------------------
 
 _AMOUNT = {"type": "string", "pattern": r"^\d+(\.\d+)?$", "examples": ["1234.50"]}
+_TEXT_ID = {"type": "string", "minLength": 1, "maxLength": MAX_ID}
+_DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 _LINE_IN = {
     "type": "object",
     "required": ["activity"],
     "properties": {
-        "activity": {"type": "string"},
+        "activity": _TEXT_ID,
         "income": _AMOUNT,
         "cost": _AMOUNT,
-        "phasing": {"type": "string", "default": "days"},
-        "note": {"type": "string"},
+        "phasing": {**_TEXT_ID, "default": "days"},
+        "note": {"type": "string", "maxLength": MAX_TEXT},
     },
 }
 BUDGET_IN = {
     "type": "object",
     "required": ["object", "start", "end", "lines"],
     "properties": {
-        "id": {"type": "string", "description": "batch only: the budget to edit"},
-        "object": {"type": "string"},
-        "start": {"type": "string", "format": "date"},
-        "end": {"type": "string", "format": "date"},
-        "version": {"type": "integer", "minimum": 1, "description": "the token edited from"},
+        "id": {**_TEXT_ID, "description": "batch only: the budget to edit"},
+        "object": _TEXT_ID,
+        "start": _DATE,
+        "end": _DATE,
+        "version": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": INT4_MAX,
+            "description": "the token edited from",
+        },
         "lines": {"type": "array", "minItems": 1, "items": _LINE_IN},
     },
 }
@@ -718,9 +756,13 @@ _PROFILE_IN = {
         "weights": {"type": "array", "items": {"type": "string"}, "minItems": 12, "maxItems": 12},
     },
 }
-_ID = {"name": "budget_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_ID = {"name": "budget_id", "in": "path", "required": True, "schema": _TEXT_ID}
 _IDEM = {"name": "Idempotency-Key", "in": "header", "schema": {"type": "string", "maxLength": 200}}
-_VERSION_Q = {"name": "version", "in": "query", "schema": {"type": "integer", "minimum": 1}}
+_VERSION_Q = {
+    "name": "version",
+    "in": "query",
+    "schema": {"type": "integer", "minimum": 1, "maximum": INT4_MAX},
+}
 
 
 def _ok(description: str, schema: dict, status: str = "200") -> dict:
@@ -736,7 +778,10 @@ def _errors(*statuses: str) -> dict:
         "404": "no such budget",
         "409": "refused by the rules (overlap, stale_version, dates_locked, locked …)",
         "422": "not a valid budget: findings name each field",
+        "413": "the body is over the limit",
     }
+    if "403" in statuses:  # a write: its body may be too large
+        statuses = (*statuses, "413")
     return {s: {"description": text[s], "content": _PROBLEM} for s in statuses}
 
 
@@ -750,9 +795,9 @@ OPENAPI_PATHS = {
             "summary": "Budgets with their current figures",
             "security": _BEARER,
             "parameters": [
-                {"name": "object", "in": "query", "schema": {"type": "string"}},
+                {"name": "object", "in": "query", "schema": {"type": "string", "maxLength": 200}},
                 {"name": "descendants", "in": "query", "schema": {"enum": ["0", "1"]}},
-                {"name": "date", "in": "query", "schema": {"type": "string", "format": "date"}},
+                {"name": "date", "in": "query", "schema": _DATE},
             ],
             "responses": {
                 **_ok(

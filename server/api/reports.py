@@ -373,15 +373,11 @@ ROW = {
         "status": {"enum": ["OK", "WARN", "OVER", "BEHIND", "UNBUDGETED"]},
     },
 }
+_DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 _PARAMS = [
-    {
-        "name": "from",
-        "in": "query",
-        "required": True,
-        "schema": {"type": "string", "format": "date"},
-    },
-    {"name": "to", "in": "query", "required": True, "schema": {"type": "string", "format": "date"}},
-    {"name": "object", "in": "query", "schema": {"type": "string"}},
+    {"name": "from", "in": "query", "required": True, "schema": _DATE},
+    {"name": "to", "in": "query", "required": True, "schema": _DATE},
+    {"name": "object", "in": "query", "schema": {"type": "string", "maxLength": 200}},
 ]
 
 
@@ -408,6 +404,7 @@ def _report_op(summary: str, key: str) -> dict:
                     },
                 },
                 "401": {"description": "no valid token", "content": problem},
+                "403": {"description": "the role may not do this", "content": problem},
                 "404": {"description": "unknown object", "content": problem},
                 "422": {"description": "bad period", "content": problem},
             },

@@ -97,6 +97,8 @@ def test_openapi_describes_every_route_the_app_serves(app, client, admin_headers
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
+        if getattr(app.view_functions[rule.endpoint], "pixie_only_405", False):
+            continue  # /budgets/batch's other methods: 405 with Allow: POST, OPTIONS
         path = rule.rule.replace("<", "{").replace(">", "}")
         path = path.replace("{int:", "{").replace("{string:", "{")
         assert path in doc["paths"], path

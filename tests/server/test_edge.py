@@ -51,6 +51,7 @@ def test_json_nested_1000_deep_is_refused_on_every_json_route(app, client, h):
     routes = [
         (rule.rule.replace("<budget_id>", "B-1"), method)
         for rule in app.url_map.iter_rules()
+        if not getattr(app.view_functions[rule.endpoint], "pixie_only_405", False)
         for method in sorted((rule.methods or set()) & {"POST", "PUT"})
     ]
     assert len(routes) >= 8, routes
@@ -226,3 +227,24 @@ def test_currency_codes_come_from_the_iso_4217_list(client, h):
     resp = client.put("/api/v1/settings", json={"currency": "ZZZ"}, headers=h)
     assert resp.status_code == 422
     assert client.get("/api/v1/settings", headers=h).get_json()["currency"] == "EUR"
+
+
+# --- D14: what the OpenAPI document says is what the service does -------------------------
+
+
+def test_budgets_batch_allows_post_only(client, h):
+    resp = client.options("/api/v1/budgets/batch", headers=h)
+    assert resp.headers["Allow"] == "POST, OPTIONS"
+    for method in ("GET", "PUT", "DELETE", "PATCH"):
+        resp = client.open("/api/v1/budgets/batch", method=method, headers=h)
+        assert problem(resp) == (405, "method_not_allowed"), method
+        assert resp.headers["Allow"] == "POST, OPTIONS"
+
+
+def test_query_flags_and_dates_outside_the_schema_are_refused(client, h):
+    for query in ("descendants=null", "descendants=yes", "date=", "object=" + LONG):
+        resp = client.get(f"/api/v1/budgets?{query}", headers=h)
+        assert resp.status_code == 422, query
+    resp = post(client, h, "/api/v1/activities", {"code": "A1", "name": False})
+    assert fields(resp) == {"activities[0].name"}
+    assert client.get("/api/v1/budgets?descendants=1&object=P-1", headers=h).status_code == 200
