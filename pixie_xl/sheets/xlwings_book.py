@@ -37,6 +37,7 @@ _EXCEL_PARSES = re.compile(
     r"^\s*[-+(]?\s*[$€£¥]?\s*\.?\d"  # numbers, dates, times, percentages, currency
     r"|^\s*(true|false)\s*$"
     r"|^\s*#"  # #N/A, #REF!, …
+    r"|^'"  # Excel takes a leading apostrophe for the prefix, not for text
     r"|^\s*(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?[\s/-]*\d",
     re.IGNORECASE,
 )

@@ -24,6 +24,8 @@ pywin32's late binding. Where each behaviour comes from:
   stays text (the apostrophe is the cell's prefix character, not part of its value), "="
   starts a formula, text that reads as a number, TRUE/FALSE, an error literal or an ISO
   date becomes that value; "" or None empties the cell; a scalar fills the whole range.
+  ``Value`` is a Date only in a cell with a date format (a number there is a date, a date
+  under a number format a number: Range.Value vs Range.Value2 in Microsoft's docs).
   Excel also parses locale dates, currency and fractions: not modelled (see
   ``xlwings_book.to_excel``, which writes such text with the apostrophe anyway).
 - xlwings' calls seen from this side: ``Interior.ColorIndex = xlColorIndexNone`` (-4142)
@@ -50,7 +52,9 @@ import operator
 import re
 
 from openpyxl.styles import PatternFill
+from openpyxl.styles.numbers import is_date_format
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import from_excel, to_excel
 
 from tests.excel.pywin32_stub import WINDOWS, CDispatch, com_error
 
@@ -181,6 +185,9 @@ class Workbook(COM):
         object.__setattr__(self, "_app", app)
         self.wb, self.path, self.saves = wb, path, 0
         self.sheets = {ws.title: Worksheet(self, ws) for ws in wb.worksheets}
+        if any(b.Name.lower() == path.name.lower() for b in app.books):
+            # Excel: "A document with the name … is already open"
+            raise com_error(-2147352567, f"A document with the name {path.name} is already open")
         app.books.append(self)
 
     Name = property(lambda self: self.path.name)
@@ -193,6 +200,11 @@ class Workbook(COM):
         return Collection(self._app, self.sheets.values(), key=lambda s: s.Name, parent=self)
 
     Sheets = Worksheets
+
+    def Close(self, SaveChanges=False):
+        if SaveChanges:
+            self.Save()
+        self._app.books.remove(self)
 
     def Save(self):
         for sheet in self.sheets.values():
@@ -402,7 +414,12 @@ class Range(COM):
         if isinstance(v, bool):
             return v
         if isinstance(v, int | float):
+            # Value is a Date in a date-formatted cell, a number under a number format
+            if is_date_format(cell.number_format) and 1 <= v < 2958466:
+                return from_excel(v).replace(tzinfo=dt.UTC)
             return float(v)
+        if isinstance(v, dt.date) and not is_date_format(cell.number_format):
+            return float(to_excel(v))
         if isinstance(v, dt.datetime):
             return v.replace(tzinfo=dt.UTC)
         if isinstance(v, dt.date):

@@ -131,7 +131,9 @@ def _offline_cache():
     return c
 
 
-@pytest.mark.parametrize("text", ["00123", "TRUE", "2026-01-31", "1e3", "50%", "Mar 2026"])
+@pytest.mark.parametrize(
+    "text", ["00123", "TRUE", "2026-01-31", "1e3", "50%", "Mar 2026", "'quoted", "#N/A"]
+)
 def test_text_that_excel_would_parse_stays_text(opened, text):
     book, _ = opened
     book.set_value(layout.PIXIE_SHEET, "B20", text)

@@ -17,13 +17,9 @@ from pixie_xl.sheets.xlwings_book import XlwingsBook
 from tests.cli.conftest import client, env, live_service  # noqa: F401 - the live service
 
 PIXIE, CELLS = layout.PIXIE_SHEET, layout.PIXIE_CELLS
-#: every button of the workbook and its entry point
+#: every button of the workbook and its entry point (new buttons are covered as they come)
 BUTTONS = {
-    "Validate": macros.validate,
-    "Save budgets": macros.save_budgets,
-    "Refresh actuals": macros.refresh_actuals,
-    "Build variance": macros.build_variance,
-    "Import budgets": macros.import_budgets,
+    caption: getattr(macros, layout.MACRO_FUNCTIONS[sub]) for caption, sub in layout.MACROS.items()
 }
 
 
