@@ -105,6 +105,9 @@ def serve(
     from waitress import serve as waitress_serve
 
     app = create_app({"PIXIE_DATABASE_URL": db_url} if db_url else None)
+    from . import webhooks
+
+    webhooks.start_worker(app)  # sends the outbox's signed events (issue 13)
     print(
         f"pixie: serving {app.config['PIXIE_DATABASE_URL']} on http://{host}:{port}",
         file=sys.stderr,

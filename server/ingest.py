@@ -729,6 +729,7 @@ def ingest_purchase_orders(s: Session, rows, source: str) -> dict:
             vendor = r.get("vendor") or ""
             orders.append((pid, obj, act, vendor, day, amounts[0], amounts[1], status))
     c.raise_if_any("purchase orders refused")
+    _refuse_over_budget(s, orders)
     conn = s.connection()
     ph = "?" if sqlite else "%s"
     first = db.next_seq(s, len(orders) + len(deletes)) if orders or deletes else 0
@@ -758,6 +759,13 @@ def ingest_purchase_orders(s: Session, rows, source: str) -> dict:
         "unchanged": len(orders) - written,
         "deleted": deleted,
     }
+
+
+def _refuse_over_budget(s: Session, orders: list[tuple]) -> None:
+    """With ``on_over`` = ``stop``, refuse orders that take their line over (issue 13)."""
+    from .api.checks import refuse_over_budget  # the view module imports this one
+
+    refuse_over_budget(s, orders)
 
 
 def ingest_table(s: Session, header: Sequence[str], rows: Iterable[list[str]], source: str):

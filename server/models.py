@@ -90,6 +90,8 @@ class SettingsRow(Base):
     #: decimal text, e.g. "0.8"
     warn_ratio: Mapped[str] = mapped_column(String(40), default="0.8")
     over_ratio: Mapped[str] = mapped_column(String(40), default="1.0")
+    #: "warn" (default) or "stop": ingest refuses an order that takes its line over budget
+    on_over: Mapped[str] = mapped_column(String(10), default="warn", server_default="warn")
 
 
 class ProfileRow(Base):
@@ -254,3 +256,65 @@ class AuditHead(Base):
     legacy_upto: Mapped[int] = mapped_column(BigInteger)
     key_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
     mac: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+# --- webhooks (issue 13): subscriptions, the outbox, the delivery log ---------------------
+
+
+class WebhookRow(Base):
+    """A subscription. ``secret`` is kept as given (it signs), never shown again."""
+
+    __tablename__ = "webhooks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    url: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str] = mapped_column(Text)
+    #: JSON list of event names, e.g. ["status_changed"]
+    events: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: set by DELETE: no new events; the deliveries stay readable
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class WebhookEventRow(Base):
+    """The outbox: one event for one subscription, written in the transaction of the change.
+
+    Delivered oldest first per subscription (so in order per row); ``lease_until`` is the
+    claim of the worker sending it now, so two workers never send it at once."""
+
+    __tablename__ = "webhook_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id"), index=True)
+    #: "object|activity|kind|year"
+    row_key: Mapped[str] = mapped_column(Text)
+    #: the exact bytes sent (UTF-8 JSON); the signature is over them
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class WebhookDeliveryRow(Base):
+    """The delivery log: one row per attempt (status code or error, time)."""
+
+    __tablename__ = "webhook_deliveries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    webhook_id: Mapped[int] = mapped_column(Integer, index=True)
+    event_id: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    ok: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class RowStatusRow(Base):
+    """The last status seen of each Variance row (object, activity, kind, calendar year),
+    which a change is compared with to find status changes."""
+
+    __tablename__ = "row_statuses"
+    object_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    activity_code: Mapped[str] = mapped_column(String(200), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(20))

@@ -90,6 +90,7 @@ def schemas() -> dict:
                 "income_date": STR,
                 "warn_ratio": STR,
                 "over_ratio": STR,
+                "on_over": {"enum": ["warn", "stop"]},
             }
         ),
         "Profile": obj({"name": STR, "weights": {"type": "array", "items": STR}}),
@@ -177,6 +178,7 @@ def master_paths() -> dict:
             "income_date": {"enum": ["income", "task_created"]},
             "warn_ratio": DEC,
             "over_ratio": DEC,
+            "on_over": {"enum": ["warn", "stop"]},
         },
         extra=False,
     )
@@ -361,7 +363,7 @@ def token_paths() -> dict:
 def extension_paths() -> dict:
     """Paths of the budget and report endpoints, where their modules exist."""
     out: dict = {}
-    for name in ("budgets", "reports"):
+    for name in ("budgets", "reports", "checks", "webhooks"):
         module = f"pixie_server.api.{name}"
         if importlib.util.find_spec(module) is not None:
             out.update(getattr(importlib.import_module(module), "OPENAPI_PATHS", {}))

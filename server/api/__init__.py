@@ -29,6 +29,6 @@ BLUEPRINTS = [
 
 # The budget and report blueprints (pixie_server.api.budgets / .reports) join here once
 # their modules exist; an error inside them is not hidden.
-for _name in ("budgets", "reports"):
+for _name in ("budgets", "reports", "checks", "webhooks"):
     if importlib.util.find_spec(f"{__name__}.{_name}") is not None:
         BLUEPRINTS.append(importlib.import_module(f"{__name__}.{_name}").bp)

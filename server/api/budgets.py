@@ -61,7 +61,7 @@ from pixie_xl.core.records import (
 )
 from pixie_xl.core.rules import Action, Decision
 
-from .. import audit, budget_store, clock, db
+from .. import audit, budget_store, clock, db, webhooks
 from ..auth import require
 from ..edge import (
     INT4_MAX,
@@ -484,6 +484,7 @@ def save_drafts(
     for s in saved:
         budget_store.persist(session, s.before, s.after, now, tz)
         _audit(session, s, now, tz)
+        webhooks.budget_changed(session, s.before, s.after)  # issue 13: status events
     return saved
 
 
@@ -680,6 +681,7 @@ def remove(budget_id: str):
     after = rules.apply_delete(h, decision)  # raises the refusal with its code
     budget_store.persist(session, h, after, now, tz)
     _audit(session, Saved(h, after, decision), now, tz)
+    webhooks.budget_changed(session, h, after)  # issue 13: status events
     body = {
         "id": budget_id,
         "deleted": "budget" if after is None else "correction",

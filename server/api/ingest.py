@@ -11,7 +11,7 @@ from flask import Blueprint, g, request
 
 from pixie_xl.core.errors import BadFile
 
-from .. import audit, db, ingest
+from .. import audit, db, ingest, webhooks
 from ..auth import require
 from ..idempotency import idempotent
 
@@ -31,6 +31,7 @@ def _table(data: bytes, name: str, ctype: str):
 @idempotent
 def post_ingest():
     s = db.session()
+    since = db.committed_seq(s)  # inside the write transaction: the seq before this batch
     ctype = (request.mimetype or "").lower()
     if ctype == "application/json":
         body = request.get_json(silent=True)
@@ -55,5 +56,7 @@ def post_ingest():
             "an .xlsx workbook, multipart/form-data or application/json",
             code="unsupported_media_type",
         )
+    s.flush()
+    webhooks.record_changes(s, since_seq=since)  # issue 13: status events, same transaction
     audit.record(s, g.actor, "ingest", "batch", source, None, results)
     return {"results": results}

@@ -14,7 +14,7 @@ from pixie_xl.core.findings import Finding, SourceRef
 from pixie_xl.core.money import exponent
 from pixie_xl.core.records import CostDate, IncomeDate
 
-from .. import audit, db
+from .. import audit, db, webhooks
 from ..auth import require
 from ..edge import ISO_4217
 from ..idempotency import idempotent
@@ -25,12 +25,24 @@ from .common import json_body
 bp = Blueprint("settings", __name__, url_prefix="/api/v1/settings")
 
 FIELDS = ("timezone", "currency", "cost_date", "income_date", "warn_ratio", "over_ratio")
+#: what ingest does with an order that takes its line over budget (issue 13)
+ON_OVER = ("warn", "stop")
+
+
+def on_over_of(s) -> str:
+    row = s.get(SettingsRow, 1)
+    return row.on_over if row is not None and row.on_over in ON_OVER else "warn"
+
+
+def _answer(st, on_over: str) -> dict:
+    return {**settings_json(st), "on_over": on_over}
 
 
 @bp.get("")
 @require("viewer")
 def get_settings():
-    return settings_json(load_settings(db.session()))
+    s = db.session()
+    return _answer(load_settings(s), on_over_of(s))
 
 
 def _finding(field: str, code: str, message: str) -> Finding:
@@ -42,7 +54,7 @@ def parse_settings(body: dict, base):
     findings: list[Finding] = []
     changes: dict = {}
     for key in body:
-        if key not in FIELDS:
+        if key not in FIELDS and key != "on_over":
             findings.append(_finding(key, "unknown_field", f'"{key}" is not a setting'))
     if "timezone" in body:
         tz = body["timezone"]
@@ -133,6 +145,10 @@ def put_settings():
     body = json_body()
     before = load_settings(s)
     new, findings = parse_settings(body, before)
+    old_over = on_over_of(s)
+    new_over = body.get("on_over", old_over)
+    if new_over not in ON_OVER:
+        findings.append(_finding("on_over", "bad_choice", "on_over must be warn or stop"))
     if findings:
         raise ValidationFailed(f"settings refused: {len(findings)} problem(s)", findings)
     if new.currency != before.currency:
@@ -140,8 +156,12 @@ def put_settings():
     row = s.get(SettingsRow, 1)
     for key, value in settings_json(new).items():
         setattr(row, key, value)
-    if new != before:
+    row.on_over = new_over
+    if new != before or new_over != old_over:
         audit.record(
-            s, g.actor, "update", "settings", "1", settings_json(before), settings_json(new)
+            s, g.actor, "update", "settings", "1", _answer(before, old_over), _answer(new, new_over)
         )
-    return settings_json(new)
+    if new != before:
+        s.flush()
+        webhooks.record_changes(s, everything=True)
+    return _answer(new, new_over)
