@@ -52,3 +52,10 @@ def postgres_bindir() -> str:
         "initdb", "to run the service tests on PostgreSQL", ("/usr/lib/postgresql/*/bin/initdb",)
     )
     return os.path.dirname(os.path.realpath(initdb))
+
+
+def pytest_addoption(parser):
+    # STYLE §10: tests that need a real Excel (Windows, xlwings with pywin32) are opt-in
+    parser.addoption(
+        "--excel", action="store_true", help="also run the tests that drive a real Excel"
+    )
