@@ -38,64 +38,26 @@ pywin32's late binding. Where each behaviour comes from:
   computed; any other formula's value is what a test set with :meth:`Worksheet.set_result`,
   else 0.0.
 
-Every COM member read, written or called is counted on the Application
+Tables and charts are in ``comexcel_tables``. Every COM member read, written or called is
+counted on the Application
 (``app.com_calls``, and ``app.calls`` by name), as each is one cross-process call in Excel.
 """
 
 from __future__ import annotations
 
-import ast
 import collections
-import datetime as dt
-import itertools
-import operator
-import re
 
-from openpyxl.styles import PatternFill
-from openpyxl.styles.numbers import is_date_format
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.datetime import from_excel, to_excel
-
-from tests.excel.pywin32_stub import WINDOWS, CDispatch, com_error
-
-ERRORS = {
-    "#DIV/0!": -2146826281,
-    "#N/A": -2146826246,
-    "#NAME?": -2146826259,
-    "#NULL!": -2146826288,
-    "#NUM!": -2146826252,
-    "#REF!": -2146826265,
-    "#VALUE!": -2146826273,
-}
-XL_COLOR_INDEX_NONE = -4142
-XL_CALCULATION_AUTOMATIC = -4105
-RANGE_IID = "{00020846-0000-0000-C000-000000000046}"
-_HWNDS = itertools.count(1001)
-
-
-def unwrap(obj):
-    """A COM object handed back to COM: xlwings passes its retry wrapper."""
-    return getattr(obj, "_inner", obj)
-
-
-class COM(CDispatch):
-    """A COM object: every PascalCase member access is one counted call."""
-
-    _app: Application
-
-    def __getattribute__(self, name):
-        if name[:1].isupper():
-            object.__getattribute__(self, "_app")._count(name)
-        return object.__getattribute__(self, name)
-
-    def __setattr__(self, name, value):
-        if name[:1].isupper():
-            self._app._count(name)
-        object.__setattr__(self, name, value)
-
-    @property
-    def Application(self):
-        return self._app
+from tests.excel.comexcel_com import (  # noqa: F401 - the stand-in's names, in one place
+    COM,
+    ERRORS,
+    HWNDS,
+    RANGE_IID,
+    XL_CALCULATION_AUTOMATIC,
+    XL_COLOR_INDEX_NONE,
+    unwrap,
+)
+from tests.excel.comexcel_range import Range, parse_typed  # noqa: F401
+from tests.excel.pywin32_stub import WINDOWS, com_error
 
 
 class Application(COM):
@@ -116,7 +78,7 @@ class Application(COM):
         self.ScreenUpdating = True
         self.DisplayAlerts = True
         self.EnableEvents = True
-        self.Hwnd = next(_HWNDS)
+        self.Hwnd = next(HWNDS)
         WINDOWS[self.Hwnd] = self
 
     def _count(self, name):
@@ -255,6 +217,8 @@ class Worksheet(COM):
         return Collection(self._app, self.tables(), key=lambda t: t.name, parent=self)
 
     def tables(self):
+        from tests.excel.comexcel_tables import ListObject
+
         return [ListObject(self, self.ws.tables[name]) for name in list(self.ws.tables)]
 
     @property
@@ -267,396 +231,10 @@ class Worksheet(COM):
         return Range(self, min(rows), min(cols), max(rows), max(cols))
 
     def ChartObjects(self):
+        from tests.excel.comexcel_tables import ChartObject
+
         charts = [ChartObject(self, i, c) for i, c in enumerate(self.ws._charts, start=1)]
         return Collection(self._app, charts, key=lambda c: c.Name, parent=self)
-
-
-class _Axis(COM):
-    """``Range.Rows`` / ``Range.Columns``: here only their ``Count``."""
-
-    def __init__(self, rng, n):
-        object.__setattr__(self, "_app", rng._app)
-        self._n = n
-
-    Count = property(lambda self: self._n)
-
-
-class Interior(COM):
-    def __init__(self, rng):
-        object.__setattr__(self, "_app", rng._app)
-        self._rng = rng
-
-    def _fills(self):
-        return [c.fill for c in self._rng.cells()]
-
-    @property
-    def ColorIndex(self):
-        kinds = {f.fill_type for f in self._fills()}
-        return XL_COLOR_INDEX_NONE if kinds == {None} else 1
-
-    @ColorIndex.setter
-    def ColorIndex(self, value):
-        if value == XL_COLOR_INDEX_NONE:
-            for c in self._rng.cells():
-                c.fill = PatternFill(fill_type=None)
-
-    @property
-    def Color(self):
-        fill = self._fills()[0]
-        if fill.fill_type is None:
-            return 16777215.0  # white, as Excel answers for no fill
-        r, g, b = (int(fill.fgColor.rgb[i : i + 2], 16) for i in (2, 4, 6))
-        return float(r + 256 * g + 65536 * b)
-
-    @Color.setter
-    def Color(self, bgr):
-        bgr = int(bgr)
-        argb = f"FF{bgr & 255:02X}{(bgr >> 8) & 255:02X}{(bgr >> 16) & 255:02X}"
-        for c in self._rng.cells():
-            c.fill = PatternFill("solid", fgColor=argb)
-
-
-_ARITH = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
-_NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*%?\s*$")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _compute(node):
-    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
-        return float(node.value)
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-        v = _compute(node.operand)
-        return -v if isinstance(node.op, ast.USub) else v
-    if isinstance(node, ast.BinOp) and type(node.op) in (*_ARITH, ast.Div):
-        a, b = _compute(node.left), _compute(node.right)
-        if isinstance(node.op, ast.Div):
-            return ERRORS["#DIV/0!"] if b == 0 else a / b
-        return _ARITH[type(node.op)](a, b)
-    raise ValueError("not arithmetic")
-
-
-def parse_typed(text: str) -> tuple[object, bool]:
-    """What Excel stores for text assigned to ``Value``/``Formula``: (value, quoted)."""
-    if text.startswith("'"):
-        return text[1:], True
-    if text.startswith("=") or text == "":
-        return text or None, False
-    if _NUMBER.match(text):
-        t = text.strip()
-        return (float(t[:-1]) / 100 if t.endswith("%") else float(t)), False
-    if text.upper() in ("TRUE", "FALSE"):
-        return text.upper() == "TRUE", False
-    if text in ERRORS:
-        return text, False
-    if _ISO_DATE.match(text):
-        return dt.datetime.fromisoformat(text), False
-    return text, False
-
-
-class Range(COM):
-    def __init__(self, sheet, r1, c1, r2, c2):
-        object.__setattr__(self, "_app", sheet._app)
-        self.sheet, self.r1, self.c1, self.r2, self.c2 = sheet, r1, c1, r2, c2
-        self._oleobj_ = _OleObj()
-
-    CLSID = RANGE_IID
-    Row = property(lambda self: self.r1)
-    Column = property(lambda self: self.c1)
-    Worksheet = property(lambda self: self.sheet)
-    Parent = property(lambda self: self.sheet)
-    Count = property(lambda self: (self.r2 - self.r1 + 1) * (self.c2 - self.c1 + 1))
-    Rows = property(lambda self: _Axis(self, self.r2 - self.r1 + 1))
-    Columns = property(lambda self: _Axis(self, self.c2 - self.c1 + 1))
-    Interior = property(lambda self: Interior(self))
-
-    def __repr__(self):
-        return f"<Range {self.sheet.ws.title}!{self._address()}>"
-
-    def _address(self, absolute=True):
-        d = "$" if absolute else ""
-        first = f"{d}{get_column_letter(self.c1)}{d}{self.r1}"
-        if (self.r1, self.c1) == (self.r2, self.c2):
-            return first
-        return f"{first}:{d}{get_column_letter(self.c2)}{d}{self.r2}"
-
-    Address = property(_address)
-
-    def GetAddress(self, RowAbsolute=True, ColumnAbsolute=True, *args):
-        return self._address(RowAbsolute and ColumnAbsolute)
-
-    def cells(self):
-        ws = self.sheet.ws
-        return [
-            ws.cell(r, c) for r in range(self.r1, self.r2 + 1) for c in range(self.c1, self.c2 + 1)
-        ]
-
-    def _grid(self, read):
-        ws = self.sheet.ws
-        grid = tuple(
-            tuple(read(ws.cell(r, c)) for c in range(self.c1, self.c2 + 1))
-            for r in range(self.r1, self.r2 + 1)
-        )
-        return grid[0][0] if self.Count == 1 else grid
-
-    def _value_of(self, cell):
-        v = cell.value
-        if v is None:
-            return None
-        if cell.data_type == "e" or (isinstance(v, str) and v in ERRORS and not cell.quotePrefix):
-            return ERRORS.get(v, ERRORS["#VALUE!"])
-        if cell.data_type == "f" and not cell.quotePrefix:
-            if cell.coordinate in self.sheet.results:
-                return self.sheet.results[cell.coordinate]
-            try:
-                return _compute(ast.parse(str(v)[1:], mode="eval").body)
-            except (SyntaxError, ValueError):
-                return 0.0
-        if isinstance(v, bool):
-            return v
-        if isinstance(v, int | float):
-            # Value is a Date in a date-formatted cell, a number under a number format
-            if is_date_format(cell.number_format) and 1 <= v < 2958466:
-                return from_excel(v).replace(tzinfo=dt.UTC)
-            return float(v)
-        if isinstance(v, dt.date) and not is_date_format(cell.number_format):
-            return float(to_excel(v))
-        if isinstance(v, dt.datetime):
-            return v.replace(tzinfo=dt.UTC)
-        if isinstance(v, dt.date):
-            return dt.datetime(v.year, v.month, v.day, tzinfo=dt.UTC)
-        return v
-
-    @staticmethod
-    def _formula_of(cell):
-        v = cell.value
-        if v is None:
-            return ""
-        if isinstance(v, bool):
-            return "TRUE" if v else "FALSE"
-        if isinstance(v, float) and v.is_integer():
-            return str(int(v))
-        if isinstance(v, dt.datetime | dt.date):
-            base = dt.datetime(1899, 12, 30)
-            days = (dt.datetime.combine(v, dt.time()) if type(v) is dt.date else v) - base
-            return str(days.days) if not days.seconds else str(days / dt.timedelta(days=1))
-        return str(getattr(v, "text", v))
-
-    def _assign(self, data):
-        cells = [[c for c in range(self.c1, self.c2 + 1)] for _ in range(self.r1, self.r2 + 1)]
-        grid = data if isinstance(data, list | tuple) else None
-        for i, row in enumerate(cells):
-            for j, col in enumerate(row):
-                if grid is None:
-                    v = data
-                elif i < len(grid) and j < len(grid[i]):
-                    v = grid[i][j]
-                else:
-                    v = "#N/A"  # Excel fills what an array does not cover with #N/A
-                self._store(self.sheet.ws.cell(self.r1 + i, col), v)
-
-    @staticmethod
-    def _store(cell, v):
-        quoted = False
-        if isinstance(v, str):
-            v, quoted = parse_typed(v)
-        elif isinstance(v, dt.datetime):
-            v = v.replace(tzinfo=None)
-        elif v is not None and not isinstance(v, bool | int | float):
-            raise com_error(-2147352567, f"stand-in: cannot store {type(v).__name__}")
-        cell.value = v
-        if isinstance(v, str) and v in ERRORS and not quoted:
-            cell.data_type = "e"
-        elif quoted:
-            cell.data_type = "s"
-        cell.quotePrefix = quoted
-
-    Value = property(lambda self: self._grid(self._value_of), _assign)
-    Formula = property(lambda self: self._grid(self._formula_of), _assign)
-    Formula2 = Formula
-
-    @property
-    def NumberFormat(self):
-        formats = {c.number_format for c in self.cells()}
-        return formats.pop() if len(formats) == 1 else None
-
-    @NumberFormat.setter
-    def NumberFormat(self, fmt):
-        for c in self.cells():
-            c.number_format = fmt
-
-    def ClearContents(self):
-        for c in self.cells():
-            c.value = None
-            c.quotePrefix = False
-
-    def Resize(self, rows=None, cols=None):
-        rows = rows or self.r2 - self.r1 + 1
-        cols = cols or self.c2 - self.c1 + 1
-        return Range(self.sheet, self.r1, self.c1, self.r1 + rows - 1, self.c1 + cols - 1)
-
-    def Offset(self, rows=0, cols=0):
-        return Range(self.sheet, self.r1 + rows, self.c1 + cols, self.r2 + rows, self.c2 + cols)
-
-    def Item(self, row, col=1):
-        return Range(
-            self.sheet,
-            self.r1 + row - 1,
-            self.c1 + col - 1,
-            *(self.r1 + row - 1, self.c1 + col - 1),
-        )
-
-    Cells = Item
-    __call__ = Item
-
-    @property
-    def ListObject(self):
-        for lo in self.sheet.tables():
-            if lo.r1 <= self.r1 <= lo.r2 and lo.c1 <= self.c1 <= lo.c2:
-                return lo
-        return None
-
-
-class _OleObj:
-    """``_oleobj_.GetTypeInfo().GetTypeAttr().iid`` of a Range (is_range_instance)."""
-
-    def GetTypeInfo(self):
-        return self
-
-    def GetTypeAttr(self):
-        return self
-
-    iid = RANGE_IID
-
-
-class ListObject(COM):
-    """A table (openpyxl ``Table``): ``ref`` spans header, data rows and the total row."""
-
-    def __init__(self, sheet, table):
-        object.__setattr__(self, "_app", sheet._app)
-        self.sheet, self.table = sheet, table
-
-    @property
-    def _bounds(self):
-        from openpyxl.utils.cell import range_boundaries
-
-        return range_boundaries(self.table.ref)  # c1, r1, c2, r2
-
-    c1 = property(lambda self: self._bounds[0])
-    r1 = property(lambda self: self._bounds[1])
-    c2 = property(lambda self: self._bounds[2])
-    r2 = property(lambda self: self._bounds[3])
-    name = property(lambda self: self.table.displayName)
-    Name = property(lambda self: self.table.displayName)
-    DisplayName = Name
-    Parent = property(lambda self: self.sheet)
-    ShowHeaders = True
-
-    def _totals(self) -> int:
-        return int(self.table.totalsRowCount or 0)
-
-    @property
-    def Range(self):
-        return Range(self.sheet, self.r1, self.c1, self.r2, self.c2)
-
-    @property
-    def HeaderRowRange(self):
-        return Range(self.sheet, self.r1, self.c1, self.r1, self.c2)
-
-    @property
-    def DataBodyRange(self):
-        last = self.r2 - self._totals()
-        return Range(self.sheet, self.r1 + 1, self.c1, last, self.c2) if last > self.r1 else None
-
-    @property
-    def TotalsRowRange(self):
-        if not self._totals():
-            return None
-        return Range(self.sheet, self.r2, self.c1, self.r2, self.c2)
-
-    @property
-    def ShowTotals(self):
-        return bool(self._totals())
-
-    @ShowTotals.setter
-    def ShowTotals(self, on):
-        if bool(on) == self.ShowTotals:
-            return
-        c1, r1, c2, r2 = self._bounds
-        if on:
-            below = Range(self.sheet, r2 + 1, c1, r2 + 1, c2)
-            if any(c.value is not None for c in below.cells()):
-                # Excel would shift the cells below down; not modelled
-                raise com_error(-2147352567, "stand-in: the row below the table is not empty")
-            self._set(c1, r1, c2, r2 + 1, totals=1)
-        else:  # Excel clears the total row's cells as it removes it
-            Range(self.sheet, r2, c1, r2, c2).ClearContents()
-            self._set(c1, r1, c2, r2 - 1, totals=0)
-
-    def Resize(self, rng):
-        """The range is the header and the data rows (``xlwings.main.Table.update`` passes
-        that); a total row moves along, directly below the new data rows."""
-        rng = unwrap(rng)
-        if rng.r1 != self.r1:
-            raise com_error(-2147352567, "The header row must stay in the same row.")
-        c1, _, c2, r2 = self._bounds
-        totals = self._totals()
-        if totals:
-            row = [c.value for c in Range(self.sheet, r2, c1, r2, c2).cells()]
-            Range(self.sheet, r2, c1, r2, c2).ClearContents()
-            for i, v in enumerate(row):
-                self.sheet.ws.cell(rng.r2 + 1, c1 + i).value = v
-        self._set(rng.c1, rng.r1, rng.c2, rng.r2 + totals, totals)
-
-    def _set(self, c1, r1, c2, r2, totals):
-        from openpyxl.worksheet.table import TableColumn
-
-        self.table.ref = f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}"
-        self.table.totalsRowCount = totals or None
-        if self.table.autoFilter is not None:
-            last = r2 - totals
-            self.table.autoFilter.ref = f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{last}"
-        width = c2 - c1 + 1
-        cols = list(self.table.tableColumns)[:width]
-        for i in range(len(cols), width):
-            cols.append(TableColumn(id=i + 1, name=f"Column{i + 1}"))
-        self.table.tableColumns = cols
-        self.sync_columns()
-
-    def sync_columns(self):
-        """Excel names each table column after its header cell."""
-        for i, tc in enumerate(self.table.tableColumns):
-            value = self.sheet.ws.cell(self.r1, self.c1 + i).value
-            tc.name = str(value) if value is not None else f"Column{i + 1}"
-
-    @property
-    def ListColumns(self):
-        return _Axis(self, self.c2 - self.c1 + 1)
-
-    @property
-    def ListRows(self):
-        body = self.DataBodyRange
-        return _Axis(self, 0 if body is None else body.r2 - body.r1 + 1)
-
-
-class ChartObject(COM):
-    def __init__(self, sheet, index, chart):
-        object.__setattr__(self, "_app", sheet._app)
-        self.sheet, self.index, self.chart = sheet, index, chart
-
-    Name = property(lambda self: f"Chart {self.index}")
-    Parent = property(lambda self: self.sheet)
-    Chart = property(lambda self: Chart(self))
-
-
-class Chart(COM):
-    def __init__(self, obj):
-        object.__setattr__(self, "_app", obj._app)
-        self._obj = obj
-
-    def SetSourceData(self, Source, PlotBy=None):
-        """Recorded on the openpyxl chart as ``pixie_source``: (address, PlotBy)."""
-        Source = unwrap(Source)
-        self._obj.chart.pixie_source = (f"{Source.sheet.Name}!{Source.Address}", PlotBy)
 
 
 def open_workbook(path, app: Application | None = None) -> Workbook:
