@@ -1,0 +1,286 @@
+"""Signed webhooks (issue 13) against a real service process (SQLite and PostgreSQL) and
+receivers on loopback: one that records and checks signatures, one that fails (500) and
+recovers, one that is slow (the service's timeout), one that is down and then up, across a
+service restart. The service polls its outbox every 0.1 s and backs off from 0.2 s.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+
+from pixie_xl import client as wire
+from tests.server.conftest import free_port, spawn_server, stop_server
+from tests.server.data import ACTIVITIES, OBJECTS, ORDERS_HEADER, lines
+
+SECRET = "s3cret-of-sixteen+"
+ENV = {
+    "PIXIE_CLOCK_AT": "2026-03-10T09:00:00+00:00",
+    "PIXIE_WEBHOOK_POLL": "0.1",
+    "PIXIE_WEBHOOK_BACKOFF": "0.2",
+    "PIXIE_WEBHOOK_MAX_BACKOFF": "1",
+    "PIXIE_WEBHOOK_TIMEOUT": "1",
+}
+
+
+class Receiver:
+    """An HTTP receiver on loopback. ``plan`` is what it does with each request in turn
+    (an HTTP status, or ``"slow"``: answer 200 after 2 s); after the plan it answers 200.
+    Only 2xx answers are recorded as received; each body's signature is checked."""
+
+    def __init__(self, port: int = 0, plan=()):
+        self.plan = list(plan)
+        self.got: list[dict] = []
+        self.bad_signatures = 0
+        self.requests = 0
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                outer.requests += 1
+                step = outer.plan.pop(0) if outer.plan else 200
+                if step == "slow":
+                    time.sleep(2)
+                    step = 200
+                want = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+                if not hmac.compare_digest(self.headers["X-Pixie-Signature"] or "", want):
+                    outer.bad_signatures += 1
+                    step = 400
+                self.send_response(step)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                if step == 200:
+                    outer.got.append(json.loads(body))
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def wait_for(self, n: int, timeout: float = 20) -> list[dict]:
+        end = time.monotonic() + timeout
+        while len(self.got) < n and time.monotonic() < end:
+            time.sleep(0.05)
+        assert len(self.got) >= n, (self.got, self.requests)
+        return self.got
+
+
+class Service:
+    def __init__(self, db_url: str, tmp_path):
+        self.db_url, self.token_file = db_url, tmp_path / "token"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.start()
+        token, _ = wire.read_token_file(self.token_file)
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def start(self):
+        self.proc, _ = spawn_server(
+            self.db_url, self.token_file, self.port, env={**os.environ, **ENV}
+        )
+
+    def stop(self):
+        stop_server(self.proc)
+
+    def call(self, method: str, path: str, headers=None, **kw):
+        headers = {**self.headers, **(headers or {})}
+        return requests.request(method, self.url + path, headers=headers, timeout=30, **kw)
+
+    def ingest(self, text: str):
+        resp = self.call(
+            "POST",
+            "/api/v1/ingest",
+            data=text.encode(),
+            params={"name": "x.csv"},
+            headers={"Content-Type": "text/csv"},
+        )
+        assert resp.status_code == 200, resp.text
+        return resp.json()
+
+    def budget(self, obj: str, *lines_, bid=None, version=None):
+        body = {
+            "object": obj,
+            "start": "2026-01-01",
+            "end": "2026-12-31",
+            "lines": [{"activity": a, "income": i, "cost": c} for a, i, c in lines_],
+        }
+        if bid:
+            body["version"] = version
+            resp = self.call("PUT", f"/api/v1/budgets/{bid}", json=body)
+        else:
+            resp = self.call("POST", "/api/v1/budgets", json=body)
+        assert resp.status_code in (200, 201), resp.text
+        return resp.json()
+
+    def subscribe(self, url: str) -> int:
+        resp = self.call(
+            "POST",
+            "/api/v1/webhooks",
+            json={"url": url, "secret": SECRET, "events": ["status_changed"]},
+        )
+        assert resp.status_code == 201, resp.text
+        return resp.json()["id"]
+
+    def deliveries(self, hook: int) -> dict:
+        resp = self.call("GET", f"/api/v1/webhooks/{hook}/deliveries")
+        assert resp.status_code == 200, resp.text
+        return resp.json()
+
+
+@pytest.fixture
+def svc(db_url, tmp_path):
+    service = Service(db_url, tmp_path)
+    service.ingest(OBJECTS)
+    service.ingest(ACTIVITIES)
+    yield service
+    service.stop()
+
+
+LINE = "L{n},T{n},{obj},{act},2026-02-01T08:00:00Z,cost,2026-02-02,{amount},inv-{n}"
+
+
+def actual(n: int, amount: str, obj: str = "P-1", act: str = "ROAD") -> str:
+    return lines(LINE.format(n=n, obj=obj, act=act, amount=amount))
+
+
+def moves(events: list[dict]) -> list[tuple]:
+    return [
+        (e["object"], e["activity"], e["kind"], e["old_status"], e["new_status"]) for e in events
+    ]
+
+
+def test_each_status_change_arrives_signed_in_order(svc):
+    receiver = Receiver()
+    try:
+        hook = svc.subscribe(receiver.url)
+        b = svc.budget("P-1", ("ROAD", "0", "1000.00"))
+        svc.ingest(actual(1, "500.00"))  # 50 %: still OK, nothing sent
+        svc.ingest(actual(2, "300.00"))  # 80 %: WARN
+        svc.ingest(lines("PO-1,P-1,ROAD,Acme,2026-03-01,300.00,0,approved", header=ORDERS_HEADER))
+        svc.budget("P-1", ("ROAD", "0", "2000.00"), bid=b["id"], version=b["version"])  # 55 %
+        put = svc.call("PUT", "/api/v1/settings", json={"warn_ratio": "0.5"})
+        assert put.status_code == 200, put.text
+        svc.ingest(actual(3, "10.00", obj="P-2", act="MAINT"))  # no budget: UNBUDGETED
+        svc.budget("D-1", ("ROAD", "1000.00", "0"))  # income planned, none yet: BEHIND
+        got = receiver.wait_for(6)
+        assert moves(got) == [
+            ("P-1", "ROAD", "cost", "OK", "WARN"),
+            ("P-1", "ROAD", "cost", "WARN", "OVER"),
+            ("P-1", "ROAD", "cost", "OVER", "OK"),
+            ("P-1", "ROAD", "cost", "OK", "WARN"),
+            ("P-2", "MAINT", "cost", "OK", "UNBUDGETED"),
+            ("D-1", "ROAD", "income", "OK", "BEHIND"),
+        ]
+        assert receiver.bad_signatures == 0
+        first = got[1]
+        assert first["event"] == "status_changed"
+        assert first["period"] == {"from": "2026-01-01", "to": "2026-12-31"}
+        assert (first["figures"]["current"], first["figures"]["actual"]) == ("1000.00", "800.00")
+        assert first["figures"]["committed"] == "300.00"
+        assert len({e["id"] for e in got}) == 6
+        log = svc.deliveries(hook)
+        assert log["pending"] == 0
+        assert [d["status_code"] for d in log["deliveries"]] == [200] * 6
+        listed = svc.call("GET", "/api/v1/webhooks").json()["webhooks"]
+        assert [h["id"] for h in listed] == [hook] and "secret" not in json.dumps(listed)
+    finally:
+        receiver.close()
+
+
+def test_a_failing_receiver_gets_the_event_again_until_it_answers(svc):
+    receiver = Receiver(plan=[500, 500])
+    try:
+        hook = svc.subscribe(receiver.url)
+        svc.budget("P-1", ("ROAD", "0", "1000.00"))
+        svc.ingest(actual(1, "900.00"))
+        svc.ingest(actual(2, "200.00"))
+        assert moves(receiver.wait_for(2)) == [
+            ("P-1", "ROAD", "cost", "OK", "WARN"),
+            ("P-1", "ROAD", "cost", "WARN", "OVER"),
+        ]
+        log = svc.deliveries(hook)["deliveries"]
+        assert [d["status_code"] for d in reversed(log)] == [500, 500, 200, 200]
+        assert [d["ok"] for d in reversed(log)] == [False, False, True, True]
+    finally:
+        receiver.close()
+
+
+def test_a_slow_receiver_times_out_and_gets_it_again(svc):
+    receiver = Receiver(plan=["slow"])
+    try:
+        hook = svc.subscribe(receiver.url)
+        svc.budget("P-1", ("ROAD", "0", "1000.00"))
+        svc.ingest(actual(1, "900.00"))
+        receiver.wait_for(2)  # the slow answer came after the timeout: sent again
+        log = list(reversed(svc.deliveries(hook)["deliveries"]))
+        assert log[0]["status_code"] is None and "timed out" in log[0]["error"]
+        assert log[-1]["status_code"] == 200
+        assert {e["id"] for e in receiver.got} == {receiver.got[0]["id"]}  # one event, twice
+    finally:
+        receiver.close()
+
+
+def test_a_receiver_down_gets_the_events_after_a_service_restart(svc):
+    port = free_port()
+    hook = svc.subscribe(f"http://127.0.0.1:{port}/hook")
+    svc.budget("P-1", ("ROAD", "0", "1000.00"))
+    svc.ingest(actual(1, "900.00"))
+    svc.ingest(actual(2, "200.00"))
+    end = time.monotonic() + 20
+    while len(svc.deliveries(hook)["deliveries"]) < 2 and time.monotonic() < end:
+        time.sleep(0.1)
+    log = svc.deliveries(hook)
+    assert log["pending"] == 2
+    assert all(d["status_code"] is None and "Refused" in d["error"] for d in log["deliveries"])
+    svc.stop()
+    receiver = Receiver(port=port)
+    try:
+        svc.start()
+        assert moves(receiver.wait_for(2)) == [
+            ("P-1", "ROAD", "cost", "OK", "WARN"),
+            ("P-1", "ROAD", "cost", "WARN", "OVER"),
+        ]
+        assert receiver.bad_signatures == 0
+        assert svc.deliveries(hook)["pending"] == 0
+    finally:
+        receiver.close()
+
+
+def test_subscriptions_are_for_admins_and_checked(svc):
+    other = svc.call("POST", "/api/v1/tokens", json={"role": "accountant"}).json()["token"]
+    denied = requests.get(
+        svc.url + "/api/v1/webhooks", headers={"Authorization": f"Bearer {other}"}, timeout=30
+    )
+    assert denied.status_code == 403
+    for body, field in (
+        ({"url": "ftp://127.0.0.1/x", "secret": SECRET, "events": ["status_changed"]}, "url"),
+        (
+            {"url": "http://127.0.0.1:1/x", "secret": "short", "events": ["status_changed"]},
+            "secret",
+        ),
+        ({"url": "http://127.0.0.1:1/x", "secret": SECRET, "events": ["nope"]}, "events"),
+        ({"url": "http://127.0.0.1:1/x", "secret": SECRET}, "events"),
+    ):
+        resp = svc.call("POST", "/api/v1/webhooks", json=body)
+        assert resp.status_code == 422 and resp.json()["field"] == field, resp.text
+    hook = svc.subscribe("http://127.0.0.1:1/x")
+    assert svc.call("DELETE", f"/api/v1/webhooks/{hook}").status_code == 200
+    assert svc.call("DELETE", f"/api/v1/webhooks/{hook}").status_code == 404
+    assert svc.call("GET", "/api/v1/webhooks").json()["webhooks"] == []
