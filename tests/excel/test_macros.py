@@ -112,6 +112,10 @@ def test_the_buttons_against_a_live_service(
         assert len(variance.rows) > 0
         assert book.get_value(PIXIE, CELLS["last_refresh"]) is not None
         assert com.Application.recalculations == ["CalculateFull"]
+        charts = com.sheets[layout.VARIANCE_SHEET].ws._charts
+        assert len(charts) == 2  # each pointed at its helper range, series by column
+        assert all(c.pixie_source[0].startswith("Lists!$") for c in charts)
+        assert all(c.pixie_source[1] == 2 for c in charts)  # xlColumns
         macros.build_variance()
         assert book.read_table(layout.VARIANCE_SHEET, layout.VARIANCE_TABLE) == variance
         assert _alerts(com) == [] and com.Application.StatusBar is False
