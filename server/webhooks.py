@@ -75,24 +75,42 @@ def _live_hooks(s) -> list[WebhookRow]:
 
 
 def _changed_rows(s, since_seq: int) -> tuple[set[str], set[int]]:
-    """Objects and years of the actual lines and orders written after ``since_seq``."""
+    """Objects and years of the actual lines and orders written after ``since_seq`` (one
+    grouped row per object, however large the batch)."""
     objects: set[str] = set()
     years: set[int] = set()
-    q = (
-        select(TaskRow.object_id, ActualLineRow.date, TaskRow.created_at)
+    lines = (
+        select(
+            TaskRow.object_id,
+            func.min(ActualLineRow.date),
+            func.max(ActualLineRow.date),
+            func.min(TaskRow.created_at),
+            func.max(TaskRow.created_at),
+        )
         .join(TaskRow, TaskRow.id == ActualLineRow.task_id)
         .where(ActualLineRow.seq > since_seq)
+        .group_by(TaskRow.object_id)
     )
-    for obj, day, created in s.execute(q):
-        objects.add(obj)
-        years.update({day.year, created.year} if created else {day.year})
-    q = select(PurchaseOrderRow.object_id, PurchaseOrderRow.ordered_on).where(
-        PurchaseOrderRow.seq > since_seq
+    orders = (
+        select(
+            PurchaseOrderRow.object_id,
+            func.min(PurchaseOrderRow.ordered_on),
+            func.max(PurchaseOrderRow.ordered_on),
+        )
+        .where(PurchaseOrderRow.seq > since_seq)
+        .group_by(PurchaseOrderRow.object_id)
     )
-    for obj, day in s.execute(q):
+    for obj, *ends in [*s.execute(lines), *s.execute(orders)]:
         objects.add(obj)
-        years.add(day.year)
+        for lo, hi in zip(ends[::2], ends[1::2], strict=True):
+            if lo is not None and hi is not None:
+                years.update(range(_year(lo), _year(hi) + 1))
     return objects, years
+
+
+def _year(value) -> int:
+    """The year of a DATE or instant (SQLite hands aggregates back as text)."""
+    return value.year if hasattr(value, "year") else int(str(value)[:4])
 
 
 def _touched(s, since_seq, objects, years, everything) -> tuple[set[str] | None, set[int]]:
@@ -317,6 +335,16 @@ class Worker(threading.Thread):
         return 1 if ok else 0
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer that is not 2xx (logged with its status), never followed."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
 def post(url: str, secret: str, body: bytes, timeout: float, event_id: int):
     """POST ``body`` signed; returns (status code or None, error text or None)."""
     req = urllib.request.Request(
@@ -332,7 +360,7 @@ def post(url: str, secret: str, body: bytes, timeout: float, event_id: int):
         },
     )
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
+        with _OPENER.open(req, timeout=timeout) as resp:
             return resp.status, None
     except urllib.error.HTTPError as exc:
         return exc.code, f"HTTP {exc.code}"

@@ -16,7 +16,7 @@ NAMES = {
     "over_ratio": "a decimal such as 1.0 (over budget from this share)",
     "cost_date": "expense or task_created: the date a cost counts on",
     "income_date": "income or task_created: the date income counts on",
-    "on_over": "what Save does with a budget that is over (if the service has it)",
+    "on_over": "warn or stop: stop makes ingest refuse an order that takes its line over budget",
 }
 
 
@@ -58,7 +58,7 @@ def set_(assignments: tuple[str, ...], server: str | None, token: str | None) ->
     over_ratio    a decimal such as 1.0 (over budget from this share)
     cost_date     expense or task_created: the date a cost counts on
     income_date   income or task_created: the date income counts on
-    on_over       what Save does with a budget that is over (where the service has it)
+    on_over       warn or stop: stop makes ingest refuse an order over budget
     """
     changes = parse_assignments(assignments)
     client = _client(server, token)
