@@ -283,8 +283,8 @@ class XlwingsBook:
         ]
 
     def _table(self, sheet: str, table: str):
-        ws = self.book.sheets[sheet]
-        for tbl in ws.tables:
-            if tbl.name == table:
-                return tbl
-        raise KeyError(f"the sheet {sheet!r} has no table {table!r}")
+        """The table by name: one ``ListObjects.Item`` call, not a walk over the tables."""
+        try:
+            return self.book.sheets[sheet].tables[table]
+        except KeyError:
+            raise KeyError(f"the sheet {sheet!r} has no table {table!r}") from None

@@ -45,8 +45,6 @@ counted on the Application
 
 from __future__ import annotations
 
-import collections
-
 from tests.excel.comexcel_com import (  # noqa: F401 - the stand-in's names, in one place
     COM,
     ERRORS,
@@ -54,19 +52,19 @@ from tests.excel.comexcel_com import (  # noqa: F401 - the stand-in's names, in 
     RANGE_IID,
     XL_CALCULATION_AUTOMATIC,
     XL_COLOR_INDEX_NONE,
+    Counter,
     unwrap,
 )
 from tests.excel.comexcel_range import Range, parse_typed  # noqa: F401
 from tests.excel.pywin32_stub import WINDOWS, com_error
 
 
-class Application(COM):
+class Application(COM, Counter):
     Version = "16.0"
 
     def __init__(self):
         object.__setattr__(self, "_app", self)
-        self.com_calls = 0
-        self.calls: collections.Counter[str] = collections.Counter()
+        Counter.__init__(self)
         self.alerts: list[tuple[str, str]] = []
         self.status_history: list[object] = []
         self.books: list[Workbook] = []
@@ -80,10 +78,7 @@ class Application(COM):
         self.EnableEvents = True
         self.Hwnd = next(HWNDS)
         WINDOWS[self.Hwnd] = self
-
-    def _count(self, name):
-        self.com_calls += 1
-        self.calls[name] += 1
+        Counter.__init__(self)  # setting it up is no call
 
     @property
     def StatusBar(self):
@@ -127,8 +122,6 @@ class Collection(COM):
                 return item
         raise com_error(-2147352565, "Invalid index.")  # DISP_E_BADINDEX
 
-    __call__ = Item
-
     @property
     def Count(self):
         return len(self._items)
@@ -138,8 +131,8 @@ class Collection(COM):
         return self._parent
 
     def __iter__(self):
-        self._app._count("_NewEnum")
-        return iter(list(self._items))
+        with self._app.inside("_NewEnum"):
+            return iter(list(self._items))
 
 
 class Workbook(COM):

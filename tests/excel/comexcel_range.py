@@ -253,7 +253,6 @@ class Range(COM):
         )
 
     Cells = Item
-    __call__ = Item
 
     @property
     def ListObject(self):

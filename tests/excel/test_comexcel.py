@@ -54,6 +54,12 @@ def test_com_calls_are_counted(windows_excel, workbook_copy):
     book.sheets["Lists"].range("A1").value = 1
     assert windows_excel.app.com_calls > before
     assert windows_excel.app.calls["Value"] >= 1
+    # one member from outside is one call, whatever the stand-in does inside to answer it
+    rng = windows_excel.com(book).sheets["Lists"].Range("A1:C3")
+    before = windows_excel.app.com_calls
+    assert len(rng.Value) == 3 and windows_excel.app.com_calls == before + 1
+    rng.Value = ((1, 2, 3),) * 3
+    assert windows_excel.app.com_calls == before + 2
 
 
 # --- the two books agree -----------------------------------------------------------------
