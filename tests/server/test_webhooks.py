@@ -13,6 +13,7 @@ import os
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 import requests
@@ -39,6 +40,7 @@ class Receiver:
     def __init__(self, port: int = 0, plan=()):
         self.plan = list(plan)
         self.got: list[dict] = []
+        self.raw: list[tuple[bytes, str]] = []  # (body, X-Pixie-Signature) as received
         self.bad_signatures = 0
         self.requests = 0
         outer = self
@@ -60,6 +62,7 @@ class Receiver:
                 self.end_headers()
                 if step == 200:
                     outer.got.append(json.loads(body))
+                    outer.raw.append((body, self.headers["X-Pixie-Signature"]))
 
             def log_message(self, *args):
                 pass
@@ -284,3 +287,81 @@ def test_subscriptions_are_for_admins_and_checked(svc):
     assert svc.call("DELETE", f"/api/v1/webhooks/{hook}").status_code == 200
     assert svc.call("DELETE", f"/api/v1/webhooks/{hook}").status_code == 404
     assert svc.call("GET", "/api/v1/webhooks").json()["webhooks"] == []
+
+
+def test_two_service_processes_on_one_database_send_each_event_once(svc):
+    receiver = Receiver()
+    second = Service.__new__(Service)
+    second.db_url, second.token_file, second.headers = svc.db_url, svc.token_file, svc.headers
+    second.port = free_port()
+    second.url = f"http://127.0.0.1:{second.port}"
+    second.start()
+    try:
+        svc.subscribe(receiver.url)
+        svc.budget("P-1", ("ROAD", "0", "1000.00"))
+        for n, amount in enumerate(["900.00", "200.00"], start=1):
+            svc.ingest(actual(n, amount))
+        b = second.budget("P-2", ("ROAD", "0", "10.00"))
+        second.ingest(actual(3, "20.00", obj="P-2"))
+        second.budget("P-2", ("ROAD", "0", "100.00"), bid=b["id"], version=b["version"])
+        got = receiver.wait_for(4)
+        time.sleep(1)  # long enough for a duplicate to arrive, if any were sent
+        assert len(receiver.got) == receiver.requests == 4
+        assert len({e["id"] for e in receiver.got}) == 4
+        assert moves(got) == [
+            ("P-1", "ROAD", "cost", "OK", "WARN"),
+            ("P-1", "ROAD", "cost", "WARN", "OVER"),
+            ("P-2", "ROAD", "cost", "OK", "OVER"),
+            ("P-2", "ROAD", "cost", "OVER", "OK"),
+        ]
+    finally:
+        second.stop()
+        receiver.close()
+
+
+def test_the_python_check_in_the_docs_accepts_a_real_event_and_refuses_a_forged_one(svc):
+    """The Flask receiver of docs/control.md, run as written, behind a relay that passes
+    each event the service sends to it (and a copy with one byte changed)."""
+    doc = (Path(__file__).parents[2] / "docs" / "control.md").read_text()
+    code = doc.split("```python\n", 1)[1].split("```", 1)[0]
+    code = code.replace('b"the secret you subscribed with"', repr(SECRET.encode()))
+    space: dict = {"__name__": "__main__"}
+    exec(compile(code, "docs/control.md", "exec"), space)
+    docs_app = space["app"].test_client()
+    receiver = Receiver()
+    try:
+        svc.subscribe(receiver.url)
+        svc.budget("P-1", ("ROAD", "0", "1000.00"))
+        svc.ingest(actual(1, "900.00"))
+        receiver.wait_for(1)
+        body, signature = receiver.raw[0]  # the service's bytes and header, as sent
+        headers = {"X-Pixie-Signature": signature}
+        ok = docs_app.post("/pixie", data=body, headers=headers, content_type="application/json")
+        assert ok.status_code == 204
+        forged = docs_app.post(
+            "/pixie",
+            data=body.replace(b'"WARN"', b'"OK"'),
+            headers=headers,
+            content_type="application/json",
+        )
+        assert forged.status_code == 401
+    finally:
+        receiver.close()
+
+
+def test_a_receiver_down_then_up_gets_the_event_without_a_restart(svc):
+    port = free_port()
+    hook = svc.subscribe(f"http://127.0.0.1:{port}/hook")
+    svc.budget("P-1", ("ROAD", "0", "1000.00"))
+    svc.ingest(actual(1, "900.00"))
+    end = time.monotonic() + 20
+    while len(svc.deliveries(hook)["deliveries"]) < 2 and time.monotonic() < end:
+        time.sleep(0.1)
+    assert svc.deliveries(hook)["pending"] == 1
+    receiver = Receiver(port=port)
+    try:
+        assert moves(receiver.wait_for(1)) == [("P-1", "ROAD", "cost", "OK", "WARN")]
+        log = svc.deliveries(hook)["deliveries"]
+        assert log[0]["ok"] is True and all(not d["ok"] for d in log[1:]) and len(log) >= 3
+    finally:
+        receiver.close()
