@@ -111,8 +111,12 @@ def create_hook():
     return shown, 201
 
 
+#: the largest id an INTEGER column holds (a larger one is simply not there)
+MAX_ID = 2**31 - 1
+
+
 def _hook(s, hook_id: int) -> WebhookRow:
-    hook = s.get(WebhookRow, hook_id)
+    hook = s.get(WebhookRow, hook_id) if 1 <= hook_id <= MAX_ID else None
     if hook is None or hook.deleted_at is not None:
         raise NotFound(f"there is no webhook {hook_id}")
     return hook
@@ -181,7 +185,12 @@ _HOOK = {
     },
     "required": ["id", "url", "events"],
 }
-_ID = {"name": "hook_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_ID = {
+    "name": "hook_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+}
 _IDEMPOTENCY = {
     "name": "Idempotency-Key",
     "in": "header",

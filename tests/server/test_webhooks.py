@@ -365,3 +365,9 @@ def test_a_receiver_down_then_up_gets_the_event_without_a_restart(svc):
         assert log[0]["ok"] is True and all(not d["ok"] for d in log[1:]) and len(log) >= 3
     finally:
         receiver.close()
+
+
+def test_an_id_beyond_any_column_is_not_found(svc):
+    big = 2264409114057083233239040
+    assert svc.call("GET", f"/api/v1/webhooks/{big}/deliveries").status_code == 404
+    assert svc.call("DELETE", f"/api/v1/webhooks/{big}").status_code == 404
