@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from pixie_xl.cli import actions, demo, excel, history, ingest, settings, workbook
+from pixie_xl.cli import actions, allocate, demo, excel, history, ingest, settings, workbook
 from pixie_xl.cli.common import PixieGroup
 
 
@@ -28,6 +28,8 @@ cli.add_command(actions.refresh)
 cli.add_command(history.history)
 cli.add_command(excel.excel)
 cli.add_command(settings.settings)
+cli.add_command(allocate.allocate)
+cli.add_command(allocate.transfer)
 
 
 def _add_service_commands() -> None:

@@ -180,6 +180,12 @@ def _pixie(wb, ws, f: _Formats, server_url: str, with_buttons: bool) -> None:
         "last_refresh": (None, f.stamp),
         "status": ("New workbook: fill the Budgets sheet, then press Validate", None),
         "import_file": ("", f.input),
+        # the Allocate and Transfer buttons' input blocks
+        **{k: ("", f.input) for k in layout.PIXIE_CELLS if k.startswith(("alloc_", "transfer_"))},
+        "alloc_from": (None, f.date_input),
+        "alloc_to": (None, f.date_input),
+        "alloc_by": ("even", f.input),
+        "pending_transfers": (None, f.stamp),
     }
     for key, (value, fmt) in put.items():
         col, row = split_cell(layout.PIXIE_CELLS[key])
@@ -195,6 +201,9 @@ def _pixie(wb, ws, f: _Formats, server_url: str, with_buttons: bool) -> None:
         "Import file: path of a .xlsx or .csv budget file, if no file dialog is available.",
         "Validate checks the Budgets sheet; Save budgets sends it to the service.",
         "Refresh actuals pulls what changed and rebuilds Variance, Variance by month, Alerts.",
+        "Allocate adds a Budgets row per child of the parent (By: even, days, "
+        "percent:A=40,B=60, actuals:YEAR); Transfer moves money between two lines of a "
+        "budget. Neither is saved until Save budgets.",
     ]
     for i, text in enumerate(notes):
         ws.write_string(11 + i, 0, text, f.note)

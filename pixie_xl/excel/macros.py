@@ -140,3 +140,28 @@ def import_budgets(book) -> None:
     except PixieError:
         client = None
     actions.import_budgets(book, path, client)
+
+
+def _online_client(book):
+    try:
+        client = _client(book)
+        client.healthz()
+    except PixieError:
+        return None
+    return client
+
+
+@_entry
+def allocate(book) -> None:
+    """Allocate button: the Allocate block's amount as one Budgets row per child."""
+    from pixie_xl.excel import control
+
+    control.allocate(book, _online_client(book), control.allocation_from_sheet(book))
+
+
+@_entry
+def transfer(book) -> None:
+    """Transfer button: the Transfer block's amount moved between two lines of a budget."""
+    from pixie_xl.excel import control
+
+    control.transfer(book, control.transfer_from_sheet(book))

@@ -59,7 +59,7 @@ def save_budgets(book: Book, client: wire.Client, progress: Progress) -> SaveOut
     Budget ID and Version are written back to every row of each saved budget; the INFO
     findings say which edits became corrections. An unchanged budget is not sent.
     """
-    from pixie_xl.excel import budget_deletes
+    from pixie_xl.excel import budget_deletes, control
     from pixie_xl.excel.profiles_table import changed
 
     progress("validating")
@@ -74,7 +74,8 @@ def save_budgets(book: Book, client: wire.Client, progress: Progress) -> SaveOut
         also = f" and {len(profiles)} profile(s)" if profiles else ""
         progress(f"saving {len(todo)} budget(s){also}")
         try:
-            saved = _save_batch(client, [wire.draft_to_json(d) for d in todo], profiles)
+            bodies = control.mark_transfers(book, [wire.draft_to_json(d) for d in todo])
+            saved = _save_batch(client, bodies, profiles)
         except ValidationFailed as exc:  # the service decided otherwise (its clock, R1–R7)
             findings += [_on_sheet(f, todo, book, profiles) for f in exc.findings] or [
                 Finding(None, exc.code, exc.message)
@@ -82,6 +83,7 @@ def save_budgets(book: Book, client: wire.Client, progress: Progress) -> SaveOut
             actions.report(book, findings)
             return SaveOutcome(findings, [])
     _write_back(book, todo, saved, _statuses(saved, source))
+    control.transfers_saved(book, [d.budget_id for d in (*todo, *same)])
     known = {h.budget_id: h for h in source.budgets}
     _write_back(
         book,

@@ -183,6 +183,22 @@ PIXIE_CELLS = {
     "last_refresh": "B7",
     "status": "B8",
     "import_file": "B9",
+    # the Allocate button's input block (issue 13)
+    "alloc_parent": "B19",
+    "alloc_activity": "B20",
+    "alloc_kind": "B21",
+    "alloc_amount": "B22",
+    "alloc_from": "B23",
+    "alloc_to": "B24",
+    "alloc_by": "B25",
+    # the Transfer button's input block
+    "transfer_budget": "B27",
+    "transfer_from": "B28",
+    "transfer_to": "B29",
+    "transfer_kind": "B30",
+    "transfer_amount": "B31",
+    #: budget IDs changed by a transfer and not saved yet (the Save names them transfers)
+    "pending_transfers": "B33",
 }
 
 PIXIE_LABELS = {
@@ -193,6 +209,19 @@ PIXIE_LABELS = {
     "last_refresh": "Last refresh",
     "status": "Status",
     "import_file": "Import file",
+    "alloc_parent": "Allocate: parent",
+    "alloc_activity": "Activity",
+    "alloc_kind": "Kind",
+    "alloc_amount": "Amount",
+    "alloc_from": "From",
+    "alloc_to": "To",
+    "alloc_by": "By",
+    "transfer_budget": "Transfer: budget",
+    "transfer_from": "From activity",
+    "transfer_to": "To activity",
+    "transfer_kind": "Kind",
+    "transfer_amount": "Amount",
+    "pending_transfers": "Pending transfers",
 }
 
 #: control-panel value → the workbook-level defined name of its cell
@@ -204,6 +233,19 @@ PIXIE_NAMES = {
     "last_refresh": "LastRefresh",
     "status": "PixieStatus",
     "import_file": "PixieImportFile",
+    "alloc_parent": "PixieAllocParent",
+    "alloc_activity": "PixieAllocActivity",
+    "alloc_kind": "PixieAllocKind",
+    "alloc_amount": "PixieAllocAmount",
+    "alloc_from": "PixieAllocFrom",
+    "alloc_to": "PixieAllocTo",
+    "alloc_by": "PixieAllocBy",
+    "transfer_budget": "PixieTransferBudget",
+    "transfer_from": "PixieTransferFrom",
+    "transfer_to": "PixieTransferTo",
+    "transfer_kind": "PixieTransferKind",
+    "transfer_amount": "PixieTransferAmount",
+    "pending_transfers": "PixiePendingTransfers",
 }
 
 # --- drop-down lists (hidden Lists sheet) ----------------------------------------------------
@@ -242,6 +284,8 @@ MACROS = {
     "Refresh actuals": "PixieRefreshActuals",
     "Build variance": "PixieBuildVariance",
     "Import budgets": "PixieImportBudgets",
+    "Allocate": "PixieAllocate",
+    "Transfer": "PixieTransfer",
 }
 
 #: VBA Sub → the function of ``pixie_xl.excel.macros`` it calls through RunPython
@@ -251,6 +295,8 @@ MACRO_FUNCTIONS = {
     "PixieRefreshActuals": "refresh_actuals",
     "PixieBuildVariance": "build_variance",
     "PixieImportBudgets": "import_budgets",
+    "PixieAllocate": "allocate",
+    "PixieTransfer": "transfer",
 }
 
 #: the Python module the buttons' functions live in

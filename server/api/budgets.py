@@ -368,6 +368,23 @@ class Saved:
     before: BudgetHistory | None
     after: BudgetHistory | None
     decision: Decision
+    #: why the client made the change (``"transfer"``), named in the audit entry
+    reason: str | None = None
+
+
+#: the reasons a budget body may give (issue 13: a transfer's audit entry names it)
+REASONS = ("transfer",)
+
+
+def _reason(reader: _Reader, body: object) -> str | None:
+    value = body.get("reason") if isinstance(body, Mapping) else None
+    if value is None:
+        return None
+    if value not in REASONS:
+        known = ", ".join(REASONS)
+        reader.bad("reason", "bad_reason", f"must be one of {known}, not {_show(value)}")
+        return None
+    return value
 
 
 def _new_id(session) -> str:
@@ -392,6 +409,9 @@ def _audit(session, saved: Saved, now: datetime, tz) -> None:
     if saved.decision.action is Action.UNCHANGED:
         return
     ref = saved.after or saved.before
+    after = _history_json(saved.after, now, tz)
+    if saved.reason and after is not None:
+        after["reason"] = saved.reason
     audit.record(
         session,
         g.actor,
@@ -399,7 +419,7 @@ def _audit(session, saved: Saved, now: datetime, tz) -> None:
         "budget",
         ref.budget_id,
         _history_json(saved.before, now, tz),
-        _history_json(saved.after, now, tz),
+        after,
     )
 
 
@@ -427,6 +447,7 @@ def save_drafts(
     }
     findings: list[Finding] = []
     drafts: list[tuple[str, BudgetDraft, BudgetHistory | None]] = []
+    reasons: dict[str, str | None] = {}
     seen: set[str] = set()
     for prefix, body, bid in items:
         if bid is not None:
@@ -453,6 +474,7 @@ def save_drafts(
                 continue
         reader = _Reader(cat, prefix)
         draft = reader.draft(body, bid, histories.get(bid) if bid else None)
+        reasons[prefix] = _reason(reader, body)
         findings.extend(reader.findings)
         if draft is not None:
             drafts.append((prefix, draft, histories.get(bid) if bid else None))
@@ -478,7 +500,7 @@ def save_drafts(
         after = rules.apply_save(draft, history, decision, now, budget_id=bid, user=g.actor)
         cur = after.current
         spans[bid] = rules.Span(bid, cur.object, cur.start, cur.end)
-        saved.append(Saved(history, after, decision))
+        saved.append(Saved(history, after, decision, reasons.get(prefix)))
     if refusals:
         raise BatchRefused(_summary(refusals, "not saved"), refusals)
     for s in saved:
@@ -729,6 +751,11 @@ BUDGET_IN = {
             "description": "the token edited from",
         },
         "lines": {"type": "array", "minItems": 1, "items": _LINE_IN},
+        "reason": {
+            "type": ["string", "null"],
+            "enum": [*REASONS, None],
+            "description": "why the change was made; named in the audit entry",
+        },
     },
 }
 BUDGET_OUT = {
