@@ -40,6 +40,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, select, update
 
 from pixie_xl.core import variance
+from pixie_xl.core.tree import ObjectTree
 
 from . import budget_store, clock
 from .models import (
@@ -51,6 +52,7 @@ from .models import (
     WebhookEventRow,
     WebhookRow,
 )
+from .records import load_objects
 
 log = logging.getLogger("pixie_server")
 
@@ -113,9 +115,7 @@ def _year(value) -> int:
     return value.year if hasattr(value, "year") else int(str(value)[:4])
 
 
-def _touched(s, since_seq, objects, years, everything) -> tuple[set[str] | None, set[int]]:
-    from .api.reports import object_tree
-
+def _touched(s, since_seq, objects, years, everything) -> tuple[set[str], set[int]]:
     years = set(years or ())
     objects = set(objects or ())
     if since_seq is not None:
@@ -123,7 +123,7 @@ def _touched(s, since_seq, objects, years, everything) -> tuple[set[str] | None,
         objects |= more_objects
         years |= more_years
     if everything:
-        objects = set(object_tree(s).objects)
+        objects = set(fresh_tree(s).objects)
     for span in budget_store.spans(s, objects):
         years.update(range(span.start.year, span.end.year + 1))
     seen = select(RowStatusRow.year).where(RowStatusRow.object_id.in_(sorted(objects)))
@@ -133,27 +133,38 @@ def _touched(s, since_seq, objects, years, everything) -> tuple[set[str] | None,
     return objects, years
 
 
-def _statuses(s, objects: set[str], year: int) -> dict:
-    """``{(object, activity, kind): VarianceRow}`` of ``objects`` in ``year``."""
-    from .api.reports import actual_sums, commitment_sums, object_tree
+def facts_of(s, frm: date, to: date, keep: set[str], tree) -> variance.Facts:
+    """The facts of ``keep``'s rows over ``frm..to``, read afresh (never memoised: inside a
+    write transaction the data stamp is not committed yet, so nothing may be cached under
+    it)."""
+    from .api.reports import actual_sums, commitment_sums
     from .records import load_profiles, load_settings
 
     settings = load_settings(s)
-    tree = object_tree(s)
-    frm, to = date(year, 1, 1), date(year, 12, 31)
-    known = {o for o in objects if o in tree}
     currencies = {o.id: o.currency for o in tree.objects.values()}
-    facts = variance.Facts(
+    return variance.Facts(
         objects=tree,
         settings=settings,
         profiles={p.name: p for p in load_profiles(s)},
         budgets=budget_store.load_histories(
-            s, currencies, objects=known, period=(frm, to), default_currency=settings.currency
+            s, currencies, objects=keep, period=(frm, to), default_currency=settings.currency
         ),
-        actuals=actual_sums(s, settings, frm, to, known),
-        commitments=commitment_sums(s, frm, to, known),
+        actuals=actual_sums(s, settings, frm, to, keep),
+        commitments=commitment_sums(s, frm, to, keep),
     )
-    today = clock.now().astimezone(ZoneInfo(settings.timezone)).date()
+
+
+def fresh_tree(s) -> ObjectTree:
+    return ObjectTree(load_objects(s))
+
+
+def _statuses(s, objects: set[str], year: int) -> dict:
+    """``{(object, activity, kind): VarianceRow}`` of ``objects`` in ``year``."""
+    tree = fresh_tree(s)
+    frm, to = date(year, 1, 1), date(year, 12, 31)
+    known = {o for o in objects if o in tree}
+    facts = facts_of(s, frm, to, known, tree)
+    today = clock.now().astimezone(ZoneInfo(facts.settings.timezone)).date()
     rows = variance.variance_rows(facts, frm, to, today)
     return {(r.object, r.activity, r.kind.value): r for r in rows if r.object in known}
 

@@ -40,14 +40,14 @@ from pixie_xl.core.errors import AmountError, InvalidInput, RuleViolation
 from pixie_xl.core.money import Money, exponent
 from pixie_xl.core.records import COMMITTING_STATUSES, Status
 
-from .. import budget_store, clock, db
+from .. import budget_store, clock, db, webhooks
 from ..auth import require
 from ..edge import strict_date
 from ..ingest import minor_units
 from ..models import ActivityRow, ObjectRow, PurchaseOrderRow
 from ..records import load_settings
 from .common import json_body, text_field
-from .reports import facts_for, object_tree
+from .reports import facts_for, memo, object_tree
 from .settings import on_over_of
 
 bp = Blueprint("checks", __name__, url_prefix="/api/v1/checks")
@@ -64,13 +64,21 @@ def covering_period(session, object_id: str, day: date) -> tuple[str | None, dat
     return None, day, day
 
 
-def line_figures(session, object_id: str, activity: str, frm: date, to: date) -> dict:
+def line_figures(session, object_id: str, activity: str, frm: date, to: date, *, fresh=False):
     """Cost figures in minor units of ``activity`` for each node from ``object_id`` up to
     its root over ``frm..to``: ``{node: (current, actual, committed)}`` summed over the
-    node's subtree; ``"own"`` holds the object's own line."""
-    tree = object_tree(session)
+    node's subtree; ``"own"`` holds the object's own line. ``fresh``: read inside a write
+    transaction, so nothing is taken from or put in the report memo."""
+    tree = webhooks.fresh_tree(session) if fresh else object_tree(session)
     chain = [object_id, *tree.ancestors(object_id)]
-    facts = facts_for(session, frm, to, chain[-1])
+    if fresh:
+        facts = webhooks.facts_of(session, frm, to, set(tree.subtree(chain[-1])), tree)
+    else:  # the report's own memo entry (the same key as /variance?object=<root>)
+        version = db.data_version(session)
+        stamp = (frm, to, chain[-1], version)
+        facts = memo().get(
+            ("facts", *stamp), lambda: facts_for(session, frm, to, chain[-1]), version
+        )
     today = clock.now().astimezone(ZoneInfo(facts.settings.timezone)).date()
     own: dict[str, tuple[int, int, int]] = {}
     for r in variance.variance_rows(facts, frm, to, today):
@@ -218,7 +226,7 @@ def refuse_over_budget(s, orders: list[tuple]) -> None:
                 old += _rest(*prior[3:])
         if new <= old:
             continue
-        cur, actual, committed = line_figures(s, obj, act, frm, to)["own"]
+        cur, actual, committed = line_figures(s, obj, act, frm, to, fresh=True)["own"]
         committed += new - old
         status = status_after(cur, actual, committed, settings)
         if status in (Status.OVER, Status.UNBUDGETED):

@@ -187,3 +187,31 @@ def test_warn_lets_the_order_through(books, headers):
     resp = send(books, admin, _orders("PO-9,P-1,ROAD,Acme,2026-03-01,900.00,0,approved"))
     assert resp.status_code == 200
     assert check(books, headers, "0.00").json["status"] == "OVER"
+
+
+def test_a_refused_batch_leaves_nothing_in_the_report_memo(books, headers):
+    """The stop check reads inside the write transaction, whose data stamp is not
+    committed: a batch it refuses must not leave its objects behind for the next stamp."""
+    admin, viewer = headers("admin"), headers("viewer")  # tokens first: each is a write
+    assert books.put("/api/v1/settings", json={"on_over": "stop"}, headers=admin).status_code == 200
+    batch = {
+        "objects": [
+            {"id": "P-9", "name": "Ghost", "kind": "project", "parent": "P-1", "currency": "EUR"}
+        ],
+        "purchase_orders": [
+            {
+                "po_id": "PO-1",
+                "object": "P-1",
+                "activity": "ROAD",
+                "vendor": "Acme",
+                "ordered_on": "2026-03-01",
+                "amount": "600.00",
+                "status": "approved",
+            }
+        ],
+    }
+    refused = books.post("/api/v1/ingest", json=batch, headers=admin)
+    assert refused.status_code == 409, refused.json
+    assert send(books, admin, "code,name,active\nNEW,New,true\n").status_code == 200
+    ghost = books.get("/api/v1/variance?from=2026-01-01&to=2026-12-31&object=P-9", headers=viewer)
+    assert ghost.status_code == 404, ghost.json
