@@ -273,19 +273,26 @@ def _line(view, n: int, values, currency: str) -> BudgetLine:
 
 def _write_transfer(book, view, rows, moved, kind: str) -> None:
     by_activity = {view.value(v, "activity"): n for n, v in rows}
-    for ln in moved[: len(rows)]:
-        n = by_activity[ln.activity]
-        book.set_value(layout.BUDGETS_SHEET, view.cell(n, kind), Decimal(str(getattr(ln, kind))))
-    if len(moved) > len(rows):  # the target line is new: a row like the source's
-        ln, first = moved[-1], rows[0][1]
-        keep = ("budget_id", "version", "object", "start", "end")
-        values = {k: view.value(first, k) for k in keep}
-        values |= {"activity": ln.activity, "phasing": ln.phasing, "note": "transfer"}
-        values |= {"income": Decimal(str(ln.income)), "cost": Decimal(str(ln.cost))}
-        old = [list(v) for _n, v in view.numbered()]
-        last = max(i for i, (n, _v) in enumerate(view.numbered()) if n in by_activity.values())
-        old.insert(last + 1, view.row_of(values))
-        view.write(book, old)
+    new = {by_activity[ln.activity]: Decimal(str(getattr(ln, kind))) for ln in moved[: len(rows)]}
+    if len(moved) == len(rows):  # both lines there: two cells change
+        for n, amount in new.items():
+            book.set_value(layout.BUDGETS_SHEET, view.cell(n, kind), amount)
+        return
+    # the target line is new: a row like the budget's first, after its last row
+    ln, first = moved[-1], rows[0][1]
+    keep = ("budget_id", "version", "object", "start", "end")
+    values = {k: view.value(first, k) for k in keep}
+    values |= {"activity": ln.activity, "phasing": ln.phasing, "note": "transfer"}
+    values |= {"income": Decimal(str(ln.income)), "cost": Decimal(str(ln.cost))}
+    out, at = [], 0
+    for n, v in view.numbered():
+        row = list(v)
+        if n in new:
+            row[view.index[kind]] = new[n]
+            at = len(out) + 1
+        out.append(row)
+    out.insert(at, view.row_of(values))
+    view.write(book, out)
 
 
 # --- the Pixie sheet's input blocks (the buttons) ---------------------------------------------
