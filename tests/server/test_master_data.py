@@ -108,6 +108,7 @@ def test_settings_change_is_validated_and_audited(client, admin_headers):
         "income_date": "income",
         "warn_ratio": "0.9",
         "over_ratio": "1.0",
+        "on_over": "warn",  # issue 13
     }
     entries = client.get("/api/v1/audit?entity=settings", headers=admin_headers).get_json()
     (entry,) = entries["entries"]
