@@ -137,3 +137,20 @@ def test_a_transfer_on_a_locked_budget_becomes_a_correction_total_unchanged(days
     entry = audit_of(client, bid)[-1]
     assert entry["action"] == "budget.new_correction"
     assert entry["after"]["reason"] == "transfer"
+
+
+def test_the_service_refuses_a_reason_it_does_not_know(client):
+    from pixie_xl.core.errors import PixieError
+
+    body = {
+        "object": "P-400",
+        "start": "2043-01-01",
+        "end": "2043-12-31",
+        "lines": [{"activity": "SURVEY", "income": "0", "cost": "1.00"}],
+        "reason": "gift",
+    }
+    with pytest.raises(PixieError) as caught:
+        client.save_batch([body])
+    shown = [str(f) for f in getattr(caught.value, "findings", ())] or [caught.value.message]
+    assert any("budgets[0].reason: must be one of transfer, not 'gift'" in s for s in shown)
+    assert all(b["start"] != "2043-01-01" for b in client.budgets(object="P-400"))
