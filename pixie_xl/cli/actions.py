@@ -137,6 +137,8 @@ def refresh(ctx, workbook: Path, server, token, frm: date | None, to: date | Non
         f"{workbook}: {len(out['rows'])} variance rows, {len(out['alerts'])} alert(s), "
         f"period {out['from']}..{out['to']}"
     )
+    if out.get("changes"):
+        click.echo(f"since the last refresh: {out['changes']}")
     ctx.exit(OK)
 
 

@@ -307,10 +307,11 @@ def build_variance(
     rows = variance.variance_rows(lk.facts, a, b, lk.today)
     months = variance.month_rows(lk.facts, a, b)
     alerts = variance.alerts(rows)
+    was = _previous_statuses(book, a, b)  # issue 13: what changed since the last refresh
     progress(f"writing {len(rows)} variance rows")
     tables.write_variance(book, rows)
     tables.write_months(book, months)
-    tables.write_alerts(book, alerts)
+    tables.write_alerts(book, alerts, was)
     if hasattr(book, "write_range"):  # the drop-downs of the Budgets table
         tables.write_lists(
             book,
@@ -323,9 +324,22 @@ def build_variance(
     if lk.refreshed is not None:
         tz = ZoneInfo(lk.settings.timezone)
         _set_pixie(book, "last_refresh", lk.refreshed.astimezone(tz).replace(tzinfo=None))
-    book.status(f"variance {a}..{b}: {len(rows)} rows, {len(alerts)} alert(s)")
+    from pixie_xl.excel.changes import summary
+
+    changed = summary(rows, was)
+    said = f"; {changed}" if changed else ""
+    book.status(f"variance {a}..{b}: {len(rows)} rows, {len(alerts)} alert(s){said}")
     totals = variance.totals(rows)
-    return {"rows": rows, "alerts": alerts, "totals": totals, "from": a, "to": b}
+    out = {"rows": rows, "alerts": alerts, "totals": totals, "from": a, "to": b}
+    return {**out, "changes": changed}
+
+
+def _previous_statuses(book: Book, a: date, b: date):
+    """The statuses the Variance table shows, if it shows the period ``a..b``."""
+    from pixie_xl.excel.changes import previous_statuses
+
+    shown = (_as_date(pixie_value(book, "report_from")), _as_date(pixie_value(book, "report_to")))
+    return previous_statuses(book) if shown == (a, b) else None
 
 
 def _set_pixie(book: Book, name: str, value: object) -> None:

@@ -150,8 +150,13 @@ MONTHS_COLUMNS: tuple[Column, ...] = (
     Column("Variance", MONEY, "sum", 15),
 )
 
-#: the Alerts table: the Variance columns, worst first, without a total row
-ALERTS_COLUMNS: tuple[Column, ...] = _variance_columns(totals=False)
+#: the Alerts table: the Variance columns, worst first, without a total row, then the
+#: status at the previous refresh (``Was``) and whether it got ``worse``/``better``/``new``
+ALERTS_COLUMNS: tuple[Column, ...] = (
+    *_variance_columns(totals=False),
+    Column("Was", "", None, 12),
+    Column("Changed", "", None, 10),
+)
 
 #: table name → its columns
 TABLE_COLUMNS: dict[str, tuple[Column, ...]] = {

@@ -130,13 +130,17 @@ def write_months(book: Book, rows: Sequence[MonthRow]) -> None:
     _write_chart_data(book, layout.CHART_MONTH_CELL, ["Month", "Budget", "Actual"], data)
 
 
-def write_alerts(book: Book, rows: Sequence[VarianceRow]) -> None:
-    """The Alerts table: the rows given (already worst first), Variance columns."""
+def write_alerts(book: Book, rows: Sequence[VarianceRow], was=None) -> None:
+    """The Alerts table: the rows given (already worst first), Variance columns, then
+    ``Was`` and ``Changed`` from ``was`` (the statuses of the previous refresh, by object,
+    activity and kind; None: no previous refresh, both blank)."""
+    from pixie_xl.excel.changes import was_of
+
     book.write_table(
         layout.ALERTS_SHEET,
         layout.ALERTS_TABLE,
         layout.ALERTS_COLUMNS,
-        [variance_values(r) for r in rows],
+        [[*variance_values(r), *was_of(r, was)] for r in rows],
     )
 
 

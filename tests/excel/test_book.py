@@ -99,7 +99,7 @@ def test_tables_are_resized_to_the_rows_written(refreshed):
     variance = wb["Variance"].tables["Variance"]
     assert variance.ref == "A1:N7"  # header, 5 rows, total row
     assert variance.autoFilter.ref == "A1:N6"
-    assert wb["Alerts"].tables["Alerts"].ref == "A1:N5"
+    assert wb["Alerts"].tables["Alerts"].ref == "A1:P5"  # with Was and Changed
     assert wb["Checks"].tables["Checks"].ref == "A1:E4"
     assert wb["Variance by month"].tables["VarianceByMonth"].ref == "A1:H6"
     assert wb["Variance"]["G7"].value == "=SUBTOTAL(109,Variance[Actual])"

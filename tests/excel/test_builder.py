@@ -49,7 +49,7 @@ def test_sheets_are_those_of_the_spec_with_lists_hidden(wb):
         ("Checks", "Checks", "A1:E2"),
         ("Variance", "Variance", "A1:N3"),
         ("Variance by month", "VarianceByMonth", "A1:H3"),
-        ("Alerts", "Alerts", "A1:N2"),
+        ("Alerts", "Alerts", "A1:P2"),
     ],
 )
 def test_each_output_is_a_real_table_with_the_layout_headers(wb, sheet, table, ref):

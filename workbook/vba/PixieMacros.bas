@@ -59,6 +59,26 @@ failed:
     PixieFailed "Import budgets"
 End Sub
 
+' Allocate: one budget row per child of the parent (the Pixie sheet's Allocate block).
+Public Sub PixieAllocate()
+    On Error GoTo failed
+    RunPython "import pixie_xl.excel.macros as m; m.allocate()"
+    Application.StatusBar = False
+    Exit Sub
+failed:
+    PixieFailed "Allocate"
+End Sub
+
+' Transfer: move an amount between two lines of one budget (the Transfer block).
+Public Sub PixieTransfer()
+    On Error GoTo failed
+    RunPython "import pixie_xl.excel.macros as m; m.transfer()"
+    Application.StatusBar = False
+    Exit Sub
+failed:
+    PixieFailed "Transfer"
+End Sub
+
 ' The message of a button whose Python could not be started.
 Private Sub PixieFailed(ByVal button As String)
     Dim problem As String
