@@ -15,7 +15,7 @@ from pixie_xl import client as wire
 from pixie_xl.demo import dataset
 from pixie_xl.demo.run import free_port, service
 from pixie_xl.sheets.filebook import FileBook
-from tests.cli.test_allocate import cents, rows, run
+from tests.cli.test_allocate import cents, clean, rows, run  # noqa: F401 - clean
 
 DAY1 = "2026-11-02T09:00:00+01:00"
 DAY2 = "2026-11-03T10:00:00+01:00"
@@ -40,6 +40,7 @@ def audit_of(client: wire.Client, budget_id: str) -> list[dict]:
     return client.get("/api/v1/audit", entity="budget", entity_id=budget_id)["entries"]
 
 
+@pytest.mark.usefixtures("clean")
 def test_same_day_transfer_edits_in_place_and_the_audit_says_transfer(workbook, client):
     bid = one_budget(workbook, 2040)
     out = run("transfer", workbook, "--budget", bid, "--from", "SURVEY", "--to", "DESIGN",
@@ -60,6 +61,7 @@ def test_same_day_transfer_edits_in_place_and_the_audit_says_transfer(workbook, 
     assert "reason" not in (entries[0]["after"] or {})  # the first save was no transfer
 
 
+@pytest.mark.usefixtures("clean")
 def test_a_transfer_larger_than_the_line_is_refused_naming_the_cell(workbook):
     bid = one_budget(workbook, 2041)
     out = run("transfer", workbook, "--budget", bid, "--from", "SURVEY", "--to", "DESIGN",
@@ -77,6 +79,7 @@ BAD = [
 ]
 
 
+@pytest.mark.usefixtures("clean")
 def test_bad_transfers_are_one_message_and_status_2(workbook):
     bid = one_budget(workbook, 2042)
     base = {"--budget": bid, "--from": "SURVEY", "--to": "DESIGN", "--cost": "5.00"}
