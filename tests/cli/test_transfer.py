@@ -57,6 +57,7 @@ def test_same_day_transfer_edits_in_place_and_the_audit_says_transfer(workbook, 
     got = {ln["activity"]: Decimal(ln["cost"]) for ln in versions[-1]["lines"]}
     assert got == {"SURVEY": Decimal("60.00"), "DESIGN": Decimal("40.00")}
     entries = audit_of(client, bid)
+    assert entries[-1]["action"] == "budget.edit_in_place"
     assert entries[-1]["after"]["reason"] == "transfer"
     assert "reason" not in (entries[0]["after"] or {})  # the first save was no transfer
 
