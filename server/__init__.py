@@ -24,7 +24,7 @@ from pathlib import Path
 from flask import Flask
 from platformdirs import user_config_dir, user_data_dir
 
-from . import audit_key, auth, clock, db, edge, migrations, problems
+from . import audit_key, auth, clock, db, edge, migrations, problems, staging
 
 log = logging.getLogger("pixie_server")
 
@@ -65,6 +65,7 @@ def create_app(test_config: dict | None = None, *, first_token: bool = True) -> 
 
     db.init_app(app)
     migrations.upgrade(db.engine(app))
+    staging.clean_at_start(app)  # rows a dead ingest staged (issue 9, D4)
     audit_key.load(app)  # read or create the audit key now: a bad key file fails the start
     problems.init_app(app)
     edge.init_app(app)  # before auth: refuses oversized bodies and bad parameters unread

@@ -56,12 +56,19 @@ def _part(kind: bytes, name: str, value: bytes) -> bytes:
     return b"%s %d:%s %d:%s\n" % (kind, len(key), key, len(value), value)
 
 
-def idempotent(view):
+def idempotent(view=None, *, lock_first: bool = True):
+    """``@idempotent``; ``@idempotent(lock_first=False)`` for a view that does its reading
+    and checking first and takes the write lock itself (:func:`pixie_server.db.lock_writes`)
+    before it writes: the key is then looked up again under the lock before it is stored."""
+    if view is None:
+        return functools.partial(idempotent, lock_first=lock_first)
+
     @functools.wraps(view)
     def inner(*args, **kwargs):
         key = request.headers.get(HEADER)
         s = db.session()
-        db.lock_writes(s)
+        if lock_first:
+            db.lock_writes(s)
         try:
             if key is not None:
                 if not key or len(key) > 200 or not key.isascii() or not key.isprintable():
@@ -70,29 +77,17 @@ def idempotent(view):
                         code="bad_idempotency_key",
                     )
                 digest = request_hash()
-                stored = s.execute(
-                    select(IdempotencyKey).where(
-                        IdempotencyKey.token_id == g.token_id, IdempotencyKey.key == key
-                    )
-                ).scalar_one_or_none()
+                stored = _stored(s, key)
                 if stored is not None:
-                    s.rollback()
-                    if stored.request_hash != digest:
-                        raise InvalidInput(
-                            "this Idempotency-Key was used for a different request",
-                            code="idempotency_key_reused",
-                        )
-                    resp = Response(
-                        stored.response_body,
-                        status=stored.status_code,
-                        content_type=stored.content_type,
-                    )
-                    resp.headers["Idempotent-Replayed"] = "true"
-                    return resp
+                    return _replay(s, stored, digest)
             resp = make_response(view(*args, **kwargs))
             if resp.status_code >= 400:
                 s.rollback()
                 return resp
+            if key is not None and not lock_first:
+                stored = _stored(s, key)  # under the lock now: a twin may have finished
+                if stored is not None:
+                    return _replay(s, stored, digest)
             if key is not None:
                 s.add(
                     IdempotencyKey(
@@ -115,3 +110,26 @@ def idempotent(view):
 
     inner.pixie_idempotent = True
     return inner
+
+
+def _stored(s, key: str) -> IdempotencyKey | None:
+    return s.execute(
+        select(IdempotencyKey).where(
+            IdempotencyKey.token_id == g.token_id, IdempotencyKey.key == key
+        )
+    ).scalar_one_or_none()
+
+
+def _replay(s, stored: IdempotencyKey, digest: str) -> Response:
+    """The stored answer of ``stored`` (this request's own writes are rolled back)."""
+    s.rollback()
+    if stored.request_hash != digest:
+        raise InvalidInput(
+            "this Idempotency-Key was used for a different request",
+            code="idempotency_key_reused",
+        )
+    resp = Response(
+        stored.response_body, status=stored.status_code, content_type=stored.content_type
+    )
+    resp.headers["Idempotent-Replayed"] = "true"
+    return resp

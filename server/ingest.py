@@ -7,8 +7,9 @@ the stored one changes nothing; a changed row is updated and takes a new sync se
 number. An ``op`` column (or a ``deleted`` column that is true) holding ``delete``
 tombstones a line or an order, so clients see the deletion on their next sync.
 
-Actual lines go the bulk way: the csv module, then one ``executemany`` upsert in the
-batch's transaction.
+Actual lines go the bulk way: the csv module and every check first (no lock needed), then
+bulk upserts in the batch's write transaction; a long batch is staged in short
+transactions first and merged in one (:mod:`pixie_server.staging`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import io
 import json
 import operator
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -310,7 +311,25 @@ def _known(s: Session, table: str, col: str) -> set[str]:
 
 
 def ingest_actuals(s: Session, header: Sequence[str], rows: Iterable[list[str]], source: str):
-    """Check and upsert actual lines (and their tasks) in bulk."""
+    """Check and upsert actual lines (and their tasks) in bulk, in the caller's transaction."""
+    return write_actuals(s, check_actuals(s, header, rows, source))
+
+
+@dataclass
+class CheckedActuals:
+    """An actual-lines batch every row of which passed its checks, ready to be written."""
+
+    lines: list[tuple]  # (id, task, kind, day, minor units, reference)
+    tasks: dict[str, tuple[str, str, datetime, int]]  # id → (object, activity, created, row)
+    deletes: list[str]
+    rows: int
+    sqlite: bool
+    staged: str | None = None  # the staging batch id once staged (pixie_server.staging)
+
+
+def check_actuals(s: Session, header: Sequence[str], rows: Iterable[list[str]], source: str):
+    """Parse and check every row (reads only: no write lock needed); a batch with any
+    finding is refused whole (``ValidationFailed``) before anything is written."""
     settings = load_settings(s)
     tz = ZoneInfo(settings.timezone)
     places = exponent(settings.currency)
@@ -341,151 +360,117 @@ def ingest_actuals(s: Session, header: Sequence[str], rows: Iterable[list[str]],
     stored_day: dict[str, date | str] = {}
     get = operator.itemgetter(i_id, i_task, i_obj, i_act, i_created, i_kind, i_date, i_amt, i_ref)
     fast = i_op is None and i_del is None
-    writer = _LineWriter(s, sqlite)
-    chunk_tasks: dict[str, tuple[str, str, datetime, int]] = {}
-    total = 0
-    try:
-        for n, r in enumerate(rows, start=2):
-            # Fast path: a well-formed row whose date and instant were seen before. Anything
-            # unusual falls through to the checks below, which name every problem.
-            if fast and len(r) == width:
-                lid, task, obj, act, cr, kind, ds, amt, ref = get(r)
-                if (
-                    lid
-                    and lid not in seen
-                    and lid[0] > " " < lid[-1]
-                    and len(lid) <= MAX_ID
-                    and task
-                    and task[0] > " " < task[-1]
-                    and len(task) <= MAX_ID
-                    and len(ref) <= MAX_TEXT
-                    and obj in objects
-                    and act in activities
-                    and (kind == "cost" or kind == "income")
-                    and ds in stored_day
-                    and cr in instants
-                ):
-                    dot = amt.find(".")
-                    if (
-                        dot > 0
-                        and len(amt) - dot - 1 == places
-                        and len(amt) <= MAX_SIGNIFICANT_DIGITS
-                    ):
-                        whole, frac = amt[:dot], amt[dot + 1 :]
-                        if (
-                            whole.isdigit()
-                            and frac.isdigit()
-                            and whole.isascii()
-                            and frac.isascii()
-                        ):
-                            created = instants[cr]
-                            known = tasks.get(task)
-                            if known is None:
-                                tasks[task] = chunk_tasks[task] = (obj, act, created, n)
-                            elif known[0] != obj or known[1] != act or known[2] != created:
-                                known = False
-                            if known is not False:
-                                seen.add(lid)
-                                lines.append(
-                                    (lid, task, kind, stored_day[ds], int(whole + frac), ref)
-                                )
-                                if len(lines) == _LineWriter.CHUNK and not c.items:
-                                    total += len(lines)
-                                    writer.submit(lines, chunk_tasks)
-                                    lines, chunk_tasks = [], {}
-                                continue
-            if len(r) != width:
-                if not any(v.strip() for v in r):
-                    continue
-                c.add(n, "row", "bad_row", f"the row has {len(r)} fields, the header {width}")
-                continue
-            lid = r[i_id].strip()
-            if not lid:
-                c.add(n, "line_id", "missing_value", "line_id is required")
-                continue
-            if len(lid) > MAX_ID:
-                c.add(
-                    n, "line_id", "too_long", f"line_id is {len(lid)} characters; at most {MAX_ID}"
-                )
-                continue
-            if lid in seen:
-                c.add(n, "line_id", "duplicate_id", f'line "{lid}" appears twice in this batch')
-                continue
-            seen.add(lid)
-            if (i_op is not None and r[i_op].strip().lower() == "delete") or (
-                i_del is not None and master.parse_bool(r[i_del] or "false") is True
+    for n, r in enumerate(rows, start=2):
+        # Fast path: a well-formed row whose date and instant were seen before. Anything
+        # unusual falls through to the checks below, which name every problem.
+        if fast and len(r) == width:
+            lid, task, obj, act, cr, kind, ds, amt, ref = get(r)
+            if (
+                lid
+                and lid not in seen
+                and lid[0] > " " < lid[-1]
+                and len(lid) <= MAX_ID
+                and task
+                and task[0] > " " < task[-1]
+                and len(task) <= MAX_ID
+                and len(ref) <= MAX_TEXT
+                and obj in objects
+                and act in activities
+                and (kind == "cost" or kind == "income")
+                and ds in stored_day
+                and cr in instants
             ):
-                deletes.append(lid)
+                dot = amt.find(".")
+                if dot > 0 and len(amt) - dot - 1 == places and len(amt) <= MAX_SIGNIFICANT_DIGITS:
+                    whole, frac = amt[:dot], amt[dot + 1 :]
+                    if whole.isdigit() and frac.isdigit() and whole.isascii() and frac.isascii():
+                        created = instants[cr]
+                        known = tasks.get(task)
+                        if known is None:
+                            tasks[task] = (obj, act, created, n)
+                        elif known[0] != obj or known[1] != act or known[2] != created:
+                            known = False
+                        if known is not False:
+                            seen.add(lid)
+                            lines.append((lid, task, kind, stored_day[ds], int(whole + frac), ref))
+                            continue
+        if len(r) != width:
+            if not any(v.strip() for v in r):
                 continue
-            ok = True
-            task, obj, act = r[i_task].strip(), r[i_obj].strip(), r[i_act].strip()
-            if not task:
-                c.add(n, "task_id", "missing_value", "task_id is required")
-                ok = False
-            elif len(task) > MAX_ID:
-                c.add(
-                    n, "task_id", "too_long", f"task_id is {len(task)} characters; at most {MAX_ID}"
-                )
-                ok = False
-            if len(r[i_ref]) > MAX_TEXT:
-                msg = f"reference is {len(r[i_ref])} characters; at most {MAX_TEXT}"
-                c.add(n, "reference", "too_long", msg)
-                ok = False
-            if obj not in objects:
-                c.add(n, "object", "unknown_object", f'object "{obj}" is not known')
-                ok = False
-            if act not in activities:
-                c.add(n, "activity", "unknown_activity", f'activity "{act}" is not known')
-                ok = False
-            kind = r[i_kind].strip().lower()
-            if kind not in ("income", "cost"):
-                c.add(n, "kind", "bad_kind", f'kind "{r[i_kind]}" is not income or cost')
-                ok = False
-            day = days.get(r[i_date])
-            if day is None:
-                try:
-                    day = days[r[i_date]] = strict_date(r[i_date].strip())
-                except ValueError:
-                    msg = f'date "{r[i_date]}" is not an ISO date (YYYY-MM-DD)'
-                    c.add(n, "date", "bad_date", msg)
-                    ok = False
-            created = instants.get(r[i_created])
-            if created is None:
-                try:
-                    created = instants[r[i_created]] = parse_instant(r[i_created], tz)
-                except ValueError as exc:
-                    msg = f"task_created {exc}"
-                    c.add(n, "task_created", "bad_date", msg)
-                    ok = False
+            c.add(n, "row", "bad_row", f"the row has {len(r)} fields, the header {width}")
+            continue
+        lid = r[i_id].strip()
+        if not lid:
+            c.add(n, "line_id", "missing_value", "line_id is required")
+            continue
+        if len(lid) > MAX_ID:
+            c.add(n, "line_id", "too_long", f"line_id is {len(lid)} characters; at most {MAX_ID}")
+            continue
+        if lid in seen:
+            c.add(n, "line_id", "duplicate_id", f'line "{lid}" appears twice in this batch')
+            continue
+        seen.add(lid)
+        if (i_op is not None and r[i_op].strip().lower() == "delete") or (
+            i_del is not None and master.parse_bool(r[i_del] or "false") is True
+        ):
+            deletes.append(lid)
+            continue
+        ok = True
+        task, obj, act = r[i_task].strip(), r[i_obj].strip(), r[i_act].strip()
+        if not task:
+            c.add(n, "task_id", "missing_value", "task_id is required")
+            ok = False
+        elif len(task) > MAX_ID:
+            c.add(n, "task_id", "too_long", f"task_id is {len(task)} characters; at most {MAX_ID}")
+            ok = False
+        if len(r[i_ref]) > MAX_TEXT:
+            msg = f"reference is {len(r[i_ref])} characters; at most {MAX_TEXT}"
+            c.add(n, "reference", "too_long", msg)
+            ok = False
+        if obj not in objects:
+            c.add(n, "object", "unknown_object", f'object "{obj}" is not known')
+            ok = False
+        if act not in activities:
+            c.add(n, "activity", "unknown_activity", f'activity "{act}" is not known')
+            ok = False
+        kind = r[i_kind].strip().lower()
+        if kind not in ("income", "cost"):
+            c.add(n, "kind", "bad_kind", f'kind "{r[i_kind]}" is not income or cost')
+            ok = False
+        day = days.get(r[i_date])
+        if day is None:
             try:
-                amount = minor_units(r[i_amt], places)
-            except AmountError as exc:
-                c.add(n, "amount", exc.code, f"amount {exc.message}")
+                day = days[r[i_date]] = strict_date(r[i_date].strip())
+            except ValueError:
+                msg = f'date "{r[i_date]}" is not an ISO date (YYYY-MM-DD)'
+                c.add(n, "date", "bad_date", msg)
                 ok = False
-            if not ok:
-                continue
-            known = tasks.get(task)
-            if known is None:
-                tasks[task] = chunk_tasks[task] = (obj, act, created, n)
-            elif known[:3] != (obj, act, created):
-                msg = (
-                    f'task "{task}" has another object, activity or creation time in row {known[3]}'
-                )
-                c.add(n, "task_id", "task_conflict", msg)
-                continue
-            stored_day[r[i_date]] = day_text[day] if sqlite else day
-            lines.append((lid, task, kind, stored_day[r[i_date]], amount, r[i_ref]))
-            if len(lines) == _LineWriter.CHUNK and not c.items:
-                total += len(lines)
-                writer.submit(lines, chunk_tasks)
-                lines, chunk_tasks = [], {}
-        c.raise_if_any("actual lines refused")
-        total += len(lines)
-        writer.submit(lines, chunk_tasks)
-        writer.wait()
-        return _finish_actuals(s, writer, total, deletes) | {"rows": len(seen)}
-    finally:
-        writer.close()
+        created = instants.get(r[i_created])
+        if created is None:
+            try:
+                created = instants[r[i_created]] = parse_instant(r[i_created], tz)
+            except ValueError as exc:
+                msg = f"task_created {exc}"
+                c.add(n, "task_created", "bad_date", msg)
+                ok = False
+        try:
+            amount = minor_units(r[i_amt], places)
+        except AmountError as exc:
+            c.add(n, "amount", exc.code, f"amount {exc.message}")
+            ok = False
+        if not ok:
+            continue
+        known = tasks.get(task)
+        if known is None:
+            tasks[task] = (obj, act, created, n)
+        elif known[:3] != (obj, act, created):
+            msg = f'task "{task}" has another object, activity or creation time in row {known[3]}'
+            c.add(n, "task_id", "task_conflict", msg)
+            continue
+        stored_day[r[i_date]] = day_text[day] if sqlite else day
+        lines.append((lid, task, kind, stored_day[r[i_date]], amount, r[i_ref]))
+    c.raise_if_any("actual lines refused")
+    return CheckedActuals(lines, tasks, deletes, len(seen), sqlite)
 
 
 class _DayText(dict):
@@ -496,43 +481,39 @@ class _DayText(dict):
         return text
 
 
-class _LineWriter:
-    """Writes chunks of checked lines in a worker thread while the next chunk is parsed.
+#: lines per upsert statement of the one-transaction path
+CHUNK = 50_000
 
-    The database driver lets go of the GIL while it works, so parsing and writing overlap.
-    Only one thread uses the connection at a time: the parser never touches it, and every
-    chunk waits for the one before. The transaction stays the request's: nothing commits
-    here, and a batch with findings is rolled back whole by the caller.
-    """
 
-    CHUNK = 50_000
+def write_actuals(s: Session, batch: CheckedActuals) -> dict:
+    """Write a checked batch inside the caller's write transaction: tasks, then the lines
+    (merged from staging when the batch was staged), tombstones, re-sent lines of moved
+    tasks. The batch was checked before the lock: its objects and activities are checked
+    again here, in case one went away meanwhile."""
+    _refuse_gone_master_data(s, batch.tasks)
+    changed = _upsert_tasks(s, batch.tasks, batch.sqlite)
+    if batch.staged is not None:
+        from . import staging
 
-    def __init__(self, s: Session, sqlite: bool):
-        self.s, self.sqlite = s, sqlite
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pixie-ingest")
-        self.pending: Future | None = None
-        self.written = 0
-        self.changed_tasks: list[str] = []
+        written = staging.merge(s, batch.staged, len(batch.lines), batch.sqlite)
+    else:
+        written = sum(
+            _upsert_lines(s, batch.lines[i : i + CHUNK], batch.sqlite)
+            for i in range(0, len(batch.lines), CHUNK)
+        )
+    done = _finish_actuals(s, batch.sqlite, written, len(batch.lines), batch.deletes, changed)
+    return done | {"rows": batch.rows}
 
-    def submit(self, lines: list, tasks: dict) -> None:
-        self.wait()
-        if lines or tasks:
-            self.pending = self.pool.submit(self._write, lines, tasks)
 
-    def _write(self, lines: list, tasks: dict) -> None:
-        self.changed_tasks += _upsert_tasks(self.s, tasks, self.sqlite)
-        self.written += _upsert_lines(self.s, lines, self.sqlite)
-
-    def wait(self) -> None:
-        pending, self.pending = self.pending, None
-        if pending is not None:
-            pending.result()
-
-    def close(self) -> None:
-        try:
-            self.wait()
-        finally:
-            self.pool.shutdown(wait=True)
+def _refuse_gone_master_data(s: Session, tasks: dict) -> None:
+    objects, activities = _known(s, "objects", "id"), _known(s, "activities", "code")
+    for task, (obj, act, _created, n) in tasks.items():
+        if obj not in objects or act not in activities:
+            gone = f'object "{obj}"' if obj not in objects else f'activity "{act}"'
+            raise ValidationFailed(
+                f"row {n}: {gone} of task {task} is no longer known; nothing was saved",
+                [],
+            )
 
 
 def _upsert_lines(s: Session, lines: list, sqlite: bool) -> int:
@@ -571,21 +552,22 @@ def _upsert_lines(s: Session, lines: list, sqlite: bool) -> int:
     return _executemany(s.connection(), sql, params)
 
 
-def _finish_actuals(s: Session, writer: _LineWriter, total: int, deletes: list) -> dict:
-    """Tombstones and re-sent lines of moved tasks, after every chunk is written."""
-    ph = "?" if writer.sqlite else "%s"
+def _finish_actuals(
+    s: Session, sqlite: bool, written: int, total: int, deletes: list, changed: list
+) -> dict:
+    """Tombstones and re-sent lines of moved tasks, after every line is written."""
+    ph = "?" if sqlite else "%s"
     deleted = 0
     if deletes:
         first = db.next_seq(s, len(deletes))
         dsql = f"UPDATE actual_lines SET deleted = {ph}, seq = {ph} WHERE id = {ph} AND NOT deleted"
         params = [(True, seq, d) for seq, d in enumerate(deletes, start=first)]
         deleted = _executemany(s.connection(), dsql, params)
-    changed = writer.changed_tasks
     resent = _resend_lines_of(s, changed, ph) if changed else 0
     return {
         "format": "actuals",
-        "written": writer.written,
-        "unchanged": total - writer.written,
+        "written": written,
+        "unchanged": total - written,
         "deleted": deleted,
         "tasks_changed": len(changed),
         "lines_resent": resent,

@@ -318,3 +318,21 @@ class RowStatusRow(Base):
     kind: Mapped[str] = mapped_column(String(10), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     status: Mapped[str] = mapped_column(String(20))
+
+
+class IngestStagingRow(Base):
+    """A line of a long actuals batch, staged before the batch's one merge (issue 9, D4).
+
+    Keyed by the batch's random id and the line's place in the batch; ``staged_at`` is the
+    Unix time of its chunk, so rows a dead batch left behind can be told by their age."""
+
+    __tablename__ = "ingest_staging"
+    batch: Mapped[str] = mapped_column(String(40), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, primary_key=True)
+    line_id: Mapped[str] = mapped_column(String(200))
+    task_id: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))
+    date: Mapped[date] = mapped_column(Date)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    reference: Mapped[str] = mapped_column(Text)
+    staged_at: Mapped[int] = mapped_column(BigInteger)

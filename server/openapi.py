@@ -382,6 +382,7 @@ def document() -> dict:
         extension_paths,
     ):
         paths.update(part())
+    _busy_on_writes(paths)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Pixie XL sync service", "version": "1"},
@@ -393,3 +394,20 @@ def document() -> dict:
         },
         "paths": paths,
     }
+
+
+#: a write that could not get the database's write lock in time (issue 9, D4)
+BUSY = {
+    "description": "busy: the database is busy with another write; nothing was changed,"
+    " try again after Retry-After seconds",
+    "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
+    "content": PROBLEM["content"],
+}
+
+
+def _busy_on_writes(paths: dict) -> None:
+    """Every writing operation may answer 503 ``busy`` with ``Retry-After``."""
+    for item in paths.values():
+        for method in ("post", "put", "patch", "delete"):
+            if method in item:
+                item[method].setdefault("responses", {}).setdefault("503", BUSY)

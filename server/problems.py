@@ -52,6 +52,8 @@ def problem(status: int, code: str, title: str, detail: str, **extra) -> Respons
     resp = Response(json.dumps(body), status=status, mimetype=PROBLEM)
     if status == 401:
         resp.headers["WWW-Authenticate"] = 'Bearer realm="pixie"'
+    if status == 503:  # every 503 is "busy, try again": say when
+        resp.headers["Retry-After"] = "2"
     return resp
 
 

@@ -3,15 +3,20 @@
 The body is CSV (``text/csv``), an ``.xlsx`` workbook, a multipart upload (field ``file``)
 of either, or a JSON batch. All or nothing: any error refuses the batch with every
 finding (422 ``validation_failed``); a bad file is 422 ``bad_file``/``unknown_format``.
+
+The body is read and an actual-lines table checked before the write lock is taken; a long
+one is staged in short transactions (:mod:`pixie_server.staging`), so other writers are
+not kept waiting behind it, and merged in the one write transaction that also writes the
+webhook events, the audit entry and the idempotency record.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, g, request
+from flask import Blueprint, current_app, g, request
 
 from pixie_xl.core.errors import BadFile
 
-from .. import audit, db, ingest, webhooks
+from .. import audit, db, ingest, staging, webhooks
 from ..auth import require
 from ..idempotency import idempotent
 
@@ -28,28 +33,29 @@ def _table(data: bytes, name: str, ctype: str):
 
 @bp.post("")
 @require("integration")
-@idempotent
+@idempotent(lock_first=False)
 def post_ingest():
     s = db.session()
-    since = db.committed_seq(s)  # inside the write transaction: the seq before this batch
     ctype = (request.mimetype or "").lower()
     if ctype == "application/json":
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
             raise BadFile("the JSON body must be an object of lists", code="bad_json")
-        results = ingest.ingest_json(s, body)
         source = "request"
+        db.lock_writes(s)
+        since = db.committed_seq(s)  # inside the write transaction: the seq before the batch
+        results = ingest.ingest_json(s, body)
     elif ctype == "multipart/form-data":
         upload = request.files.get("file")
         if upload is None:
             raise BadFile('the upload needs a "file" field', code="missing_file")
         source = upload.filename or "file"
         header, rows = _table(upload.read(), source, (upload.mimetype or "").lower())
-        results = [ingest.ingest_table(s, header, rows, source)]
+        since, results = _write_table(s, header, rows, source)
     elif ctype in ("text/csv", "text/plain", XLSX, "application/octet-stream"):
         source = request.args.get("name") or "upload"
         header, rows = _table(request.get_data(cache=False), source, ctype)
-        results = [ingest.ingest_table(s, header, rows, source)]
+        since, results = _write_table(s, header, rows, source)
     else:
         raise BadFile(
             f"cannot ingest {ctype or 'a body without Content-Type'}; send text/csv, "
@@ -60,3 +66,25 @@ def post_ingest():
     webhooks.record_changes(s, since_seq=since)  # issue 13: status events, same transaction
     audit.record(s, g.actor, "ingest", "batch", source, None, results)
     return {"results": results}
+
+
+def _write_table(s, header, rows, source: str) -> tuple[int, list[dict]]:
+    """Check, stage when long, then write a table in the write transaction; returns the
+    committed seq before the batch and the batch's result."""
+    if ingest.detect(header) != "actuals":
+        db.lock_writes(s)
+        return db.committed_seq(s), [ingest.ingest_table(s, header, rows, source)]
+    batch = ingest.check_actuals(s, header, rows, source)  # findings refuse it here, unstaged
+    if len(batch.lines) > staging.STAGE_ABOVE:
+        batch.staged = g.pixie_staged = staging.new_batch_id()
+        staging.stage(current_app, batch.staged, batch.lines, batch.sqlite)
+    db.lock_writes(s)
+    return db.committed_seq(s), [ingest.write_actuals(s, batch)]
+
+
+@bp.teardown_request
+def _discard_staged(_exc=None) -> None:
+    """A staged batch that did not merge (refused, failed, rolled back) leaves nothing."""
+    batch = g.pop("pixie_staged", None)
+    if batch is not None:
+        staging.discard(current_app._get_current_object(), batch)

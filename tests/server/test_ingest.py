@@ -237,7 +237,7 @@ def test_every_batch_is_audited(client, headers):
 def test_chunks_written_before_a_late_error_are_rolled_back(client, headers, monkeypatch):
     from pixie_server import ingest
 
-    monkeypatch.setattr(ingest._LineWriter, "CHUNK", 3)
+    monkeypatch.setattr(ingest, "CHUNK", 3)
     h = headers("integration")
     seed(client, h)
     good = [f"L-{i},T-{i // 2},P-1,ROAD,2026-03-02,cost,2026-03-03,{i}.00," for i in range(10)]

@@ -1,0 +1,162 @@
+"""Long actual-lines batches written without holding the write lock for long (issue 9, D4).
+
+A batch of more than :data:`STAGE_ABOVE` checked lines is written into ``ingest_staging``
+under a random batch id, :data:`CHUNK` lines per short transaction. On SQLite each of those
+takes the database's write lock only for its chunk, and the writers of this process that
+wait for the lock go first between chunks (:func:`pixie_server.db.let_waiting_writers_go`);
+on PostgreSQL staging takes no lock another writer needs. One final, short write
+transaction then merges the batch into ``actual_lines`` (the same upsert as the
+one-transaction path) and deletes its staged rows: the batch becomes visible whole or not
+at all, because nothing but that merge reads the staging table.
+
+Rows of a batch that never merged (the process died, the merge failed) are deleted at the
+next start, by the request's teardown, and by any later batch once older than
+:data:`MAX_AGE` seconds. A merge that finds fewer staged rows than it wrote (a start of
+another process cleaned them) refuses the batch with 503 ``busy``: nothing is saved.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from contextlib import suppress
+
+from flask import Flask
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from pixie_xl.core.errors import PixieError
+
+from . import db
+
+#: lines per staging transaction
+CHUNK = 10_000
+#: batches with more checked lines than this are staged; smaller ones write in one go
+STAGE_ABOVE = 50_000
+#: staged rows older than this (seconds) belong to a dead batch
+MAX_AGE = 3600
+#: how often a staging chunk that met a busy database is tried again
+CHUNK_TRIES = 5
+
+COLS = "batch, n, line_id, task_id, kind, date, amount_minor, reference, staged_at"
+
+
+class StagedRowsLost(PixieError):
+    """The staged rows of a batch were removed before its merge: nothing was saved."""
+
+    code = "busy"
+    status = 503
+
+
+def new_batch_id() -> str:
+    return uuid.uuid4().hex
+
+
+def stage(app: Flask, batch: str, lines: list, sqlite: bool) -> int:
+    """Write ``lines`` (checked ``(id, task, kind, day, minor, reference)`` tuples) into the
+    staging table in chunks, each its own short transaction; returns the number staged."""
+    with suppress(DBAPIError):  # a busy database: the next batch cleans them
+        clean(db.engine(app), older_than=MAX_AGE)
+    limit = db.lock_timeout(app)
+    for start in range(0, len(lines), CHUNK):
+        db.let_waiting_writers_go(limit)
+        chunk = lines[start : start + CHUNK]
+        for attempt in range(CHUNK_TRIES):
+            try:
+                with db.staging_transaction(app) as s:
+                    _insert(s, batch, start, chunk, sqlite)
+                break
+            except DBAPIError as exc:
+                if db.is_busy(exc) is None or attempt == CHUNK_TRIES - 1:
+                    raise
+    return len(lines)
+
+
+def _insert(s: Session, batch: str, start: int, chunk: list, sqlite: bool) -> None:
+    now = int(time.time())
+    conn = s.connection()
+    if sqlite:  # one statement over a JSON array: SQLite parses it in C
+        conn.exec_driver_sql(
+            f"INSERT INTO ingest_staging ({COLS}) SELECT ?, ? + j.key, j.value->>0, j.value->>1,"
+            " j.value->>2, j.value->>3, j.value->>4, j.value->>5, ? FROM json_each(?) AS j",
+            (batch, start, now, json.dumps(chunk, ensure_ascii=False)),
+        )
+        return
+    params = [(batch, start + i, *ln, now) for i, ln in enumerate(chunk)]
+    conn.exec_driver_sql(
+        f"INSERT INTO ingest_staging ({COLS}) VALUES ({', '.join(['%s'] * 9)})", params
+    )
+
+
+def merge(s: Session, batch: str, count: int, sqlite: bool) -> int:
+    """Upsert the staged batch into ``actual_lines`` and delete its staged rows, inside the
+    caller's write transaction; returns the lines written (new or changed)."""
+    ph = "?" if sqlite else "%s"
+    conn = s.connection()
+    found = conn.exec_driver_sql(
+        f"SELECT count(*) FROM ingest_staging WHERE batch = {ph}", (batch,)
+    ).scalar_one()
+    if found != count:
+        raise StagedRowsLost(
+            f"the batch's staged lines were removed before it was saved ({found} of {count}"
+            " left, a restart of the service cleans them); nothing was saved, send it again"
+        )
+    first = db.next_seq(s, count) if count else 0
+    sql = (
+        "INSERT INTO actual_lines (id, task_id, kind, date, amount_minor, reference, seq, deleted)"
+        f" SELECT line_id, task_id, kind, date, amount_minor, reference, {ph} + n, false"
+        f" FROM ingest_staging WHERE batch = {ph} ORDER BY n"
+        " ON CONFLICT (id) DO UPDATE SET"
+        " task_id = excluded.task_id, kind = excluded.kind, date = excluded.date,"
+        " amount_minor = excluded.amount_minor, reference = excluded.reference,"
+        " seq = excluded.seq, deleted = excluded.deleted"
+        " WHERE actual_lines.task_id IS DISTINCT FROM excluded.task_id"
+        " OR actual_lines.kind IS DISTINCT FROM excluded.kind"
+        " OR actual_lines.date IS DISTINCT FROM excluded.date"
+        " OR actual_lines.amount_minor IS DISTINCT FROM excluded.amount_minor"
+        " OR actual_lines.reference IS DISTINCT FROM excluded.reference"
+        " OR actual_lines.deleted IS DISTINCT FROM excluded.deleted"
+    )
+    written = max(conn.exec_driver_sql(sql, (first, batch)).rowcount, 0)
+    conn.exec_driver_sql(f"DELETE FROM ingest_staging WHERE batch = {ph}", (batch,))
+    return written
+
+
+def discard(app: Flask, batch: str) -> None:
+    """Delete what is left of ``batch`` (nothing once it merged); a busy database leaves it
+    to the next start or batch."""
+    with suppress(DBAPIError), db.staging_transaction(app) as s:
+        s.execute(text("DELETE FROM ingest_staging WHERE batch = :b"), {"b": batch})
+
+
+def clean(engine: Engine, older_than: float | None = None) -> int:
+    """Delete staged rows of dead batches: all of them (at start), or those older than
+    ``older_than`` seconds; returns how many."""
+    with engine.begin() as conn:
+        if older_than is None:
+            cur = conn.execute(text("DELETE FROM ingest_staging"))
+        else:
+            cutoff = int(time.time() - older_than)
+            cur = conn.execute(
+                text("DELETE FROM ingest_staging WHERE staged_at < :t"), {"t": cutoff}
+            )
+        return max(cur.rowcount, 0)
+
+
+def clean_at_start(app: Flask) -> None:
+    """At start, delete every staged row: the batches that wrote them died with their
+    process (a busy database leaves them to a later batch's age check)."""
+    from .problems import log
+
+    try:
+        gone = clean(db.engine(app))
+    except DBAPIError as exc:
+        if db.is_busy(exc) is None:
+            raise
+        log.warning("staged ingest rows not cleaned at start: the database is busy")
+        return
+    if gone:
+        log.warning("deleted %d staged ingest rows of batches that never finished", gone)
