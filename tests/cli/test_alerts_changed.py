@@ -90,3 +90,10 @@ def test_alerts_mark_what_changed_between_two_refreshes(own, tmp_path):
     assert "since the last refresh" not in third
     got = {a["Object"]: (a["Was"], a["Changed"]) for a in alerts(workbook)}
     assert got == {"P-400": ("OVER", None), "P-100": ("UNBUDGETED", None)}
+
+    credit = tmp_path / "actuals3.csv"  # the 1500.00 booked back: P-400 is OK again
+    credit.write_text(ACTUAL_HEADER + actual(4, "P-400", "SURVEY", "-1500.00"))
+    run("ingest", credit)
+    fourth = run("refresh", workbook)
+    assert "since the last refresh: 1 line came back to OK" in fourth
+    assert [a["Object"] for a in alerts(workbook)] == ["P-100"]  # an OK row leaves Alerts
