@@ -171,3 +171,18 @@ def test_the_parts_always_add_up_exactly(minor, n, cuts, months):
         parts = control._split(None, None, a, amount, kids)
         assert sum(m.minor for *_rest, m in parts) == minor, by
         assert all(m.minor >= 0 for *_rest, m in parts)
+
+
+def test_offline_the_children_and_actuals_come_from_the_last_refresh(workbook, monkeypatch):
+    from pixie_xl.demo.run import free_port
+
+    allocate(workbook, "--by", "actuals:2026", year=2035, amount="1000.01")
+    online = [(r["Object"], r["Cost budget"]) for r in rows(workbook)]  # only these yet
+    run("refresh", workbook)  # the cache of this machine
+    monkeypatch.setenv("PIXIE_SERVER", f"http://127.0.0.1:{free_port()}")  # now down
+    monkeypatch.setattr("pixie_xl.client.RETRIES", 0)
+    allocate(workbook, "--by", "actuals:2026", year=2036, amount="1000.01")
+    offline = [
+        (r["Object"], r["Cost budget"]) for r in rows(workbook) if r["Period start"].year == 2036
+    ]
+    assert offline == online and len(online) == 3
