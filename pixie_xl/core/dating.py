@@ -51,7 +51,10 @@ def actual_date(line: ActualLine, task: Task, settings: Settings) -> date:
     return line.date
 
 
-_NAT = np.datetime64("NaT", "ns")
+#: seconds, not nanoseconds: a nanosecond datetime64 ends in 2262 and would wrap 9999-12-31
+#: (a common "no end") round to 1816 in silence; seconds reach every ``date``
+_UNIT = "datetime64[s]"
+_NAT = np.datetime64("NaT", "s")
 
 
 def _parse_local(value: object, timezone: str) -> np.datetime64:
@@ -65,7 +68,7 @@ def _parse_local(value: object, timezone: str) -> np.datetime64:
     if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
     if isinstance(value, datetime | date):
-        return np.datetime64(local_date(value, timezone), "ns")
+        return np.datetime64(local_date(value, timezone), "s")
     raise TypeError(f"cannot read {value!r} as a date")
 
 
@@ -89,7 +92,8 @@ def dated_actuals(raw: pd.DataFrame, settings: Settings) -> pd.DataFrame:
 
     ``raw`` has columns line_id, object, activity, kind (``income``/``cost``), date (the
     line's own date), task_created (the task's creation date or instant) and amount (int64
-    minor units). ``date`` in the result is ``datetime64[ns]`` at midnight.
+    minor units). ``date`` in the result is ``datetime64[s]`` at midnight (any ``date``,
+    up to 9999-12-31).
     """
     kind = raw["kind"].astype(str).to_numpy()
     own = to_local_days(raw["date"], settings.timezone)
@@ -97,10 +101,10 @@ def dated_actuals(raw: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     for k in Kind:
         if uses_task_date(k, settings):
             by_task |= kind == k.value
-    dates = own.to_numpy(dtype="datetime64[ns]")
+    dates = own.to_numpy(dtype=_UNIT)
     if by_task.any():
         created = to_local_days(raw["task_created"], settings.timezone)
-        created = created.to_numpy(dtype="datetime64[ns]")
+        created = created.to_numpy(dtype=_UNIT)
         use = by_task & ~np.isnat(created)
         dates = np.where(use, created, dates)
     return pd.DataFrame(

@@ -47,6 +47,45 @@ def _day(d: date) -> int:
     return int(np.datetime64(d, "D").astype(np.int64))
 
 
+_INT64_MAX = int(np.iinfo(np.int64).max)
+
+
+def _may_wrap(values: np.ndarray) -> bool:
+    """Whether an int64 sum of ``values`` could leave the int64 range (a cheap bound)."""
+    if not len(values):
+        return False
+    bound = max(int(values.max()), -int(values.min()))
+    return bound * len(values) > _INT64_MAX
+
+
+def exact_sum(values: np.ndarray) -> int:
+    """The sum of int64 ``values`` as a Python integer, never wrapped.
+
+    numpy sums int64 modulo 2**64 in silence; where a bound shows that cannot happen the
+    sum is numpy's, otherwise it is taken in Python integers.
+
+    >>> exact_sum(np.array([2**62, 2**62, 2**62], dtype=np.int64))
+    13835058055282163712
+    """
+    if _may_wrap(values):
+        return sum(values.tolist())
+    return int(values.sum())
+
+
+def _refuse_wrapped(column: str, values: np.ndarray, key) -> None:
+    """Refuse a grouped int64 sum of ``values`` by ``key`` that would not fit in int64."""
+    if not _may_wrap(values):
+        return
+    exact = pd.Series(values.astype(object)).groupby(key).sum()
+    big = exact[(exact > _INT64_MAX) | (exact < -_INT64_MAX - 1)]
+    if len(big):
+        raise InvalidInput(
+            f"the {column} figures of one row add up to {big.iloc[0]} minor units, more than "
+            f"a report can hold (±{_INT64_MAX}); report a shorter period or fewer objects",
+            code="figure_too_large",
+        )
+
+
 @dataclass(frozen=True, eq=False)
 class Facts:
     """Everything a variance needs, built by the service from its database and by the
@@ -163,11 +202,14 @@ def _period_budgets(facts: Facts, frm: date, to: date, keep) -> pd.DataFrame:
     return b.assign(prorated=prorated)
 
 
-def _sums(frame: pd.DataFrame, days: np.ndarray, frm: date, to: date, keep, keys) -> pd.Series:
+def _sums(
+    frame: pd.DataFrame, days: np.ndarray, frm: date, to: date, keep, keys, what: str = "actual"
+) -> pd.Series:
     mask = (days >= _day(frm)) & (days <= _day(to))
     if keep is not None:
         mask &= frame["object"].isin(keep).to_numpy()
     sub = frame.loc[mask, [*keys, "amount"]]
+    _refuse_wrapped(what, sub["amount"].to_numpy(), [sub[k].to_numpy() for k in keys])
     return sub.groupby(keys, sort=False, observed=True)["amount"].sum()
 
 
@@ -219,6 +261,8 @@ def combine(
         else np.zeros(0, np.int64)
         for c in columns
     }
+    for c in columns:
+        _refuse_wrapped(c, values[c], key)
     sums = pd.DataFrame(values).groupby(key, sort=True).sum()
     sums = sums[(sums.to_numpy() != 0).any(axis=1)]
     k = sums.index.to_numpy(dtype=np.int64)
@@ -257,7 +301,7 @@ def period_sums(facts: Facts, frm: date, to: date, object_id: str | None = None)
     )
     actual = _sums(facts.actuals, facts.actual_days, frm, to, keep, KEYS)
     committed = _sums(
-        facts.commitments, facts.commitment_days, frm, to, keep, ["object", "activity"]
+        facts.commitments, facts.commitment_days, frm, to, keep, ["object", "activity"], "committed"
     )
     parts = [
         budgets,

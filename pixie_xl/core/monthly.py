@@ -8,17 +8,17 @@ the line's budget for the period (SPEC §2 "Proration").
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
 from .allocation import largest_remainder
 from .errors import InvalidInput
-from .facts import KEYS, Facts, _day, _period_budgets, _sums, as_kind, combine
+from .facts import KEYS, Facts, _day, _period_budgets, _sums, as_kind, combine, exact_sum
 from .gcpause import no_gc
 from .money import Money
-from .phasing import _integer_shapes, _month_fractions
+from .phasing import _integer_shapes, _month_fractions, calendar_months, check_range
 from .records import Kind, MonthRow
 
 _INT64_MAX = np.iinfo(np.int64).max
@@ -30,12 +30,8 @@ def report_months(frm: date, to: date) -> list[tuple[date, date, date]]:
     >>> report_months(date(2026, 1, 15), date(2026, 2, 10))[1]
     (datetime.date(2026, 2, 1), datetime.date(2026, 2, 1), datetime.date(2026, 2, 10))
     """
-    out, m = [], frm.replace(day=1)
-    while m <= to:
-        nxt = date(m.year + m.month // 12, m.month % 12 + 1, 1)
-        out.append((m, max(frm, m), min(to, nxt - timedelta(days=1))))
-        m = nxt
-    return out
+    check_range(frm, to)
+    return [(m, max(frm, m), min(to, last)) for m, last in calendar_months(frm, to)]
 
 
 def split_rows(total: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -182,7 +178,7 @@ def figure(
         mask = (b["kind"] == kind.value).to_numpy() & b[what.removeprefix("budget_")].to_numpy()
         if activity != "*":
             mask &= (b["activity"] == activity).to_numpy()
-        return Money(int(b["prorated"].to_numpy()[mask].sum()), cur)
+        return Money(exact_sum(b["prorated"].to_numpy()[mask]), cur)
     frame, days = (
         (facts.commitments, facts.commitment_days)
         if what == "committed"
@@ -195,4 +191,4 @@ def figure(
         mask &= (frame["activity"].astype(str) == activity).to_numpy()
     if keep is not None:
         mask &= frame["object"].isin(keep).to_numpy()
-    return Money(int(frame["amount"].to_numpy()[mask].sum()), cur)
+    return Money(exact_sum(frame["amount"].to_numpy()[mask]), cur)

@@ -32,7 +32,7 @@ many lines at once with numpy integers (the variance engine uses it).
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date, timedelta
 from fractions import Fraction
 
@@ -48,17 +48,39 @@ _INT64_MAX = np.iinfo(np.int64).max
 _MONTH_LCM = 377580
 
 
-def _month_start(d: date) -> date:
-    return d.replace(day=1)
+def month_end(d: date) -> date:
+    """The last day of ``d``'s month."""
+    return d.replace(day=calendar.monthrange(d.year, d.month)[1])
 
 
-def _next_month(d: date) -> date:
-    return date(d.year + d.month // 12, d.month % 12 + 1, 1)
+def calendar_months(start: date, end: date) -> Iterator[tuple[date, date]]:
+    """(first day, last day) of each calendar month that ``start..end`` touches, in order.
+
+    Steps from a month's last day, never to the first of the next month past ``end``, so a
+    period ending on ``date.max`` (9999-12-31, a common "no end") is walked without leaving
+    the calendar.
+
+    >>> list(calendar_months(date(9999, 11, 15), date.max))[-1]
+    (datetime.date(9999, 12, 1), datetime.date(9999, 12, 31))
+    """
+    m = start.replace(day=1)
+    while True:
+        last = month_end(m)
+        yield m, last
+        if last >= end:
+            return
+        m = last + timedelta(days=1)
 
 
 def _check_period(start: date, end: date) -> None:
     if end < start:
         raise InvalidInput(f"the period ends ({end}) before it starts ({start})")
+
+
+def check_range(frm: date, to: date) -> None:
+    """A report range ending before it starts is refused (a line outside a range gives 0)."""
+    if to < frm:
+        raise InvalidInput(f"the report period ends ({to}) before it starts ({frm})")
 
 
 def profile_weights(phasing: str, profiles: Mapping[str, Profile]) -> tuple[Fraction, ...] | None:
@@ -103,16 +125,12 @@ def month_weights(
     _check_period(start, end)
     shape = profile_weights(phasing, profiles)
     out = []
-    m = _month_start(start)
-    while m <= end:
-        nxt = _next_month(m)
-        covered = (min(end, nxt - timedelta(days=1)) - max(start, m)).days + 1
+    for m, last in calendar_months(start, end):
+        covered = (min(end, last) - max(start, m)).days + 1
         if shape is None:
             out.append((m, Fraction(covered)))
         else:
-            dim = calendar.monthrange(m.year, m.month)[1]
-            out.append((m, shape[m.month - 1] * Fraction(covered, dim)))
-        m = nxt
+            out.append((m, shape[m.month - 1] * Fraction(covered, last.day)))
     return out
 
 
@@ -125,8 +143,12 @@ def exact_part(
     to: date,
     profiles: Mapping[str, Profile],
 ) -> Fraction:
-    """The line's exact (unrounded) budget for ``frm..to``, in minor units."""
+    """The line's exact (unrounded) budget for ``frm..to``, in minor units.
+
+    0 for a range outside the line's period; a range ending before it starts is refused.
+    """
     _check_period(start, end)
+    check_range(frm, to)
     lo, hi = max(start, frm), min(end, to)
     if hi < lo:
         return Fraction(0)
@@ -137,7 +159,7 @@ def exact_part(
         return Fraction(amount_minor * ((hi - lo).days + 1), (end - start).days + 1)
     total = Fraction(0)
     for m, w in weights:
-        m_lo, m_hi = max(start, m), min(end, _next_month(m) - timedelta(days=1))
+        m_lo, m_hi = max(start, m), min(end, month_end(m))
         covered = (m_hi - m_lo).days + 1
         in_range = (min(m_hi, hi) - max(m_lo, lo)).days + 1
         if in_range > 0 and w:
@@ -249,6 +271,7 @@ def prorate_array(
     if len(s) and (e < s).any():
         i = int(np.flatnonzero(e < s)[0])
         raise InvalidInput(f"a budget period ends before it starts (line {i + 1})")
+    check_range(frm, to)
     f, t = _days(np.array([frm], dtype="datetime64[D]"))[0], _days(np.array([to]))[0]
     lo, hi = np.maximum(s, f), np.minimum(e, t)
     overlap = np.clip(hi - lo + 1, 0, None)
