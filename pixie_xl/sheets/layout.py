@@ -136,8 +136,9 @@ def _variance_columns(totals: bool) -> tuple[Column, ...]:
     )
 
 
-#: the Variance table (SPEC §3); the total row sums the money columns with SUBTOTAL
-VARIANCE_COLUMNS: tuple[Column, ...] = _variance_columns(totals=True)
+#: the Variance table (SPEC §3); no total row: income, cost and net totals sit under it
+#: (pixie_xl.sheets.kind_totals), never a sum of income and cost
+VARIANCE_COLUMNS: tuple[Column, ...] = _variance_columns(totals=False)
 
 MONTHS_COLUMNS: tuple[Column, ...] = (
     Column("Object", "", "Total", 14),

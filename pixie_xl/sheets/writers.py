@@ -79,13 +79,18 @@ def variance_values(r: VarianceRow) -> list[object]:
 
 
 def write_variance(book: Book, rows: Sequence[VarianceRow]) -> None:
-    """The Variance table (its total row sums with SUBTOTAL) and the by-activity chart."""
+    """The Variance table, its income, cost and net totals under it
+    (:mod:`pixie_xl.sheets.kind_totals`) and the by-activity chart."""
+    from pixie_xl.sheets.kind_totals import clear_kind_totals, write_kind_totals
+
+    clear_kind_totals(book, len(book.read_table(layout.VARIANCE_SHEET, layout.VARIANCE_TABLE).rows))
     book.write_table(
         layout.VARIANCE_SHEET,
         layout.VARIANCE_TABLE,
         layout.VARIANCE_COLUMNS,
         [variance_values(r) for r in rows],
     )
+    write_kind_totals(book, len(rows))
     by_activity: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
     for r in rows:
         if r.kind is Kind.COST:

@@ -57,8 +57,13 @@ def converted(tmp_path_factory):
     refreshed = tmp / "refreshed.xlsm"
     refreshed.write_bytes(fresh.read_bytes())
     refresh(refreshed)
-    a, b = convert(soffice, [fresh, refreshed], tmp / "out", tmp / "profile")
-    return {"fresh": a, "refreshed": b}
+    # the same workbook with the first Variance row hidden, as a filter hides it
+    filtered = tmp / "filtered.xlsm"
+    wb = openpyxl.load_workbook(refreshed, keep_vba=True)
+    wb["Variance"].row_dimensions[2].hidden = True
+    wb.save(filtered)
+    a, b, c = convert(soffice, [fresh, refreshed, filtered], tmp / "out", tmp / "profile")
+    return {"fresh": a, "refreshed": b, "filtered": c}
 
 
 def _cents(value) -> Decimal:
@@ -69,29 +74,71 @@ def test_libreoffice_opens_the_built_workbook(converted):
     wb = openpyxl.load_workbook(converted["fresh"], data_only=True)
     assert {"Pixie", "Budgets", "Variance", "xlwings.conf"} <= set(wb.sheetnames)
     assert wb["Pixie"][layout.PIXIE_CELLS["server"]].value == "http://127.0.0.1:8750"
-    assert wb["Variance"]["G3"].value == 0  # the empty table's total, recalculated
+    assert wb["Variance"].tables["Variance"].ref == "A1:N2"  # no total row: kinds apart
 
 
-def test_libreoffice_totals_equal_the_sums_python_wrote(converted):
-    ws = openpyxl.load_workbook(converted["refreshed"], data_only=True)["Variance"]
-    rows = sample_variance()
-    total_row = 2 + len(rows)
-    header = [c.value for c in ws[1]]
-    assert ws.cell(total_row, 1).value == "Total"
-    sums = {
-        "Original budget": sum(r.original.decimal for r in rows),
-        "Current budget": sum(r.current.decimal for r in rows),
-        "Actual": sum(r.actual.decimal for r in rows),
-        "Committed": sum(r.committed.decimal for r in rows if r.committed is not None),
-        "Variance": sum(r.variance.decimal for r in rows),
-        "Available": sum(r.available.decimal for r in rows if r.available is not None),
-        "Forecast": sum(r.forecast.decimal for r in rows),
+MONEY = ("Original budget", "Current budget", "Actual", "Committed", "Variance", "Available",
+         "Forecast")  # fmt: skip
+
+
+def _kind_sums(rows, kind: str) -> dict[str, Decimal]:
+    """Each money column summed by hand over the rows of one kind (blank cells as 0)."""
+    attrs = dict(zip(MONEY, ("original", "current", "actual", "committed", "variance",
+                             "available", "forecast"), strict=True))  # fmt: skip
+    return {
+        name: sum(
+            (getattr(r, a).decimal for r in rows if r.kind.value == kind and getattr(r, a)),
+            Decimal("0.00"),
+        )
+        for name, a in attrs.items()
     }
-    assert sums["Actual"] == Decimal("2515.50")  # 850 + 620.40 + 900 + 45.10 + 100
-    for name, expected in sums.items():
-        got = ws.cell(total_row, header.index(name) + 1).value
-        assert isinstance(got, int | float), f"{name}: {got!r} (not recalculated?)"
-        assert _cents(got) == expected, name
+
+
+def _shown_totals(path: Path, n_rows: int) -> dict[str, dict[str, object]]:
+    ws = openpyxl.load_workbook(path, data_only=True)["Variance"]
+    header = [c.value for c in ws[1]]
+    first = 1 + n_rows + 2  # the header, the rows, a blank row
+    out = {}
+    for r in range(first, first + 3):
+        out[ws.cell(r, 1).value] = {h: ws.cell(r, header.index(h) + 1).value for h in MONEY}
+    return out
+
+
+def _check(shown: dict[str, object], expected: dict[str, Decimal | None], label: str) -> None:
+    for name, want in expected.items():
+        got = shown[name]
+        if want is None:
+            assert got is None, f"{label} {name}: {got!r}"
+            continue
+        assert isinstance(got, int | float), f"{label} {name}: {got!r} (not recalculated?)"
+        assert _cents(got) == want, f"{label} {name}"
+
+
+def test_libreoffice_totals_are_income_cost_and_net_never_their_sum(converted):
+    rows = sample_variance()
+    shown = _shown_totals(converted["refreshed"], len(rows))
+    assert list(shown) == ["Income total", "Cost total", "Net (income − cost)"]
+    income, cost = _kind_sums(rows, "income"), _kind_sums(rows, "cost")
+    assert income["Current budget"] == Decimal("2000.00")  # P-2 ROAD, by hand
+    assert cost["Current budget"] == Decimal("1800.00")  # 1000 + 500 + 0 + 300
+    assert cost["Actual"] == Decimal("1615.50")  # 850 + 620.40 + 45.10 + 100
+    net = {k: income[k] - cost[k] for k in MONEY}
+    net["Variance"] = income["Variance"] + cost["Variance"]  # margin: actual − budget
+    assert net["Variance"] == net["Actual"] - net["Current budget"]
+    net["Available"] = None  # a cost figure: no net
+    _check(shown["Income total"], income, "income")
+    _check(shown["Cost total"], cost, "cost")
+    _check(shown["Net (income − cost)"], net, "net")
+    assert _cents(shown["Net (income − cost)"]["Current budget"]) == Decimal("200.00")
+
+
+def test_libreoffice_totals_follow_the_filter(converted):
+    rows = sample_variance()
+    shown = _shown_totals(converted["filtered"], len(rows))
+    cost = _kind_sums(rows[1:], "cost")  # the first row (P-1 ROAD cost) hidden
+    assert cost["Actual"] == Decimal("765.50")
+    _check(shown["Cost total"], cost, "cost")
+    _check(shown["Income total"], _kind_sums(rows, "income"), "income")
 
 
 def test_libreoffice_month_totals_too(converted):

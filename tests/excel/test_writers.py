@@ -69,14 +69,22 @@ def test_variance_rows_keep_money_exact_and_percentages_as_fractions():
     assert income["Object name"] == HOSTILE_NAME and not isinstance(income["Object name"], Formula)
 
 
-def test_variance_total_row_sums_with_the_qualified_subtotal():
+def test_variance_totals_are_per_kind_and_net_never_income_plus_cost():
     book = FakeBook.new()
     tables.write_variance(book, sample_variance())
-    total_row = 2 + 5
-    assert book.get_value("Variance", f"A{total_row}") == "Total"
-    assert book.get_value("Variance", f"G{total_row}") == "=SUBTOTAL(109,Variance[Actual])"
-    assert isinstance(book.get_value("Variance", f"G{total_row}"), Formula)
-    assert book.get_value("Variance", f"J{total_row}") is None  # no total of percentages
+    first = 1 + 5 + 2  # header, 5 rows, a blank row
+    labels = [book.get_value("Variance", f"A{r}") for r in range(first, first + 3)]
+    assert labels == ["Income total", "Cost total", "Net (income − cost)"]
+    assert book.get_value("Variance", f"A{first - 1}") is None
+    income, cost, net = (book.get_value("Variance", f"G{r}") for r in range(first, first + 3))
+    assert isinstance(income, Formula) and 'Variance[Kind]="income"' in income
+    assert "SUBTOTAL(109,OFFSET(Variance[Actual]" in income  # follows the filter
+    assert 'Variance[Kind]="cost"' in cost
+    assert net == f"{income}-{cost[1:]}"
+    variance_net = book.get_value("Variance", f"I{first + 2}")
+    assert "+SUMPRODUCT" in variance_net  # income variance + cost variance
+    assert book.get_value("Variance", f"L{first + 2}") is None  # Available has no net
+    assert book.get_value("Variance", f"J{first}") is None  # no total of percentages
 
 
 def test_rewriting_with_fewer_rows_leaves_nothing_behind():
@@ -84,8 +92,9 @@ def test_rewriting_with_fewer_rows_leaves_nothing_behind():
     tables.write_variance(book, sample_variance())
     tables.write_variance(book, sample_variance()[:1])
     assert len(rows_of(book, "Variance", "Variance")) == 1
-    assert book.get_value("Variance", "A3") == "Total"
-    assert book.get_value("Variance", "A4") is None
+    assert book.get_value("Variance", "A3") is None
+    assert book.get_value("Variance", "A4") == "Income total"
+    assert [book.get_value("Variance", f"A{r}") for r in range(7, 12)] == [None] * 5
 
 
 def test_chart_data_sums_cost_by_activity_and_months_cumulatively():

@@ -1,0 +1,92 @@
+"""The Variance table's totals per kind and net (SPEC §3 "Variance table", issue 11).
+
+Three labelled rows one blank row under the table: ``Income total``, ``Cost total`` and
+``Net (income − cost)``, each money column a live formula that follows the table's filter
+(``SUBTOTAL(109, OFFSET(…))`` row by row, so hidden rows count as nothing) and that
+LibreOffice evaluates too (qualified structured references ``Variance[Column]``, NOTES.md).
+Income and cost are never added together.
+
+The net row is income − cost for the budgets, the actual, the committed cost and the
+forecast; for *Variance* it is the margin's variance, net actual − net current budget,
+which is the income variance plus the cost variance (each favourable when positive);
+*Available* is a cost figure only and has no net.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pixie_xl.core.records import Formula
+from pixie_xl.sheets import layout
+from pixie_xl.sheets.book import Book, Column
+from pixie_xl.sheets.cells import cell_name
+
+INCOME_LABEL = "Income total"
+COST_LABEL = "Cost total"
+NET_LABEL = "Net (income − cost)"
+LABELS = (INCOME_LABEL, COST_LABEL, NET_LABEL)
+
+#: the money columns the three rows total
+MONEY_HEADERS = (
+    "Original budget",
+    "Current budget",
+    "Actual",
+    "Committed",
+    "Variance",
+    "Available",
+    "Forecast",
+)
+#: net of these is income + cost (variances are both favourable when positive)
+_NET_ADDS = frozenset({"Variance"})
+#: these have no net (cost-only figures)
+_NO_NET = frozenset({"Available"})
+
+
+def visible_sum(table: str, header: str, kind: str) -> str:
+    """The filtered sum of ``header`` over the rows of ``kind`` (without the ``=``).
+
+    >>> visible_sum("Variance", "Actual", "cost")[:40]
+    'SUMPRODUCT(SUBTOTAL(109,OFFSET(Variance['
+    """
+    col = f"{table}[{header}]"
+    return (
+        f"SUMPRODUCT(SUBTOTAL(109,OFFSET({col},ROW({col})-MIN(ROW({col})),0,1)),"
+        f'--({table}[Kind]="{kind}"))'
+    )
+
+
+def block_start(n_rows: int) -> int:
+    """The sheet row of the ``Income total`` row under a table of ``n_rows`` data rows (a
+    table keeps one blank data row when empty), one blank row between."""
+    return 1 + max(n_rows, 1) + 2
+
+
+def block_rows(columns: Sequence[Column], table: str = layout.VARIANCE_TABLE) -> list[list]:
+    """The three rows, cell by cell in the table's column order (labels in the first)."""
+    headers = [c.header for c in columns]
+    income: list[object] = [INCOME_LABEL] + [None] * (len(headers) - 1)
+    cost: list[object] = [COST_LABEL] + [None] * (len(headers) - 1)
+    net: list[object] = [NET_LABEL] + [None] * (len(headers) - 1)
+    for i, h in enumerate(headers):
+        if h not in MONEY_HEADERS:
+            continue
+        inc, cst = visible_sum(table, h, "income"), visible_sum(table, h, "cost")
+        income[i] = Formula(f"={inc}")
+        cost[i] = Formula(f"={cst}")
+        if h in _NO_NET:
+            continue
+        net[i] = Formula(f"={inc}+{cst}" if h in _NET_ADDS else f"={inc}-{cst}")
+    return [income, cost, net]
+
+
+def clear_kind_totals(book: Book, n_rows: int) -> None:
+    """Clear the three rows under the Variance table as it is (``n_rows`` data rows): to be
+    called before the table is rewritten, as the old rows may fall inside the new table."""
+    sheet, width = layout.VARIANCE_SHEET, len(layout.VARIANCE_COLUMNS)
+    book.clear_range(sheet, cell_name(1, block_start(n_rows)), width, len(LABELS))
+
+
+def write_kind_totals(book: Book, n_rows: int) -> None:
+    """The three rows under the Variance table of ``n_rows`` data rows."""
+    sheet, columns = layout.VARIANCE_SHEET, layout.VARIANCE_COLUMNS
+    book.write_range(sheet, cell_name(1, block_start(n_rows)), block_rows(columns))
