@@ -303,8 +303,8 @@ def _cell_text(book: Book, key: str) -> str:
     if value is None:
         where = f"{layout.PIXIE_SHEET}!{layout.PIXIE_CELLS[key]}"
         raise _usage(f"{where}: fill in {layout.PIXIE_LABELS[key]} first")
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
+    if isinstance(value, float):  # as Excel shows it: 15 significant digits
+        value = int(value) if value.is_integer() else f"{value:.15g}"
     return str(value).strip()
 
 
