@@ -5,7 +5,7 @@ DEPT has two projects, P1 and P2; the actual lines below are few enough to add b
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pandas as pd
@@ -13,11 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pixie_xl.core.records import Activity, Settings
-from pixie_xl.core.tree import ObjectTree
 from pixie_xl.excel import cache as cache_mod
 from pixie_xl.excel import udfs
-from tests.builders import history, line, obj, version
 
 ACTUALS = pd.DataFrame(
     [
@@ -35,27 +32,49 @@ ORDERS = pd.DataFrame(
 )
 
 
+SERVER_TIME = datetime(2026, 3, 20, 8, 0, tzinfo=timezone(timedelta(hours=1)))
+
+
+def budget(bid: str, obj_id: str, *versions: dict) -> list[dict]:
+    """A budget's versions as the service sends them: 2026, one ROAD line each."""
+    return [
+        {"id": bid, "object": obj_id, "start": "2026-01-01", "end": "2026-12-31", "version": n,
+         "kind": "master" if n == 1 else "correction", "created_at": "2026-01-05T09:00:00+01:00",
+         "lines": [{"activity": "ROAD", "phasing": "days", **amounts}]}
+        for n, amounts in enumerate(versions, start=1)
+    ]  # fmt: skip
+
+
 @pytest.fixture
-def lookup(monkeypatch):
-    lk = cache_mod.Lookup.__new__(cache_mod.Lookup)
-    lk.tree = ObjectTree([obj("DEPT", kind="department"), obj("P1", "DEPT"), obj("P2", "DEPT")])
-    lk.activities = {a.code: a for a in (Activity("ROAD", "Road work"), Activity("MAINT", "M"))}
-    lk.settings = Settings()
-    lk.currency, lk.scale = "EUR", 100
-    lk._sums = cache_mod._running_sums(ACTUALS, ORDERS, lk.tree)
-    lk.refreshed = datetime(2026, 3, 20, 8, 0).astimezone()
-    lk.profiles = {}
-    lk.today = date(2026, 3, 20)
-    lk.histories = [
-        # P1: 365.00 of road work over 2026, corrected to 730.00
-        history(
-            version("B1", 0, object="P1", lines=[line("ROAD", cost="365.00")]),
-            version("B1", 1, object="P1", lines=[line("ROAD", cost="730.00")]),
-        ),
-        # P2: 3,650.00 of income over 2026
-        history(version("B2", 0, object="P2", lines=[line("ROAD", income="3650.00")])),
-    ]
-    lk._budget_lines = cache_mod._budget_index(lk.histories, lk.tree)
+def lookup(tmp_path, monkeypatch):
+    """The Lookup of a real cache, filled as a refresh would leave it."""
+    cache = cache_mod.Cache("http://fake:1", tmp_path)
+    cache.fill(
+        settings={"timezone": "Europe/Amsterdam", "currency": "EUR"},
+        objects=[
+            {"id": "DEPT", "name": "Roads", "kind": "department", "currency": "EUR"},
+            {"id": "P1", "name": "P1", "kind": "project", "parent": "DEPT"},
+            {"id": "P2", "name": "P2", "kind": "project", "parent": "DEPT"},
+        ],
+        activities=[{"code": "ROAD", "name": "Road work"}, {"code": "MAINT", "name": "M"}],
+        lines=[
+            (f"L{i}", f"T{i}", o, a, k, str(day), None, amount, "")
+            for i, (o, a, k, day, amount) in enumerate(ACTUALS.itertuples(index=False))
+        ],
+        pos=[
+            (f"PO{i}", o, a, "Vendor", str(day), amount, 0, "approved")
+            for i, (o, a, day, amount) in enumerate(ORDERS.itertuples(index=False))
+        ],
+        budgets=[
+            # P1: 365.00 of road work over 2026, corrected to 730.00
+            budget("B1", "P1", {"cost": "365.00"}, {"cost": "730.00"}),
+            # P2: 3,650.00 of income over 2026
+            budget("B2", "P2", {"income": "3650.00"}),
+        ],
+        server_time=SERVER_TIME,
+    )
+    lk = cache.lookup()
+    assert lk.today == date(2026, 3, 20)  # the server's day, not this machine's
     monkeypatch.setattr(udfs, "_lookup", lambda caller=None: lk)
     return lk
 
