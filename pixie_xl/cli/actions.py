@@ -119,9 +119,18 @@ def save(ctx, workbook: Path, server, token) -> None:
 @click.option(
     "--to", "to", metavar="DATE", callback=parse_date, help="Last day of the report period."
 )
+@click.option(
+    "--object",
+    "object_id",
+    metavar="OBJ",
+    default=None,
+    help="Report on this object and its descendants only (default: every object).",
+)
 @click.pass_context
-def refresh(ctx, workbook: Path, server, token, frm: date | None, to: date | None) -> None:
-    """Pull what changed from the service and rebuild Variance, months and Alerts.
+def refresh(
+    ctx, workbook: Path, server, token, frm: date | None, to: date | None, object_id
+) -> None:
+    """Pull what changed from the service and rebuild Variance, Parents, months and Alerts.
 
     The period defaults to the workbook's Report from/to, else the current year.
     """
@@ -129,7 +138,7 @@ def refresh(ctx, workbook: Path, server, token, frm: date | None, to: date | Non
 
     book = open_book(workbook)
     client = actions.book_client(book, server, token)
-    out = actions.refresh(book, client, frm, to, progress)
+    out = actions.refresh(book, client, frm, to, progress, object_id)
     progress("saving the workbook")
     book.save()
     print_findings(out.get("findings", ()))

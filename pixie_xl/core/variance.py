@@ -67,6 +67,8 @@ __all__ = [
     "budget_table",
     "figure",
     "month_rows",
+    "parent_frame",
+    "parent_rows",
     "period_sums",
     "totals",
     "variance_frame",
@@ -181,7 +183,51 @@ def variance_frame(
     available, forecast (committed and available are 0 on income rows), variance_pct and
     used_pct (ten-thousandths, valid where ``has_pct``), has_pct, status.
     """
-    t = period_sums(facts, frm, to, object_id)
+    return _derive(period_sums(facts, frm, to, object_id), frm, to, today, facts.settings)
+
+
+def parent_frame(
+    facts: Facts, frm: date, to: date, today: date, object_id: str | None = None
+) -> pd.DataFrame:
+    """The parents' roll-up as a :func:`variance_frame`: one row per parent object (an
+    object with children), activity and kind, its figures those of its subtree, i.e. the
+    sum of the rows the service's ``object=`` filter gives for it (:func:`period_sums` of
+    that parent), with variance, forecast and status worked out from the sums.
+
+    ``object_id``: only the parents inside that object's subtree (itself included).
+    """
+    tree = facts.objects
+    scope = tree.subtree(object_id) if object_id not in (None, "*") else None
+    parents = sorted(
+        p for p, kids in tree.children.items() if kids and (scope is None or p in scope)
+    )
+    sums = ["original", "current", "actual", "committed"]
+    parts = []
+    for p in parents:
+        t = period_sums(facts, frm, to, p)
+        if len(t):
+            g = t.groupby(["activity", "kind"], sort=False)[sums].sum().reset_index()
+            parts.append(g.assign(object=p))
+    if not parts:
+        return _derive(period_sums(facts, frm, to, object_id).iloc[0:0], frm, to, today,
+                       facts.settings)  # fmt: skip
+    t = pd.concat(parts, ignore_index=True)[["object", "activity", "kind", *sums]]
+    t = t.assign(_k=(t["kind"] != Kind.INCOME.value).astype(int))
+    t = t.sort_values(["object", "activity", "_k"], kind="stable").drop(columns="_k")
+    for c in sums:
+        t[c] = t[c].astype(np.int64)
+    return _derive(t.reset_index(drop=True), frm, to, today, facts.settings)
+
+
+def parent_rows(
+    facts: Facts, frm: date, to: date, today: date, object_id: str | None = None
+) -> list[VarianceRow]:
+    """:func:`parent_frame` as :class:`VarianceRow` records (the VarianceByParent table)."""
+    return frame_to_rows(parent_frame(facts, frm, to, today, object_id), facts)
+
+
+def _derive(t: pd.DataFrame, frm: date, to: date, today: date, settings: Settings):
+    """Variance, available, forecast, percentages and status of rows of sums."""
     cur = t["current"].to_numpy(np.int64)
     act = t["actual"].to_numpy(np.int64)
     com = t["committed"].to_numpy(np.int64)
@@ -191,7 +237,7 @@ def variance_frame(
     spent = np.where(cost, act + com, act)
     forecast = _forecast(act, cur, frm, to, today)
 
-    status = statuses(cost, cur, act, com, forecast, facts.settings)
+    status = statuses(cost, cur, act, com, forecast, settings)
 
     return t.assign(
         committed=com,

@@ -272,9 +272,11 @@ def refresh(
     frm: date | None = None,
     to: date | None = None,
     progress: Progress = _quiet,
+    object_id: str | None = None,
 ) -> dict:
     """Pull what changed into the cache (delta sync), bring the Budgets table up to date,
-    then build the variance sheets. ``findings`` of the answer name the rows kept."""
+    then build the variance sheets (``object_id``: that object's subtree only).
+    ``findings`` of the answer name the rows kept."""
     from pixie_xl.excel.profiles_table import refresh_profiles
     from pixie_xl.excel.refreshing import refresh_budgets
 
@@ -286,7 +288,7 @@ def refresh(
     findings = refresh_budgets(book, cache, before)
     findings += refresh_profiles(book, cache.profiles())
     report(book, findings)
-    out = build_variance(book, cache, frm, to, progress)
+    out = build_variance(book, cache, frm, to, progress, object_id)
     return {**out, "findings": findings}
 
 
@@ -296,20 +298,25 @@ def build_variance(
     frm: date | None = None,
     to: date | None = None,
     progress: Progress = _quiet,
+    object_id: str | None = None,
 ) -> dict:
-    """Variance, Variance by month and Alerts from the cache; returns the totals."""
+    """Variance, Parents, Variance by month and Alerts from the cache (``object_id``: that
+    object and its descendants only, as the service's ``object=`` filter); returns the
+    totals."""
     from pixie_xl.core import variance
     from pixie_xl.sheets import tables
 
     progress("computing variance")
     lk = cache.lookup()
     a, b = report_period(book, lk.today, frm, to)
-    rows = variance.variance_rows(lk.facts, a, b, lk.today)
-    months = variance.month_rows(lk.facts, a, b)
+    rows = variance.variance_rows(lk.facts, a, b, lk.today, object_id)
+    parents = variance.parent_rows(lk.facts, a, b, lk.today, object_id)
+    months = variance.month_rows(lk.facts, a, b, object_id)
     alerts = variance.alerts(rows)
     was = _previous_statuses(book, a, b)  # issue 13: what changed since the last refresh
     progress(f"writing {len(rows)} variance rows")
     tables.write_variance(book, rows)
+    tables.write_parents(book, parents)
     tables.write_months(book, months)
     tables.write_alerts(book, alerts, was)
     if hasattr(book, "write_range"):  # the drop-downs of the Budgets table

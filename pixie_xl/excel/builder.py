@@ -122,8 +122,9 @@ def _write(path: Path, server_url: str, vba: bytes | None) -> None:
         _output_table(sheets[layout.TABLE_SHEETS[table]], table, f)
     _output_table(sheets[layout.VARIANCE_SHEET], layout.VARIANCE_TABLE, f)
     _output_table(sheets[layout.ALERTS_SHEET], layout.ALERTS_TABLE, f)
+    _output_table(sheets[layout.PARENTS_SHEET], layout.PARENTS_TABLE, f)
     _checks_colours(sheets[layout.CHECKS_SHEET], f)
-    for sheet in (layout.VARIANCE_SHEET, layout.ALERTS_SHEET):
+    for sheet in (layout.VARIANCE_SHEET, layout.PARENTS_SHEET, layout.ALERTS_SHEET):
         _status_colours(sheets[sheet], f)
     _lists(wb, sheets[layout.LISTS_SHEET], f)
     _charts(wb, sheets[layout.VARIANCE_SHEET])

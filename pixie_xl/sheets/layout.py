@@ -16,6 +16,8 @@ BUDGETS_SHEET = "Budgets"
 PROFILES_SHEET = "Profiles"
 CHECKS_SHEET = "Checks"
 VARIANCE_SHEET = "Variance"
+#: the parents' roll-up (issue 11): each parent object's figures including its descendants
+PARENTS_SHEET = "Parents"
 MONTHS_SHEET = "Variance by month"
 ALERTS_SHEET = "Alerts"
 #: hidden sheet of the drop-down lists that refresh fills (objects, activities, phasings)
@@ -29,6 +31,7 @@ SHEETS = (
     PROFILES_SHEET,
     CHECKS_SHEET,
     VARIANCE_SHEET,
+    PARENTS_SHEET,
     MONTHS_SHEET,
     ALERTS_SHEET,
     LISTS_SHEET,
@@ -41,6 +44,7 @@ BUDGETS_TABLE = "Budgets"
 PROFILES_TABLE = "Profiles"
 CHECKS_TABLE = "Checks"
 VARIANCE_TABLE = "Variance"
+PARENTS_TABLE = "VarianceByParent"
 MONTHS_TABLE = "VarianceByMonth"
 ALERTS_TABLE = "Alerts"
 
@@ -50,6 +54,7 @@ TABLE_SHEETS = {
     PROFILES_TABLE: PROFILES_SHEET,
     CHECKS_TABLE: CHECKS_SHEET,
     VARIANCE_TABLE: VARIANCE_SHEET,
+    PARENTS_TABLE: PARENTS_SHEET,
     MONTHS_TABLE: MONTHS_SHEET,
     ALERTS_TABLE: ALERTS_SHEET,
 }
@@ -140,6 +145,11 @@ def _variance_columns(totals: bool) -> tuple[Column, ...]:
 #: (pixie_xl.sheets.kind_totals), never a sum of income and cost
 VARIANCE_COLUMNS: tuple[Column, ...] = _variance_columns(totals=False)
 
+#: the VarianceByParent table: the Variance columns, one row per parent object, activity
+#: and kind with the figures of the parent and all its descendants (so its rows overlap:
+#: no totals)
+PARENTS_COLUMNS: tuple[Column, ...] = _variance_columns(totals=False)
+
 MONTHS_COLUMNS: tuple[Column, ...] = (
     Column("Object", "", "Total", 14),
     Column("Object name", "", None, 28),
@@ -165,6 +175,7 @@ TABLE_COLUMNS: dict[str, tuple[Column, ...]] = {
     PROFILES_TABLE: PROFILES_COLUMNS,
     CHECKS_TABLE: CHECKS_COLUMNS,
     VARIANCE_TABLE: VARIANCE_COLUMNS,
+    PARENTS_TABLE: PARENTS_COLUMNS,
     MONTHS_TABLE: MONTHS_COLUMNS,
     ALERTS_TABLE: ALERTS_COLUMNS,
 }

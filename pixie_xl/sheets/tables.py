@@ -11,6 +11,7 @@ from pixie_xl.sheets.writers import (
     write_checks,
     write_lists,
     write_months,
+    write_parents,
     write_profiles,
     write_variance,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "write_checks",
     "write_lists",
     "write_months",
+    "write_parents",
     "write_profiles",
     "write_variance",
 ]

@@ -101,6 +101,17 @@ def write_variance(book: Book, rows: Sequence[VarianceRow]) -> None:
     _write_chart_data(book, layout.CHART_ACTIVITY_CELL, ["Activity", "Budget", "Actual"], data)
 
 
+def write_parents(book: Book, rows: Sequence[VarianceRow]) -> None:
+    """The VarianceByParent table on the Parents sheet: each parent's roll-up rows
+    (:func:`pixie_xl.core.variance.parent_rows`), in the Variance table's columns."""
+    book.write_table(
+        layout.PARENTS_SHEET,
+        layout.PARENTS_TABLE,
+        layout.PARENTS_COLUMNS,
+        [variance_values(r) for r in rows],
+    )
+
+
 def write_months(book: Book, rows: Sequence[MonthRow]) -> None:
     """The Variance by month table and the cumulative monthly chart (cost rows)."""
     book.write_table(

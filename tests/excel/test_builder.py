@@ -32,6 +32,7 @@ def test_sheets_are_those_of_the_spec_with_lists_hidden(wb):
         "Profiles",
         "Checks",
         "Variance",
+        "Parents",  # issue 11: the parents' roll-up
         "Variance by month",
         "Alerts",
         "Lists",
@@ -48,6 +49,7 @@ def test_sheets_are_those_of_the_spec_with_lists_hidden(wb):
         ("Profiles", "Profiles", "A1:M2"),
         ("Checks", "Checks", "A1:E2"),
         ("Variance", "Variance", "A1:N2"),  # no total row (issue 11)
+        ("Parents", "VarianceByParent", "A1:N2"),
         ("Variance by month", "VarianceByMonth", "A1:H3"),
         ("Alerts", "Alerts", "A1:P2"),
     ],
