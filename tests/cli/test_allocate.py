@@ -186,3 +186,18 @@ def test_offline_the_children_and_actuals_come_from_the_last_refresh(workbook, m
         (r["Object"], r["Cost budget"]) for r in rows(workbook) if r["Period start"].year == 2036
     ]
     assert offline == online and len(online) == 3
+
+
+def test_income_goes_to_the_income_column(workbook):
+    run(
+        "allocate", workbook, "--parent", "DEPT-ROADS", "--activity", "ROAD", "--income",
+        "10.00", "--from", "2037-01-01", "--to", "2037-12-31",
+    )  # fmt: skip
+    got = rows(workbook)
+    assert [cents(r["Income budget"]) for r in got] == [
+        Decimal("3.34"),
+        Decimal("3.33"),
+        Decimal("3.33"),
+    ]
+    assert {r["Cost budget"] for r in got} == {0}
+    assert "no problems in 3 rows" in run("validate", workbook)
