@@ -18,7 +18,15 @@ from .errors import InvalidInput
 from .facts import KEYS, Facts, _day, _period_budgets, _sums, as_kind, combine, exact_sum
 from .gcpause import no_gc
 from .money import Money
-from .phasing import _integer_shapes, _month_fractions, calendar_months, check_range
+from .phasing import (
+    _date,
+    _integer_shapes,
+    _month_fractions,
+    calendar_months,
+    check_range,
+    exact_part,
+    too_fine,
+)
 from .records import Kind, MonthRow
 
 _INT64_MAX = np.iinfo(np.int64).max
@@ -88,9 +96,22 @@ def _month_weights(b: pd.DataFrame, months, profiles) -> np.ndarray:
         ]
         den = nums[0][1] if nums else np.zeros(len(idx), dtype=np.int64)
         ok = den > 0  # a profile weighing all of the period's months 0 is spread by days
+        ok &= ~too_fine(shape.max(axis=1), s[idx], e[idx])  # split exactly: _split_exactly
         for j, (num, _) in enumerate(nums):
             w[idx[ok], j] = num[ok]
     return w
+
+
+def _split_exactly(b: pd.DataFrame, months, profiles, parts: np.ndarray) -> None:
+    """Re-split, with exact fractions, the lines whose int64 month weights could wrap."""
+    names, codes = np.unique(b["phasing"].to_numpy().astype(str), return_inverse=True)
+    shapes = _integer_shapes(names, profiles)
+    s, e = b["start"].to_numpy(), b["end"].to_numpy()
+    for i in np.flatnonzero(too_fine(shapes.max(axis=1)[codes], s, e)):
+        start, end, ph = _date(s[i]), _date(e[i]), str(names[codes[i]])
+        amount = int(b["amount"].iat[i])
+        ws = [exact_part(amount, start, end, ph, lo, hi, profiles) for _, lo, hi in months]
+        parts[i] = largest_remainder(int(b["prorated"].iat[i]), ws)
 
 
 def month_frame(facts: Facts, frm: date, to: date, object_id: str | None = None):
@@ -103,6 +124,7 @@ def month_frame(facts: Facts, frm: date, to: date, object_id: str | None = None)
     b = _period_budgets(facts, frm, to, keep)
     b = b.loc[b["current"].to_numpy() & (b["prorated"].to_numpy() != 0)]
     parts = split_rows(b["prorated"].to_numpy(), _month_weights(b, months, facts.profiles))
+    _split_exactly(b, months, facts.profiles, parts)
     nz_line, nz_month = np.nonzero(parts)
     budget = (
         {

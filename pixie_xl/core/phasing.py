@@ -284,8 +284,8 @@ def prorate_array(
     shapes = _integer_shapes(names, profiles)
     by_months = shapes.any(axis=1)[codes]
     partial = (overlap > 0) & ~full & (amount != 0)
-    # profiles with very fine weights could overflow int64 month sums: those go the exact way
-    huge = (shapes.max(axis=1) > 10**9)[codes] & partial
+    # fine profile weights over many months could overflow int64 sums: those go the exact way
+    huge = too_fine(shapes.max(axis=1)[codes], s, e) & partial
     for i in np.flatnonzero(huge):
         out[i] = prorate(
             int(amount[i]), _date(s[i]), _date(e[i]), str(names[codes[i]]), frm, to, profiles
@@ -303,6 +303,22 @@ def prorate_array(
     return out
 
 
+def _months_spanned(s: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """How many calendar months each period ``s..e`` (epoch days) touches."""
+    ms = s.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    me = e.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    return me - ms + 1
+
+
+def too_fine(shape_max: np.ndarray, s: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """Lines whose integer month weights could add up beyond int64 (W × L × months ≥ 2**62).
+
+    A profile with fine weights (``0.123456789``) on a line running to 9999-12-31 would;
+    those lines are prorated and split exactly, one by one.
+    """
+    return shape_max.astype(np.float64) * _MONTH_LCM * _months_spanned(s, e) >= 2.0**62
+
+
 def _month_fractions(s, e, shape, f, t, reduce: bool = True):
     """Numerator and denominator of the share of ``f..t`` in each line's month weights.
 
@@ -311,8 +327,7 @@ def _month_fractions(s, e, shape, f, t, reduce: bool = True):
     is false (then D is the same for every ``f..t`` of a line).
     """
     ms = s.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-    me = e.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-    counts = me - ms + 1
+    counts = _months_spanned(s, e)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     line = np.repeat(np.arange(len(s)), counts)
     m = ms[line] + (np.arange(counts.sum()) - starts[line])

@@ -6,6 +6,7 @@ Found by comparing with Fava, hledger, Odoo and ERPNext budgets (issue 10, item 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 from itertools import pairwise
 
 import numpy as np
@@ -19,6 +20,7 @@ from pixie_xl.core.errors import InvalidInput
 from pixie_xl.core.monthly import figure, month_rows, report_months
 from pixie_xl.core.phasing import (
     calendar_months,
+    month_end,
     month_weights,
     prorate,
     prorate_array,
@@ -211,3 +213,46 @@ def test_a_line_outside_the_range_gives_nothing():
     assert (
         figure(f, "P1", "*", d("2027-01-01"), d("2027-01-31"), "cost", "budget_current").minor == 0
     )
+
+
+# --- fine profiles over very long periods: the vectorised path must not wrap ---------------
+
+FINE = {
+    "Fine": Profile(
+        "Fine",
+        tuple(
+            Decimal(w)
+            for w in ("0.123456789", "0.9", "0.5", "1", "1", "1", "1", "1", "1", "1", "1", "0.98")
+        ),
+    )
+}
+
+
+LONG = date(7500, 1, 1)  # 30,000 months to 9999-12-31: Σ W × L over them passes 2**63
+
+
+@pytest.mark.parametrize("frm,to", [("7500-01-01", "7500-12-31"), ("9999-12-01", "9999-12-31")])
+def test_a_finely_weighted_line_to_no_end_prorates_as_the_reference_in_bulk(frm, to):
+    ref = prorate(10**14, LONG, NO_END, "Fine", d(frm), d(to), FINE)
+    got = prorate_array(
+        np.array([10**14]),
+        np.array([LONG], dtype="datetime64[D]"),
+        np.array([NO_END], dtype="datetime64[D]"),
+        np.array(["Fine"]),
+        d(frm),
+        d(to),
+        FINE,
+    )
+    assert got.tolist() == [ref]
+
+
+def test_a_finely_weighted_line_to_no_end_splits_into_months_exactly():
+    f = facts([open_ended("Fine", start=str(LONG), cost="1000000000000.00")], profiles=FINE)
+    frm, to = d("7500-01-01"), d("7500-03-31")
+    months = month_rows(f, frm, to)
+    assert sum(r.budget.minor for r in months) == prorate(
+        10**14, LONG, NO_END, "Fine", frm, to, FINE
+    )
+    for r in months:
+        month = prorate(10**14, LONG, NO_END, "Fine", r.month, month_end(r.month), FINE)
+        assert abs(r.budget.minor - month) <= 1, r.month
