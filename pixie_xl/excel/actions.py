@@ -304,7 +304,9 @@ def build_variance(
     object and its descendants only, as the service's ``object=`` filter); returns the
     totals."""
     from pixie_xl.core import variance
+    from pixie_xl.core.months_across import months_across
     from pixie_xl.sheets import tables
+    from pixie_xl.sheets.months_writer import write_months_across
 
     progress("computing variance")
     lk = cache.lookup()
@@ -312,12 +314,14 @@ def build_variance(
     rows = variance.variance_rows(lk.facts, a, b, lk.today, object_id)
     parents = variance.parent_rows(lk.facts, a, b, lk.today, object_id)
     months = variance.month_rows(lk.facts, a, b, object_id)
+    across = months_across(lk.facts, a, b, object_id)
     alerts = variance.alerts(rows)
     was = _previous_statuses(book, a, b)  # issue 13: what changed since the last refresh
     progress(f"writing {len(rows)} variance rows")
     tables.write_variance(book, rows)
     tables.write_parents(book, parents)
     tables.write_months(book, months)
+    write_months_across(book, across)
     tables.write_alerts(book, alerts, was)
     if hasattr(book, "write_range"):  # the drop-downs of the Budgets table
         tables.write_lists(

@@ -123,6 +123,7 @@ def _write(path: Path, server_url: str, vba: bytes | None) -> None:
     _output_table(sheets[layout.VARIANCE_SHEET], layout.VARIANCE_TABLE, f)
     _output_table(sheets[layout.ALERTS_SHEET], layout.ALERTS_TABLE, f)
     _output_table(sheets[layout.PARENTS_SHEET], layout.PARENTS_TABLE, f)
+    _output_table(sheets[layout.MONTHS_ACROSS_SHEET], layout.MONTHS_ACROSS_TABLE, f)
     _checks_colours(sheets[layout.CHECKS_SHEET], f)
     for sheet in (layout.VARIANCE_SHEET, layout.PARENTS_SHEET, layout.ALERTS_SHEET):
         _status_colours(sheets[sheet], f)

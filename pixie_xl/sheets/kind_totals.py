@@ -14,11 +14,11 @@ which is the income variance plus the cost variance (each favourable when positi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from pixie_xl.core.records import Formula
 from pixie_xl.sheets import layout
-from pixie_xl.sheets.book import Book, Column
+from pixie_xl.sheets.book import Book
 from pixie_xl.sheets.cells import cell_name
 
 INCOME_LABEL = "Income total"
@@ -42,16 +42,18 @@ _NET_ADDS = frozenset({"Variance"})
 _NO_NET = frozenset({"Available"})
 
 
-def visible_sum(table: str, header: str, kind: str) -> str:
-    """The filtered sum of ``header`` over the rows of ``kind`` (without the ``=``).
+def visible_sum(table: str, header: str, kind: str, where: str = "") -> str:
+    """The filtered sum of ``header`` over the rows of ``kind`` (without the ``=``);
+    ``where``: one more factor of the SUMPRODUCT, e.g. ``--(Months[Scope]="own")``.
 
     >>> visible_sum("Variance", "Actual", "cost")[:40]
     'SUMPRODUCT(SUBTOTAL(109,OFFSET(Variance['
     """
     col = f"{table}[{header}]"
+    more = f",{where}" if where else ""
     return (
         f"SUMPRODUCT(SUBTOTAL(109,OFFSET({col},ROW({col})-MIN(ROW({col})),0,1)),"
-        f'--({table}[Kind]="{kind}"))'
+        f'--({table}[Kind]="{kind}"){more})'
     )
 
 
@@ -61,32 +63,45 @@ def block_start(n_rows: int) -> int:
     return 1 + max(n_rows, 1) + 2
 
 
-def block_rows(columns: Sequence[Column], table: str = layout.VARIANCE_TABLE) -> list[list]:
-    """The three rows, cell by cell in the table's column order (labels in the first)."""
-    headers = [c.header for c in columns]
+def block_rows(
+    headers: Sequence[str],
+    table: str = layout.VARIANCE_TABLE,
+    money: Collection[str] = MONEY_HEADERS,
+    adds: Collection[str] = _NET_ADDS,
+    no_net: Collection[str] = _NO_NET,
+    where: str = "",
+) -> list[list]:
+    """The three rows, cell by cell in the table's column order (labels in the first):
+    ``money`` the headers totalled, ``adds`` those whose net is income + cost (variances),
+    ``no_net`` those without a net."""
     income: list[object] = [INCOME_LABEL] + [None] * (len(headers) - 1)
     cost: list[object] = [COST_LABEL] + [None] * (len(headers) - 1)
     net: list[object] = [NET_LABEL] + [None] * (len(headers) - 1)
     for i, h in enumerate(headers):
-        if h not in MONEY_HEADERS:
+        if h not in money:
             continue
-        inc, cst = visible_sum(table, h, "income"), visible_sum(table, h, "cost")
+        inc = visible_sum(table, h, "income", where)
+        cst = visible_sum(table, h, "cost", where)
         income[i] = Formula(f"={inc}")
         cost[i] = Formula(f"={cst}")
-        if h in _NO_NET:
+        if h in no_net:
             continue
-        net[i] = Formula(f"={inc}+{cst}" if h in _NET_ADDS else f"={inc}-{cst}")
+        net[i] = Formula(f"={inc}+{cst}" if h in adds else f"={inc}-{cst}")
     return [income, cost, net]
 
 
-def clear_kind_totals(book: Book, n_rows: int) -> None:
-    """Clear the three rows under the Variance table as it is (``n_rows`` data rows): to be
-    called before the table is rewritten, as the old rows may fall inside the new table."""
-    sheet, width = layout.VARIANCE_SHEET, len(layout.VARIANCE_COLUMNS)
+def clear_block(book: Book, sheet: str, width: int, n_rows: int) -> None:
+    """Clear the three rows under a table as it is (``n_rows`` data rows): to be called
+    before the table is rewritten, as the old rows may fall inside the new table."""
     book.clear_range(sheet, cell_name(1, block_start(n_rows)), width, len(LABELS))
+
+
+def clear_kind_totals(book: Book, n_rows: int) -> None:
+    """:func:`clear_block` of the Variance table."""
+    clear_block(book, layout.VARIANCE_SHEET, len(layout.VARIANCE_COLUMNS), n_rows)
 
 
 def write_kind_totals(book: Book, n_rows: int) -> None:
     """The three rows under the Variance table of ``n_rows`` data rows."""
-    sheet, columns = layout.VARIANCE_SHEET, layout.VARIANCE_COLUMNS
-    book.write_range(sheet, cell_name(1, block_start(n_rows)), block_rows(columns))
+    headers = [c.header for c in layout.VARIANCE_COLUMNS]
+    book.write_range(layout.VARIANCE_SHEET, cell_name(1, block_start(n_rows)), block_rows(headers))

@@ -19,6 +19,8 @@ VARIANCE_SHEET = "Variance"
 #: the parents' roll-up (issue 11): each parent object's figures including its descendants
 PARENTS_SHEET = "Parents"
 MONTHS_SHEET = "Variance by month"
+#: the months across (issue 11): budget, actual, variance per month in columns
+MONTHS_ACROSS_SHEET = "Months"
 ALERTS_SHEET = "Alerts"
 #: hidden sheet of the drop-down lists that refresh fills (objects, activities, phasings)
 LISTS_SHEET = "Lists"
@@ -33,6 +35,7 @@ SHEETS = (
     VARIANCE_SHEET,
     PARENTS_SHEET,
     MONTHS_SHEET,
+    MONTHS_ACROSS_SHEET,
     ALERTS_SHEET,
     LISTS_SHEET,
     CONF_SHEET,
@@ -46,6 +49,7 @@ CHECKS_TABLE = "Checks"
 VARIANCE_TABLE = "Variance"
 PARENTS_TABLE = "VarianceByParent"
 MONTHS_TABLE = "VarianceByMonth"
+MONTHS_ACROSS_TABLE = "MonthsAcross"
 ALERTS_TABLE = "Alerts"
 
 #: table name → its sheet
@@ -56,6 +60,7 @@ TABLE_SHEETS = {
     VARIANCE_TABLE: VARIANCE_SHEET,
     PARENTS_TABLE: PARENTS_SHEET,
     MONTHS_TABLE: MONTHS_SHEET,
+    MONTHS_ACROSS_TABLE: MONTHS_ACROSS_SHEET,
     ALERTS_TABLE: ALERTS_SHEET,
 }
 
@@ -161,6 +166,30 @@ MONTHS_COLUMNS: tuple[Column, ...] = (
     Column("Variance", MONEY, "sum", 15),
 )
 
+#: the Months table's figures of one month, as ``f"{month:%Y-%m} {figure}"`` headers
+MONTH_FIGURES = ("budget", "actual", "variance")
+#: the Months table's own totals of the whole period, after the months
+MONTHS_ACROSS_TOTALS = ("Total budget", "Total actual", "Total variance")
+
+
+def months_across_columns(months=()) -> tuple[Column, ...]:
+    """The Months table: object, activity, kind and scope (``own`` figures, or ``subtree``:
+    a parent's with its descendants), then budget, actual and variance of each month
+    (first days of month, in order), then the period's totals."""
+    return (
+        Column("Object", "", None, 14),
+        Column("Object name", "", None, 28),
+        Column("Activity", "", None, 12),
+        Column("Kind", "", None, 8),
+        Column("Scope", "", None, 9),
+        *(Column(f"{m:%Y-%m} {f}", MONEY, None, 13) for m in months for f in MONTH_FIGURES),
+        *(Column(h, MONEY, None, 14) for h in MONTHS_ACROSS_TOTALS),
+    )
+
+
+#: the Months table as the builder makes it (the months' columns come with a refresh)
+MONTHS_ACROSS_COLUMNS: tuple[Column, ...] = months_across_columns()
+
 #: the Alerts table: the Variance columns, worst first, without a total row, then the
 #: status at the previous refresh (``Was``) and whether it got ``worse``/``better``/``new``
 ALERTS_COLUMNS: tuple[Column, ...] = (
@@ -177,6 +206,7 @@ TABLE_COLUMNS: dict[str, tuple[Column, ...]] = {
     VARIANCE_TABLE: VARIANCE_COLUMNS,
     PARENTS_TABLE: PARENTS_COLUMNS,
     MONTHS_TABLE: MONTHS_COLUMNS,
+    MONTHS_ACROSS_TABLE: MONTHS_ACROSS_COLUMNS,
     ALERTS_TABLE: ALERTS_COLUMNS,
 }
 

@@ -34,6 +34,7 @@ def test_sheets_are_those_of_the_spec_with_lists_hidden(wb):
         "Variance",
         "Parents",  # issue 11: the parents' roll-up
         "Variance by month",
+        "Months",  # issue 11: the months across
         "Alerts",
         "Lists",
         "xlwings.conf",
@@ -50,6 +51,7 @@ def test_sheets_are_those_of_the_spec_with_lists_hidden(wb):
         ("Checks", "Checks", "A1:E2"),
         ("Variance", "Variance", "A1:N2"),  # no total row (issue 11)
         ("Parents", "VarianceByParent", "A1:N2"),
+        ("Months", "MonthsAcross", "A1:H2"),  # the months' columns come with a refresh
         ("Variance by month", "VarianceByMonth", "A1:H3"),
         ("Alerts", "Alerts", "A1:P2"),
     ],

@@ -11,9 +11,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from pixie_xl.core.months_across import OWN, months_across
 from pixie_xl.excel.builder import build_workbook
 from pixie_xl.sheets import layout
+from pixie_xl.sheets.filebook import FileBook
+from pixie_xl.sheets.months_writer import write_months_across
 from tests.conftest import soffice_path
+from tests.core.test_months_across import UP_TO_JUNE
+from tests.core.test_variance import BUDGETS, POS, YEAR, facts
 from tests.excel.test_book import refresh
 from tests.excel.test_writers import sample_months, sample_variance
 
@@ -49,6 +54,11 @@ def convert(soffice: str, files: list[Path], out: Path, profile: Path) -> list[P
     return converted
 
 
+def months_report():
+    """The Months table's report on the small tables: actuals up to June, parents."""
+    return months_across(facts(BUDGETS, UP_TO_JUNE, POS), *YEAR)
+
+
 @pytest.fixture(scope="module")
 def converted(tmp_path_factory):
     soffice = soffice_path()
@@ -57,6 +67,9 @@ def converted(tmp_path_factory):
     refreshed = tmp / "refreshed.xlsm"
     refreshed.write_bytes(fresh.read_bytes())
     refresh(refreshed)
+    book = FileBook.open(refreshed)
+    write_months_across(book, months_report())
+    book.save()
     # the same workbook with the first Variance row hidden, as a filter hides it
     filtered = tmp / "filtered.xlsm"
     wb = openpyxl.load_workbook(refreshed, keep_vba=True)
@@ -147,3 +160,31 @@ def test_libreoffice_month_totals_too(converted):
     total_row = 2 + len(months)
     assert _cents(ws.cell(total_row, 6).value) == sum(m.budget.decimal for m in months)
     assert _cents(ws.cell(total_row, 7).value) == sum(m.actual.decimal for m in months)
+
+
+def test_libreoffice_months_across_totals_count_own_rows_per_kind(converted):
+    ws = openpyxl.load_workbook(converted["refreshed"], data_only=True)["Months"]
+    report = months_report()
+    header = [c.value for c in ws[1]]
+    assert header[5:8] == ["2026-01 budget", "2026-01 actual", "2026-01 variance"]
+    first = 1 + len(report.rows) + 2
+    shown = {ws.cell(r, 1).value: [c.value for c in ws[r]] for r in range(first, first + 3)}
+    assert list(shown) == ["Income total", "Cost total", "Net (income − cost)"]
+    own = [r for r in report.rows if r.scope == OWN]  # subtree rows repeat them: not counted
+    for m in (2, 5, 8):  # March (actuals), June (the last booked), September (none yet)
+        col = 5 + 3 * m
+        by_kind = {}
+        for kind in ("income", "cost"):
+            rows = [r for r in own if r.kind.value == kind]
+            by_kind[kind] = (
+                sum(r.budgets[m].decimal for r in rows),
+                sum((r.actuals[m].decimal for r in rows if r.actuals[m]), Decimal("0.00")),
+            )
+        for label, kind in (("Income total", "income"), ("Cost total", "cost")):
+            assert _cents(shown[label][col]) == by_kind[kind][0], (label, header[col])
+            assert _cents(shown[label][col + 1]) == by_kind[kind][1], (label, header[col + 1])
+        net = shown["Net (income − cost)"]
+        assert _cents(net[col]) == by_kind["income"][0] - by_kind["cost"][0], header[col]
+    # a row's September: its budget shown, its actual and variance blank (not booked yet)
+    assert ws.cell(2, 6 + 3 * 8).value and ws.cell(2, 7 + 3 * 8).value is None
+    assert ws.cell(2, 8 + 3 * 8).value is None
