@@ -321,18 +321,16 @@ class RowStatusRow(Base):
 
 
 class IngestStagingRow(Base):
-    """A line of a long actuals batch, staged before the batch's one merge (issue 9, D4).
+    """A chunk of lines of a long actuals batch, staged before the batch's one merge (issue
+    9, D4): ``lines`` is a JSON array of ``[id, task, kind, date, minor, reference]``, the
+    target columns of ``actual_lines``; ``n`` is the place of its first line in the batch.
 
-    Keyed by the batch's random id and the line's place in the batch; ``staged_at`` is the
-    Unix time of its chunk, so rows a dead batch left behind can be told by their age."""
+    ``staged_at`` is the Unix time of the chunk, so rows a dead batch left behind can be
+    told by their age."""
 
     __tablename__ = "ingest_staging"
     batch: Mapped[str] = mapped_column(String(40), primary_key=True)
     n: Mapped[int] = mapped_column(Integer, primary_key=True)
-    line_id: Mapped[str] = mapped_column(String(200))
-    task_id: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(10))
-    date: Mapped[date] = mapped_column(Date)
-    amount_minor: Mapped[int] = mapped_column(BigInteger)
-    reference: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(Integer)
+    lines: Mapped[str] = mapped_column(Text)
     staged_at: Mapped[int] = mapped_column(BigInteger)

@@ -5,7 +5,8 @@ Revises: 0004
 Create Date: 2026-12-02 00:30:00
 
 A long actual-lines batch is written here in short transactions that each release the write
-lock; one final transaction merges the batch's rows into ``actual_lines`` and deletes them.
+lock, one row per chunk of lines (a JSON array of the target columns of ``actual_lines``);
+one final transaction merges the batch's lines into ``actual_lines`` and deletes its rows.
 Nothing reads this table but that merge, so readers never see half a batch.
 """
 
@@ -25,12 +26,8 @@ def upgrade() -> None:
         "ingest_staging",
         sa.Column("batch", sa.String(length=40), nullable=False),
         sa.Column("n", sa.Integer(), nullable=False),
-        sa.Column("line_id", sa.String(length=200), nullable=False),
-        sa.Column("task_id", sa.String(length=200), nullable=False),
-        sa.Column("kind", sa.String(length=10), nullable=False),
-        sa.Column("date", sa.Date(), nullable=False),
-        sa.Column("amount_minor", sa.BigInteger(), nullable=False),
-        sa.Column("reference", sa.Text(), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("lines", sa.Text(), nullable=False),
         sa.Column("staged_at", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("batch", "n", name=op.f("pk_ingest_staging")),
     )
