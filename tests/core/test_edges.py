@@ -12,7 +12,7 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pixie_xl.core.dating import dated_actuals
@@ -256,3 +256,50 @@ def test_a_finely_weighted_line_to_no_end_splits_into_months_exactly():
     for r in months:
         month = prorate(10**14, LONG, NO_END, "Fine", r.month, month_end(r.month), FINE)
         assert abs(r.budget.minor - month) <= 1, r.month
+
+
+# --- properties near the end of the calendar ------------------------------------------------
+
+late = st.dates(min_value=date(9997, 1, 1), max_value=NO_END)
+late_period = st.lists(late, min_size=2, max_size=2).map(sorted)
+late_phasing = st.sampled_from(["days", "months", "Summer"])
+
+
+@settings(max_examples=60)
+@given(
+    st.lists(st.tuples(st.integers(0, 10**15), late_period, late_phasing), min_size=1, max_size=10),
+    late_period,
+)
+def test_near_date_max_the_vectorised_proration_agrees_with_the_reference(lines, report):
+    frm, to = report
+    got = prorate_array(
+        np.array([a for a, _, _ in lines], dtype=np.int64),
+        np.array([s for _, (s, _), _ in lines], dtype="datetime64[D]"),
+        np.array([e for _, (_, e), _ in lines], dtype="datetime64[D]"),
+        np.array([ph for _, _, ph in lines], dtype=object),
+        frm,
+        to,
+        SUMMER,
+    )
+    assert got.tolist() == [prorate(a, s, e, ph, frm, to, SUMMER) for a, (s, e), ph in lines]
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(1, 10**12), late_period, late_phasing, late_period)
+def test_near_date_max_the_months_of_a_report_add_up_to_its_budget(amount, period, ph, report):
+    start, end = period
+    f = facts(
+        [
+            history(
+                version(
+                    start=str(start),
+                    end=str(end),
+                    lines=[line("ROAD", cost=str(amount), phasing=ph)],
+                )
+            )
+        ],
+        profiles=SUMMER,
+    )
+    frm, to = report
+    whole = prorate(amount * 100, start, end, ph, frm, to, SUMMER)
+    assert sum(r.budget.minor for r in month_rows(f, frm, to)) == whole
