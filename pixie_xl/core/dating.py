@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from .errors import InvalidInput
 from .records import ActualLine, CostDate, IncomeDate, Kind, Settings, Task
 
 OUTPUT_COLUMNS = ["object", "activity", "kind", "date", "amount"]
@@ -41,7 +42,13 @@ def local_date(instant: datetime | date, timezone: str) -> date:
         return instant
     if instant.tzinfo is None:
         return instant.date()
-    return instant.astimezone(ZoneInfo(timezone)).date()
+    try:
+        return instant.astimezone(ZoneInfo(timezone)).date()
+    except OverflowError:
+        raise InvalidInput(
+            f"{instant.isoformat()} falls outside the calendar (0001-01-01 to 9999-12-31) "
+            f"in {timezone}"
+        ) from None
 
 
 def actual_date(line: ActualLine, task: Task, settings: Settings) -> date:

@@ -303,3 +303,22 @@ def test_near_date_max_the_months_of_a_report_add_up_to_its_budget(amount, perio
     frm, to = report
     whole = prorate(amount * 100, start, end, ph, frm, to, SUMMER)
     assert sum(r.budget.minor for r in month_rows(f, frm, to)) == whole
+
+
+def test_an_instant_whose_local_day_is_past_9999_12_31_is_refused_by_name():
+    raw = pd.DataFrame(
+        {
+            "line_id": [1],
+            "object": ["P1"],
+            "activity": ["ROAD"],
+            "kind": ["cost"],
+            "date": ["2026-01-05"],
+            "task_created": ["9999-12-31T23:30:00+00:00"],
+            "amount": pd.Series([500], dtype="int64"),
+        }
+    )
+    cfg = Settings(timezone="Europe/Copenhagen", cost_date="task_created")
+    with pytest.raises(
+        InvalidInput, match=r"9999-12-31T23:30:00\+00:00 falls outside the calendar"
+    ):
+        dated_actuals(raw, cfg)
