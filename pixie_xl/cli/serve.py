@@ -120,6 +120,9 @@ def serve(db_url: str | None, host: str, port: int, threads: int) -> None:
     url = f"http://{_url_host(host)}:{server.effective_port}"
     app = open_app(db_url, url)
     holder.app = app
+    from pixie_server import webhooks
+
+    webhooks.start_worker(app)  # sends the outbox's signed events, as pixie_server.serve does
     server.adj.max_request_body_size = app.config["MAX_CONTENT_LENGTH"]
     shown = database_shown(app.config["PIXIE_DATABASE_URL"])
     print(f"pixie: serving {shown} on {url}", file=sys.stderr, flush=True)

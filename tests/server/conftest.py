@@ -37,14 +37,25 @@ def free_port() -> int:
 
 
 def spawn_server(
-    db_url: str, token_file, port: int, *, wrapper: tuple[str, ...] = (), env=None
+    db_url: str,
+    token_file,
+    port: int,
+    *,
+    wrapper: tuple[str, ...] = (),
+    env=None,
+    cli: bool = False,
 ) -> tuple[subprocess.Popen, dict]:
-    """Start ``pixie_server.serve`` in its own process (and process group, so that a
-    wrapper such as faketime is stopped with it); returns it and its first /healthz."""
+    """Start ``pixie_server.serve`` (or, with ``cli``, the ``pixie-xl serve`` command a user
+    runs) in its own process (and process group, so that a wrapper such as faketime is
+    stopped with it); returns it and its first /healthz."""
     env = {**(os.environ if env is None else env), "PIXIE_TOKEN_FILE": str(token_file)}
     code = f"import pixie_server; pixie_server.serve({db_url!r}, port={port}, threads=2)"
+    command = [sys.executable, "-c", code]
+    if cli:
+        command = [sys.executable, "-m", "pixie_xl.cli.main", "serve", "--db", db_url]
+        command += ["--port", str(port), "--threads", "2"]
     proc = subprocess.Popen(
-        [*wrapper, sys.executable, "-c", code],
+        [*wrapper, *command],
         env=env,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -54,7 +65,7 @@ def spawn_server(
             health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
             if health.ok:
                 return proc, health.json()
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # the CLI listens first
             time.sleep(0.1)
     stop_server(proc)
     raise AssertionError("the server did not start")

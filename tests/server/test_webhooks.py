@@ -86,8 +86,8 @@ class Receiver:
 
 
 class Service:
-    def __init__(self, db_url: str, tmp_path):
-        self.db_url, self.token_file = db_url, tmp_path / "token"
+    def __init__(self, db_url: str, tmp_path, cli: bool = False):
+        self.db_url, self.token_file, self.cli = db_url, tmp_path / "token", cli
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.start()
@@ -96,7 +96,7 @@ class Service:
 
     def start(self):
         self.proc, _ = spawn_server(
-            self.db_url, self.token_file, self.port, env={**os.environ, **ENV}
+            self.db_url, self.token_file, self.port, env={**os.environ, **ENV}, cli=self.cli
         )
 
     def stop(self):
@@ -371,3 +371,22 @@ def test_an_id_beyond_any_column_is_not_found(svc):
     big = 2264409114057083233239040
     assert svc.call("GET", f"/api/v1/webhooks/{big}/deliveries").status_code == 404
     assert svc.call("DELETE", f"/api/v1/webhooks/{big}").status_code == 404
+
+
+def test_the_pixie_xl_serve_command_delivers_events_too(db_url, tmp_path):
+    """The command a user runs starts the delivery worker (it once started none, so events
+    waited in the outbox for ever)."""
+    service = Service(db_url, tmp_path, cli=True)
+    receiver = Receiver()
+    try:
+        service.ingest(OBJECTS)
+        service.ingest(ACTIVITIES)
+        service.subscribe(receiver.url)
+        service.budget("P-1", ("ROAD", "0", "1000.00"))
+        service.ingest(actual(1, "900.00"))  # 90 %: WARN
+        got = receiver.wait_for(1)
+        assert moves(got) == [("P-1", "ROAD", "cost", "OK", "WARN")]
+        assert receiver.bad_signatures == 0
+    finally:
+        receiver.close()
+        service.stop()
