@@ -604,7 +604,7 @@ def _read_snapshot(path: Path, stamp: str):
             return pd.DataFrame(
                 {
                     **cols,
-                    "date": z["date"].astype("datetime64[D]").astype("datetime64[ns]"),
+                    "date": z["date"].astype("datetime64[D]").astype("datetime64[s]"),
                     "task_created": created,
                     "amount": z["amount"],
                 }

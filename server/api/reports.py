@@ -94,7 +94,7 @@ def _utc_midnight(day: date, zone: ZoneInfo, *, after: bool = False) -> datetime
 def _frame(rows, columns: list[str], frm: date) -> pd.DataFrame:
     data = {c: [getattr(r, c) for r in rows] for c in columns}
     out = pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in data.items()})
-    out["date"] = np.full(len(rows), np.datetime64(frm, "ns"))
+    out["date"] = np.full(len(rows), np.datetime64(frm, "s"))
     out["amount"] = np.array([int(r.amount or 0) for r in rows], dtype=np.int64)
     return out
 
@@ -232,6 +232,11 @@ def row_json(r: VarianceRow) -> dict:
         "available": _money(r.available),
         "forecast": str(r.forecast),
         "status": r.status.value,
+        # issue 11 (additive): to date beside the full period, phasing-aware forecasts
+        "budget_to_date": _money(r.budget_to_date),
+        "variance_to_date": _money(r.variance_to_date),
+        "estimate_at_completion": _money(r.estimate),
+        "forecast_by_phasing": _money(r.forecast_phased),
     }
 
 
@@ -371,6 +376,10 @@ ROW = {
         "available": _MAYBE,
         "forecast": _MONEY,
         "status": {"enum": ["OK", "WARN", "OVER", "BEHIND", "UNBUDGETED"]},
+        "budget_to_date": _MAYBE,
+        "variance_to_date": _MAYBE,
+        "estimate_at_completion": _MAYBE,
+        "forecast_by_phasing": _MAYBE,
     },
 }
 _DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
