@@ -139,3 +139,52 @@ def test_staged_rows_of_a_dead_batch_are_cleaned_at_start_and_never_read(
 def test_the_migrations_have_one_head_with_the_staging_table():
     script = ScriptDirectory.from_config(migrations.config())
     assert script.get_heads() == ["0005"]
+
+
+def test_a_batch_whose_staged_rows_a_start_removed_is_refused_busy_and_saves_nothing(
+    app, client, headers, db_url, clock, token_file, staged
+):
+    """Two service processes on one database: one starts while the other's batch waits
+    for the write lock with its lines staged. The start cleans the staging table; the
+    batch then refuses itself (503 busy) instead of merging a part. PostgreSQL only: on
+    SQLite the start's clean waits for the same write lock as the batch."""
+    import threading
+    import time
+
+    from pixie_server import create_app
+
+    from tests.server.test_busy import hold_write_lock
+
+    if not db_url.startswith("postgresql"):
+        pytest.skip("needs a lock the start's clean does not wait for")
+    h = headers("integration")
+    seed(client, h)
+    engine, conn = hold_write_lock(db_url)  # the batch will wait for it after staging
+    answers: list = []
+    sender = threading.Thread(target=lambda: answers.append(send(client, h, lines(*rows(10)))))
+    try:
+        sender.start()
+        for _ in range(500):
+            with db.engine(app).connect() as c:
+                if c.execute(text("SELECT count(*) FROM ingest_staging")).scalar_one() == 3:
+                    break  # all three chunks of the batch are staged
+            time.sleep(0.01)
+        other = create_app(
+            {
+                "PIXIE_DATABASE_URL": db_url,
+                "PIXIE_CLOCK": clock,
+                "PIXIE_TOKEN_FILE": str(token_file),
+            },
+            first_token=False,
+        )
+        db.engine(other).dispose()
+    finally:
+        conn.rollback()
+        conn.close()
+        engine.dispose()
+        sender.join()
+    resp = answers[0]
+    assert resp.status_code == 503 and resp.get_json()["code"] == "busy", resp.get_json()
+    assert int(resp.headers["Retry-After"]) >= 1
+    assert client.get("/api/v1/sync", headers=h).get_json()["lines"] == []
+    assert send(client, h, lines(*rows(10))).get_json()["results"][0]["written"] == 10
