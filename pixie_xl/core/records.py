@@ -357,6 +357,15 @@ class VarianceRow:
     #: run-rate of actual to the end of the report period, or actual once it has ended
     forecast: Money
     status: Status
+    #: the current budget prorated to today, or to the period's end once it has passed
+    #: (0 before the period starts); issue 11
+    budget_to_date: Money | None = None
+    #: positive is favourable: cost = budget to date − actual, income = actual − budget to date
+    variance_to_date: Money | None = None
+    #: estimate at completion: actual + the phased budget still to come (current − to date)
+    estimate: Money | None = None
+    #: actual ÷ budget to date × current budget (None where the budget to date is 0)
+    forecast_phased: Money | None = None
 
 
 @dataclass(frozen=True, slots=True)

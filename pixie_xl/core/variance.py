@@ -54,7 +54,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from .facts import Facts, budget_table, period_sums
+from .facts import KEYS, Facts, budget_table, period_sums
 from .gcpause import no_gc
 from .money import Money
 from .monthly import figure, month_rows
@@ -183,7 +183,20 @@ def variance_frame(
     available, forecast (committed and available are 0 on income rows), variance_pct and
     used_pct (ten-thousandths, valid where ``has_pct``), has_pct, status.
     """
-    return _derive(period_sums(facts, frm, to, object_id), frm, to, today, facts.settings)
+    t = _with_to_date(period_sums(facts, frm, to, object_id), facts, frm, to, today, object_id)
+    return _derive(t, frm, to, today, facts.settings)
+
+
+def _with_to_date(t, facts: Facts, frm: date, to: date, today: date, object_id) -> pd.DataFrame:
+    """``t`` with ``to_date``: the current budget prorated to ``frm..min(today, to)`` by the
+    same proration as the period's (0 for every row before the period starts)."""
+    cutoff = min(today, to)
+    if cutoff < frm or not len(t):
+        return t.assign(to_date=np.zeros(len(t), dtype=np.int64))
+    d = period_sums(facts, frm, cutoff, object_id)[[*KEYS, "current"]]
+    d = d.rename(columns={"current": "to_date"})
+    out = t.merge(d, on=KEYS, how="left", sort=False)
+    return out.assign(to_date=out["to_date"].fillna(0).astype(np.int64))
 
 
 def parent_frame(
@@ -201,15 +214,16 @@ def parent_frame(
     parents = sorted(
         p for p, kids in tree.children.items() if kids and (scope is None or p in scope)
     )
-    sums = ["original", "current", "actual", "committed"]
+    sums = ["original", "current", "actual", "committed", "to_date"]
     parts = []
     for p in parents:
-        t = period_sums(facts, frm, to, p)
+        t = _with_to_date(period_sums(facts, frm, to, p), facts, frm, to, today, p)
         if len(t):
             g = t.groupby(["activity", "kind"], sort=False)[sums].sum().reset_index()
             parts.append(g.assign(object=p))
     if not parts:
-        return _derive(period_sums(facts, frm, to, object_id).iloc[0:0], frm, to, today,
+        empty = period_sums(facts, frm, to, object_id).iloc[0:0]
+        return _derive(_with_to_date(empty, facts, frm, to, today, None), frm, to, today,
                        facts.settings)  # fmt: skip
     t = pd.concat(parts, ignore_index=True)[["object", "activity", "kind", *sums]]
     t = t.assign(_k=(t["kind"] != Kind.INCOME.value).astype(int))
@@ -238,6 +252,12 @@ def _derive(t: pd.DataFrame, frm: date, to: date, today: date, settings: Setting
     forecast = _forecast(act, cur, frm, to, today)
 
     status = statuses(cost, cur, act, com, forecast, settings)
+    btd = t["to_date"].to_numpy(np.int64)
+    has_btd = btd != 0
+    phased = np.zeros(len(t), dtype=np.int64)
+    if has_btd.any():
+        sign = np.sign(btd[has_btd])
+        phased[has_btd] = mul_div_round(act[has_btd] * sign, cur[has_btd], np.abs(btd[has_btd]))
 
     return t.assign(
         committed=com,
@@ -248,6 +268,10 @@ def _derive(t: pd.DataFrame, frm: date, to: date, today: date, settings: Setting
         used_pct=_pct(spent, cur),
         has_pct=cur != 0,
         status=status,
+        variance_to_date=np.where(cost, btd - act, act - btd),
+        estimate=act + (cur - btd),
+        forecast_phased=phased,
+        has_phased=has_btd,
     )
 
 
@@ -293,13 +317,19 @@ def frame_to_rows(frame: pd.DataFrame, facts: Facts) -> list[VarianceRow]:
             "available",
             "forecast",
             "status",
+            "to_date",
+            "variance_to_date",
+            "estimate",
+            "forecast_phased",
+            "has_phased",
         )
     ]
     rows = []
     with no_gc():
-        for o, a, k, orig, curr, act, com, var, vp, up, has, avail, fc, st in zip(
+        for o, a, k, orig, curr, act, com, var, vp, up, has, avail, fc, st, *td in zip(
             *cols, strict=True
         ):
+            btd, vtd, eac, fph, has_fph = td
             kind = kinds[k]
             is_cost = kind is Kind.COST
             rows.append(
@@ -318,6 +348,10 @@ def frame_to_rows(frame: pd.DataFrame, facts: Facts) -> list[VarianceRow]:
                     available=Money(avail, cur) if is_cost else None,
                     forecast=Money(fc, cur),
                     status=statuses[st],
+                    budget_to_date=Money(btd, cur),
+                    variance_to_date=Money(vtd, cur),
+                    estimate=Money(eac, cur),
+                    forecast_phased=Money(fph, cur) if has_fph else None,
                 )
             )
     return rows

@@ -35,9 +35,13 @@ MONEY_HEADERS = (
     "Variance",
     "Available",
     "Forecast",
+    "Budget to date",
+    "Variance to date",
+    "Estimate at completion",
+    "Forecast by phasing",
 )
 #: net of these is income + cost (variances are both favourable when positive)
-_NET_ADDS = frozenset({"Variance"})
+_NET_ADDS = frozenset({"Variance", "Variance to date"})
 #: these have no net (cost-only figures)
 _NO_NET = frozenset({"Available"})
 

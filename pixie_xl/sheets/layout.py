@@ -143,6 +143,12 @@ def _variance_columns(totals: bool) -> tuple[Column, ...]:
         Column("Available", MONEY, s, 14),
         Column("Forecast", MONEY, s, 14),
         Column("Status", "", None, 12),
+        # issue 11: to date beside the full period, and the phasing-aware forecasts (at the
+        # end, so that readers by position and the service's JSON keep working)
+        Column("Budget to date", MONEY, s, 15),
+        Column("Variance to date", MONEY, s, 15),
+        Column("Estimate at completion", MONEY, s, 15),
+        Column("Forecast by phasing", MONEY, s, 15),
     )
 
 
@@ -317,8 +323,8 @@ CHART_ACTIVITY_CELL = "E1"
 #: top-left cell of the cumulative monthly range (Month, Budget, Actual)
 CHART_MONTH_CELL = "I1"
 #: where the two charts sit on the Variance sheet (right of the table)
-CHART_ACTIVITY_ANCHOR = "P2"
-CHART_MONTH_ANCHOR = "P20"
+CHART_ACTIVITY_ANCHOR = "T2"
+CHART_MONTH_ANCHOR = "T20"
 CHART_ACTIVITY_TITLE = "Cost: current budget vs actual by activity"
 CHART_MONTH_TITLE = "Cost: cumulative budget vs actual by month"
 

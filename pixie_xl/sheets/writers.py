@@ -75,6 +75,10 @@ def variance_values(r: VarianceRow) -> list[object]:
         _money(r.available),
         r.forecast.decimal,
         r.status.value,
+        _money(r.budget_to_date),
+        _money(r.variance_to_date),
+        _money(r.estimate),
+        _money(r.forecast_phased),
     ]
 
 

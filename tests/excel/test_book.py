@@ -97,9 +97,9 @@ def test_vba_project_and_buttons_survive_a_refresh(built, refreshed):
 def test_tables_are_resized_to_the_rows_written(refreshed):
     wb = openpyxl.load_workbook(refreshed, keep_vba=True)
     variance = wb["Variance"].tables["Variance"]
-    assert variance.ref == "A1:N6"  # header, 5 rows; income, cost, net totals under it
-    assert variance.autoFilter.ref == "A1:N6"
-    assert wb["Alerts"].tables["Alerts"].ref == "A1:P5"  # with Was and Changed
+    assert variance.ref == "A1:R6"  # header, 5 rows; income, cost, net totals under it
+    assert variance.autoFilter.ref == "A1:R6"
+    assert wb["Alerts"].tables["Alerts"].ref == "A1:T5"  # with Was and Changed
     assert wb["Checks"].tables["Checks"].ref == "A1:E4"
     assert wb["Variance by month"].tables["VarianceByMonth"].ref == "A1:H6"
     assert wb["Variance"]["A8"].value == "Income total"
@@ -108,7 +108,7 @@ def test_tables_are_resized_to_the_rows_written(refreshed):
     tables.write_variance(book, sample_variance()[:1])
     book.save()
     wb = openpyxl.load_workbook(refreshed, keep_vba=True)
-    assert wb["Variance"].tables["Variance"].ref == "A1:N2"
+    assert wb["Variance"].tables["Variance"].ref == "A1:R2"
     assert wb["Variance"]["A4"].value == "Income total"  # moved up with the table
     assert [c.value for c in wb["Variance"][8]][:7] == [None] * 7
 

@@ -60,10 +60,10 @@ def test_variance_written_and_read_back(opened):
     ws = com.sheets[VARIANCE].ws
     assert ws["A8"].value == "Income total" and ws["G8"].value.startswith("=SUMPRODUCT(")
     assert ws["G2"].number_format == layout.MONEY
-    assert ws.tables[layout.VARIANCE_TABLE].ref == "A1:N6"
+    assert ws.tables[layout.VARIANCE_TABLE].ref == "A1:R6"
     tables.write_variance(book, sample_variance()[:1])
     assert len(book.read_table(VARIANCE, layout.VARIANCE_TABLE).rows) == 1
-    assert ws.tables[layout.VARIANCE_TABLE].ref == "A1:N2"
+    assert ws.tables[layout.VARIANCE_TABLE].ref == "A1:R2"
     assert ws["A4"].value == "Income total" and ws["A8"].value is None and ws["A3"].value is None
 
 
