@@ -3,7 +3,8 @@
 One row per object, activity and kind with its *own* figures (scope ``own``), then one row
 per parent object, activity and kind with the figures of the parent and all its
 descendants (scope ``subtree``), each the sum of what :func:`.monthly.month_rows` gives for
-that parent (the ``object=`` filter's rows), so nothing is computed twice a different way.
+that parent (the ``object=`` filter's rows, i.e. the own rows of its subtree), so nothing
+is computed twice a different way.
 
 Months after the last month that has any actual in the report show the budget and leave
 actual and variance blank (``None``): a month not yet booked is not a favourable variance.
@@ -62,7 +63,9 @@ def months_across(facts: Facts, frm: date, to: date, object_id: str | None = Non
     scope = tree.subtree(object_id) if object_id not in (None, "*") else None
     for p in sorted(p for p, kids in tree.children.items() if kids):
         if scope is None or p in scope:
-            rows += _pivot(facts, month_rows(facts, frm, to, p), months, last, SUBTREE, p)
+            sub = tree.subtree(p)  # the object= filter's rows of p: taken from ``own``
+            mine = [r for r in own if r.object in sub]
+            rows += _pivot(facts, mine, months, last, SUBTREE, p)
     return MonthsAcross(months, last, tuple(rows))
 
 

@@ -204,8 +204,9 @@ def parent_frame(
 ) -> pd.DataFrame:
     """The parents' roll-up as a :func:`variance_frame`: one row per parent object (an
     object with children), activity and kind, its figures those of its subtree, i.e. the
-    sum of the rows the service's ``object=`` filter gives for it (:func:`period_sums` of
-    that parent), with variance, forecast and status worked out from the sums.
+    sum of the rows the service's ``object=`` filter gives for it (the :func:`period_sums`
+    rows of the objects in its subtree, taken once for all parents), with variance,
+    forecast and status worked out from the sums.
 
     ``object_id``: only the parents inside that object's subtree (itself included).
     """
@@ -215,16 +216,16 @@ def parent_frame(
         p for p, kids in tree.children.items() if kids and (scope is None or p in scope)
     )
     sums = ["original", "current", "actual", "committed", "to_date"]
+    own = _with_to_date(period_sums(facts, frm, to, object_id), facts, frm, to, today, object_id)
+    objects = own["object"].to_numpy(dtype=object)
     parts = []
     for p in parents:
-        t = _with_to_date(period_sums(facts, frm, to, p), facts, frm, to, today, p)
+        t = own.loc[np.isin(objects, list(tree.subtree(p)))]
         if len(t):
             g = t.groupby(["activity", "kind"], sort=False)[sums].sum().reset_index()
             parts.append(g.assign(object=p))
     if not parts:
-        empty = period_sums(facts, frm, to, object_id).iloc[0:0]
-        return _derive(_with_to_date(empty, facts, frm, to, today, None), frm, to, today,
-                       facts.settings)  # fmt: skip
+        return _derive(own.iloc[0:0], frm, to, today, facts.settings)
     t = pd.concat(parts, ignore_index=True)[["object", "activity", "kind", *sums]]
     t = t.assign(_k=(t["kind"] != Kind.INCOME.value).astype(int))
     t = t.sort_values(["object", "activity", "_k"], kind="stable").drop(columns="_k")
