@@ -12,10 +12,12 @@ import openpyxl
 import pytest
 
 from pixie_xl.core.months_across import OWN, months_across
+from pixie_xl.core.variance import parent_rows
 from pixie_xl.excel.builder import build_workbook
 from pixie_xl.sheets import layout
 from pixie_xl.sheets.filebook import FileBook
 from pixie_xl.sheets.months_writer import write_months_across
+from pixie_xl.sheets.writers import write_parents
 from tests.conftest import soffice_path
 from tests.core.test_months_across import UP_TO_JUNE
 from tests.core.test_variance import BUDGETS, POS, YEAR, facts
@@ -69,6 +71,7 @@ def converted(tmp_path_factory):
     refresh(refreshed)
     book = FileBook.open(refreshed)
     write_months_across(book, months_report())
+    write_parents(book, parent_rows(facts(BUDGETS, UP_TO_JUNE, POS), *YEAR, YEAR[1]))
     book.save()
     # the same workbook with the first Variance row hidden, as a filter hides it
     filtered = tmp / "filtered.xlsm"
@@ -188,3 +191,17 @@ def test_libreoffice_months_across_totals_count_own_rows_per_kind(converted):
     # a row's September: its budget shown, its actual and variance blank (not booked yet)
     assert ws.cell(2, 6 + 3 * 8).value and ws.cell(2, 7 + 3 * 8).value is None
     assert ws.cell(2, 8 + 3 * 8).value is None
+
+
+def test_libreoffice_shows_each_departments_roll_up(converted):
+    ws = openpyxl.load_workbook(converted["refreshed"], data_only=True)["Parents"]
+    header = [c.value for c in ws[1]]
+    rows = [dict(zip(header, (c.value for c in r), strict=True)) for r in ws.iter_rows(min_row=2)]
+    shown = {(r["Object"], r["Activity"], r["Kind"]): r for r in rows if r["Object"]}
+    # ROOT holds P1, P2 and P3: ROAD cost budgets 1000 (P1) + 1000 (P2), actuals by hand
+    road = shown[("ROOT", "ROAD", "cost")]
+    assert _cents(road["Current budget"]) == Decimal("2000.00")
+    assert _cents(road["Actual"]) == Decimal("1400.00")  # 500 (P1) + 900 (P2)
+    assert _cents(shown[("P2", "SNOW", "cost")]["Actual"]) == Decimal("50.00")  # P3's
+    assert _cents(shown[("ROOT", "ROAD", "income")]["Actual"]) == Decimal("1500.00")
+    assert {o for o, _, _ in shown} == {"ROOT", "P2"}  # the parents only
