@@ -66,6 +66,7 @@ __all__ = [
     "alerts",
     "budget_table",
     "figure",
+    "kind_totals",
     "month_rows",
     "parent_frame",
     "parent_rows",
@@ -383,3 +384,24 @@ def totals(rows: Sequence[VarianceRow], currency: str | None = None) -> dict[str
     for c in MONEY_COLUMNS:
         out[c] = Money(sum(getattr(r, c).minor for r in rows if getattr(r, c) is not None), cur)
     return out
+
+
+def kind_totals(
+    rows: Sequence[VarianceRow], currency: str | None = None
+) -> dict[str, dict[str, Money | None]]:
+    """:func:`totals` of the income rows and of the cost rows, and the net between them:
+    income − cost, but for the variance the income variance + the cost variance (each
+    favourable when positive, so net actual − net current), and no net of ``available``
+    (a cost figure). The sum of income and cost is never one of them (issue 11).
+
+    >>> kind_totals([])["net"]["available"] is None
+    True
+    """
+    cur = currency or (rows[0].current.currency if rows else "EUR")
+    income = totals([r for r in rows if r.kind is Kind.INCOME], cur)
+    cost = totals([r for r in rows if r.kind is Kind.COST], cur)
+    net: dict[str, Money | None] = {}
+    for c in MONEY_COLUMNS:
+        i, k = income[c].minor, cost[c].minor
+        net[c] = None if c == "available" else Money(i + k if c == "variance" else i - k, cur)
+    return {"income": dict(income), "cost": dict(cost), "net": net}

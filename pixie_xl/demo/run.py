@@ -169,8 +169,14 @@ def _run(out: Path, say: Callable[[str], None]) -> dict:
         f"variance {result['from']}..{result['to']}: {len(result['rows'])} rows, "
         f"{len(result['alerts'])} alert(s)"
     )
-    for name, amount in result["totals"].items():
-        say(f"  {name:>10} {amount.decimal:>14,}")
+    by_kind = result["kind_totals"]  # never income and cost added together (issue 11)
+    say(f"  {'':>10} {'income':>14} {'cost':>14} {'net':>14}")
+    for name in by_kind["income"]:
+        cells = [by_kind[k][name] for k in ("income", "cost", "net")]
+        say(
+            f"  {name:>10} "
+            + " ".join(f"{'' if m is None else f'{m.decimal:,}':>14}" for m in cells)
+        )
     say("worst alerts:")
     for row in result["alerts"][:5]:
         say(

@@ -342,6 +342,7 @@ def build_variance(
     book.status(f"variance {a}..{b}: {len(rows)} rows, {len(alerts)} alert(s){said}")
     totals = variance.totals(rows)
     out = {"rows": rows, "alerts": alerts, "totals": totals, "from": a, "to": b}
+    out["kind_totals"] = variance.kind_totals(rows, lk.settings.currency)
     return {**out, "changes": changed}
 
 
