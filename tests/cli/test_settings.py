@@ -69,11 +69,3 @@ def test_a_value_the_service_refuses_is_its_message_and_rc_1(run):
 def test_a_bad_assignment_is_a_usage_error(run, args, message):
     result = run("set", *args)
     assert result.exit_code == 2 and message in result.output
-
-
-def test_on_over_is_sent_only_to_a_service_that_has_it(run):
-    if "on_over = " in run("show").output:
-        pytest.skip("this service knows on_over")
-    result = run("set", "on_over=warn")
-    assert result.exit_code == 2, result.output
-    assert "has no on_over setting (yet): nothing changed" in result.output
