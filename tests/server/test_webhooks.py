@@ -86,6 +86,8 @@ class Receiver:
 
 
 class Service:
+    cli = False  # run `pixie-xl serve` instead of pixie_server.serve
+
     def __init__(self, db_url: str, tmp_path, cli: bool = False):
         self.db_url, self.token_file, self.cli = db_url, tmp_path / "token", cli
         self.port = free_port()
