@@ -79,15 +79,18 @@ def allocate(
 @click.option("--from", "frm", required=True, metavar="ACT", help="The activity giving.")
 @click.option("--to", "to", required=True, metavar="ACT", help="The activity receiving.")
 @_with_amounts
+@server_option
+@token_option
 @click.pass_context
-def transfer(ctx, workbook: Path, budget_id, frm, to, cost, income) -> None:
+def transfer(ctx, workbook: Path, budget_id, frm, to, cost, income, server, token) -> None:
     """Move an amount between two lines of one budget in the Budgets table; its total is
     kept. Run pixie-xl save to save it (on a locked budget: a correction)."""
     from pixie_xl.excel import control
 
     kind, amount = _kind_amount(cost, income)
     book = open_book(workbook)
-    text = control.transfer(book, control.Transfer(budget_id, frm, to, kind, amount))
+    client = _client_or_none(book, server, token)  # the company currency, without a refresh
+    text = control.transfer(book, control.Transfer(budget_id, frm, to, kind, amount), client)
     book.save()
     click.echo(f"{workbook.name}: {text}")
     ctx.exit(OK)

@@ -14,6 +14,7 @@ exit status 2); every message names the argument or the cell.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -223,7 +224,7 @@ class Transfer:
     amount: str
 
 
-def transfer(book: Book, t: Transfer) -> str:
+def transfer(book: Book, t: Transfer, client=None) -> str:
     """Move the amount between two lines of one budget in the Budgets table (adding the
     target line if missing); its total is kept. Returns a one-line summary."""
     if t.kind not in KINDS:
@@ -232,7 +233,7 @@ def transfer(book: Book, t: Transfer) -> str:
     rows = [(n, v) for n, v in view.numbered() if view.budget_id(v) == t.budget_id.strip()]
     if not rows:
         raise _usage(f"the Budgets table has no rows of budget {t.budget_id}")
-    currency = _company_currency(book)
+    currency = _company_currency(book, client)
     amount = _amount(t.amount, currency)
     lines = tuple(_line(view, n, v, currency) for n, v in rows)
     try:
@@ -249,9 +250,19 @@ def transfer(book: Book, t: Transfer) -> str:
     return text
 
 
-def _company_currency(book) -> str:
+def _company_currency(book, client=None) -> str:
+    """The company currency: from the last refresh, else from the service; refused rather
+    than guessed (an amount read in the wrong currency has the wrong decimals)."""
     cache = actions._book_cache(book)
-    return cache.settings().currency if cache is not None else "EUR"
+    if cache is not None:
+        return cache.settings().currency
+    if client is not None:
+        with contextlib.suppress(PixieError):
+            return str(client.settings()["currency"])
+    raise _usage(
+        "Pixie does not know the company currency yet: connect to the service or press "
+        "Refresh once, then transfer again"
+    )
 
 
 def _line(view, n: int, values, currency: str) -> BudgetLine:

@@ -162,6 +162,6 @@ def allocate(book) -> None:
 @_entry
 def transfer(book) -> None:
     """Transfer button: the Transfer block's amount moved between two lines of a budget."""
-    from pixie_xl.excel import control
+    from pixie_xl.excel import actions, control
 
-    control.transfer(book, control.transfer_from_sheet(book))
+    control.transfer(book, control.transfer_from_sheet(book), actions.book_client(book))

@@ -158,3 +158,15 @@ def test_the_service_refuses_a_reason_it_does_not_know(client):
     shown = [str(f) for f in getattr(caught.value, "findings", ())] or [caught.value.message]
     assert any("budgets[0].reason: must be one of transfer, not 'gift'" in s for s in shown)
     assert all(b["start"] != "2043-01-01" for b in client.budgets(object="P-400"))
+
+
+@pytest.mark.usefixtures("clean")
+def test_offline_without_a_refresh_the_currency_is_not_guessed(workbook, monkeypatch):
+    """Without the service and without a refresh Pixie does not know how many decimals the
+    company currency has: the transfer is refused (it once read the amount as EUR)."""
+    bid = one_budget(workbook, 2043)
+    monkeypatch.setenv("PIXIE_SERVER", f"http://127.0.0.1:{free_port()}")  # nobody there
+    out = run("transfer", workbook, "--budget", bid, "--from", "SURVEY", "--to", "DESIGN",
+              "--cost", "5.00", code=2)  # fmt: skip
+    assert "does not know the company currency yet" in out and "Traceback" not in out
+    assert lines(workbook) == {"SURVEY": Decimal("100.00")}  # the table as it was
