@@ -31,7 +31,7 @@ from pixie_xl.core.findings import Finding, SourceRef
 from pixie_xl.core.money import MAX_SIGNIFICANT_DIGITS, exponent, parse_text
 from pixie_xl.core.records import INGEST_FORMATS
 
-from . import db, master
+from . import db, master, staging
 from .edge import MAX_ID, MAX_TEXT, is_amount_text, row_problems, strict_date, strict_instant
 from .records import load_settings
 
@@ -493,8 +493,6 @@ def write_actuals(s: Session, batch: CheckedActuals) -> dict:
     _refuse_gone_master_data(s, batch.tasks)
     changed = _upsert_tasks(s, batch.tasks, batch.sqlite)
     if batch.staged is not None:
-        from . import staging
-
         written = staging.merge(s, batch.staged, len(batch.lines), batch.sqlite)
     else:
         written = sum(
@@ -524,16 +522,7 @@ def _upsert_lines(s: Session, lines: list, sqlite: bool) -> int:
     first = db.next_seq(s, len(lines))
     sql = (
         "INSERT INTO actual_lines (id, task_id, kind, date, amount_minor, reference, seq, deleted)"
-        f" VALUES ({', '.join([ph] * 8)}) ON CONFLICT (id) DO UPDATE SET"
-        " task_id = excluded.task_id, kind = excluded.kind, date = excluded.date,"
-        " amount_minor = excluded.amount_minor, reference = excluded.reference,"
-        " seq = excluded.seq, deleted = excluded.deleted"
-        " WHERE actual_lines.task_id IS DISTINCT FROM excluded.task_id"
-        " OR actual_lines.kind IS DISTINCT FROM excluded.kind"
-        " OR actual_lines.date IS DISTINCT FROM excluded.date"
-        " OR actual_lines.amount_minor IS DISTINCT FROM excluded.amount_minor"
-        " OR actual_lines.reference IS DISTINCT FROM excluded.reference"
-        " OR actual_lines.deleted IS DISTINCT FROM excluded.deleted"
+        f" VALUES ({', '.join([ph] * 8)})" + staging.LINE_UPSERT
     )
     if sqlite:
         # One statement over a JSON array: SQLite parses and inserts it in C without the

@@ -34,6 +34,22 @@ from pixie_xl.core.errors import PixieError
 
 from . import db
 
+#: the upsert of actual lines on a known id: take the new values and a new ``seq`` (so sync
+#: sends the line again) only where something really changed. ``ingest._upsert_lines``
+#: uses it too, so that the staged and the direct paths cannot drift apart.
+LINE_UPSERT = (
+    " ON CONFLICT (id) DO UPDATE SET"
+    " task_id = excluded.task_id, kind = excluded.kind, date = excluded.date,"
+    " amount_minor = excluded.amount_minor, reference = excluded.reference,"
+    " seq = excluded.seq, deleted = excluded.deleted"
+    " WHERE actual_lines.task_id IS DISTINCT FROM excluded.task_id"
+    " OR actual_lines.kind IS DISTINCT FROM excluded.kind"
+    " OR actual_lines.date IS DISTINCT FROM excluded.date"
+    " OR actual_lines.amount_minor IS DISTINCT FROM excluded.amount_minor"
+    " OR actual_lines.reference IS DISTINCT FROM excluded.reference"
+    " OR actual_lines.deleted IS DISTINCT FROM excluded.deleted"
+)
+
 #: lines per staging transaction
 CHUNK = 20_000
 #: batches with more checked lines than this are staged; smaller ones write in one go
@@ -116,16 +132,7 @@ def merge(s: Session, batch: str, count: int, sqlite: bool) -> int:
     sql = (
         "INSERT INTO actual_lines (id, task_id, kind, date, amount_minor, reference, seq, deleted) "
         + _LINES["sqlite" if sqlite else "postgresql"]
-        + " ON CONFLICT (id) DO UPDATE SET"
-        " task_id = excluded.task_id, kind = excluded.kind, date = excluded.date,"
-        " amount_minor = excluded.amount_minor, reference = excluded.reference,"
-        " seq = excluded.seq, deleted = excluded.deleted"
-        " WHERE actual_lines.task_id IS DISTINCT FROM excluded.task_id"
-        " OR actual_lines.kind IS DISTINCT FROM excluded.kind"
-        " OR actual_lines.date IS DISTINCT FROM excluded.date"
-        " OR actual_lines.amount_minor IS DISTINCT FROM excluded.amount_minor"
-        " OR actual_lines.reference IS DISTINCT FROM excluded.reference"
-        " OR actual_lines.deleted IS DISTINCT FROM excluded.deleted"
+        + LINE_UPSERT
     )
     written = max(conn.exec_driver_sql(sql, (first, batch)).rowcount, 0)
     conn.exec_driver_sql(f"DELETE FROM ingest_staging WHERE batch = {ph}", (batch,))
