@@ -334,3 +334,52 @@ class IngestStagingRow(Base):
     size: Mapped[int] = mapped_column(Integer)
     lines: Mapped[str] = mapped_column(Text)
     staged_at: Mapped[int] = mapped_column(BigInteger)
+
+
+# --- incremental aggregates (issue 12.5): sums the reports read instead of the lines ------
+
+#: clustered by the key on SQLite: a report reads a range of days in key order
+WITHOUT_ROWID = ({"sqlite_with_rowid": False},)
+
+
+class ActualDaySum(Base):
+    """Live actual lines summed per line date, object, activity and kind (the object and
+    activity of the line's task), kept in every write's transaction
+    (:mod:`pixie_server.aggregates`); ``lines`` counts them, so a group whose lines all
+    went is told from one whose amounts sum to zero."""
+
+    __tablename__ = "actual_day_sums"
+    __table_args__ = WITHOUT_ROWID
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    object_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    activity_code: Mapped[str] = mapped_column(String(200), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    lines: Mapped[int] = mapped_column(BigInteger)
+
+
+class ActualCreatedSum(Base):
+    """The same lines summed per instant their task was created (for kinds dated by the
+    task: the report selects instants between two local midnights, exact in any zone)."""
+
+    __tablename__ = "actual_created_sums"
+    __table_args__ = WITHOUT_ROWID
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    object_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    activity_code: Mapped[str] = mapped_column(String(200), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    lines: Mapped[int] = mapped_column(BigInteger)
+
+
+class CommittedDaySum(Base):
+    """Committed cost of live approved and received orders (amount − invoiced, never below
+    zero) per order date, object and activity; ``orders`` counts the committing orders."""
+
+    __tablename__ = "committed_day_sums"
+    __table_args__ = WITHOUT_ROWID
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    object_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    activity_code: Mapped[str] = mapped_column(String(200), primary_key=True)
+    committed_minor: Mapped[int] = mapped_column(BigInteger)
+    orders: Mapped[int] = mapped_column(BigInteger)
