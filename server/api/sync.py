@@ -6,13 +6,17 @@ read (writers are serialised and take their numbers in commit order, see
 :mod:`pixie_server.db`), so no change can appear later with a number below a cursor
 already handed out. A client that applies every page until ``more`` is false holds the
 server's state as of the last page.
+
+The page is JSON, or an Arrow IPC stream when the client prefers
+``application/vnd.apache.arrow.stream`` (:mod:`.sync_arrow`: the same rows, cursor and
+``more``, pages of up to a million rows, so a full pull is one body).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from flask import Blueprint, request
+from flask import Blueprint, Response, request
 from sqlalchemy import text
 
 from pixie_xl.core.errors import InvalidInput
@@ -22,6 +26,7 @@ from .. import db
 from ..auth import require
 from ..edge import INT8_MAX, whole_number
 from ..records import load_settings
+from . import sync_arrow
 
 bp = Blueprint("sync", __name__, url_prefix="/api/v1/sync")
 
@@ -78,16 +83,39 @@ def _arg_int(name: str, default: int, high: int) -> int:
 @bp.get("")
 @require("viewer")
 def sync():
+    arrow = _wants_arrow()
     cursor = _arg_int("cursor", 0, INT8_MAX)
-    limit = _arg_int("limit", DEFAULT_LIMIT, MAX_LIMIT)
+    if arrow:
+        limit = _arg_int("limit", sync_arrow.DEFAULT_LIMIT, sync_arrow.MAX_LIMIT)
+    else:
+        limit = _arg_int("limit", DEFAULT_LIMIT, MAX_LIMIT)
     s = db.session()
-    places = exponent(load_settings(s).currency)
+    currency = load_settings(s).currency
+    places = exponent(currency)
     high = db.committed_seq(s)
     live = "AND NOT deleted" if cursor == 0 else ""
     args = {"c": cursor, "h": high, "n": limit}
     lines_q = text(LINES.format(live=live.replace("deleted", "l.deleted")))
-    rows = [("line", r) for r in s.execute(lines_q, args).all()]
-    rows += [("po", r) for r in s.execute(text(ORDERS.format(live=live)), args).all()]
+    line_rows = s.execute(lines_q, args).all()
+    order_rows = s.execute(text(ORDERS.format(live=live)), args).all()
+    if arrow:
+        body = sync_arrow.page(
+            line_rows, order_rows, cursor=cursor, high=high, limit=limit,
+            currency=currency, scale=places,
+        )  # fmt: skip
+        return Response(body, mimetype=sync_arrow.MEDIA_TYPE)
+    return _json_page(line_rows, order_rows, cursor, high, limit, places)
+
+
+def _wants_arrow() -> bool:
+    """Whether the client prefers Arrow to JSON (JSON on a tie and without ``Accept``)."""
+    best = request.accept_mimetypes.best_match(["application/json", sync_arrow.MEDIA_TYPE])
+    return best == sync_arrow.MEDIA_TYPE
+
+
+def _json_page(line_rows, order_rows, cursor: int, high: int, limit: int, places: int) -> dict:
+    rows = [("line", r) for r in line_rows]
+    rows += [("po", r) for r in order_rows]
     rows.sort(key=lambda kr: kr[1][0])
     page = rows[:limit]
     more = len(page) == limit and page[-1][1][0] < high
