@@ -35,7 +35,7 @@ from pixie_xl.core.errors import PixieError
 from . import db
 
 #: the upsert of actual lines on a known id: take the new values and a new ``seq`` (so sync
-#: sends the line again) only where something really changed. ``ingest._upsert_lines``
+#: sends the line again) only where something really changed. ``actuals_write._upsert_lines``
 #: uses it too, so that the staged and the direct paths cannot drift apart.
 LINE_UPSERT = (
     " ON CONFLICT (id) DO UPDATE SET"

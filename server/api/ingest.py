@@ -15,20 +15,14 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, request
 
 from pixie_xl.core.errors import BadFile
+from pixie_xl.sheets.uploads import XLSX_TYPE as XLSX
+from pixie_xl.sheets.uploads import read_upload
 
-from .. import audit, db, ingest, staging, webhooks
+from .. import actuals_check, actuals_write, audit, db, ingest, staging, webhooks
 from ..auth import require
 from ..idempotency import idempotent
 
 bp = Blueprint("ingest", __name__, url_prefix="/api/v1/ingest")
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _table(data: bytes, name: str, ctype: str):
-    if name.lower().endswith(".xlsx") or ctype.startswith(XLSX) or data[:4] == b"PK\x03\x04":
-        return ingest.read_xlsx(data)
-    return ingest.read_csv(data)
 
 
 @bp.post("")
@@ -50,11 +44,11 @@ def post_ingest():
         if upload is None:
             raise BadFile('the upload needs a "file" field', code="missing_file")
         source = upload.filename or "file"
-        header, rows = _table(upload.read(), source, (upload.mimetype or "").lower())
+        header, rows = read_upload(upload.read(), source, (upload.mimetype or "").lower())
         since, results = _write_table(s, header, rows, source)
     elif ctype in ("text/csv", "text/plain", XLSX, "application/octet-stream"):
         source = request.args.get("name") or "upload"
-        header, rows = _table(request.get_data(cache=False), source, ctype)
+        header, rows = read_upload(request.get_data(cache=False), source, ctype)
         since, results = _write_table(s, header, rows, source)
     else:
         raise BadFile(
@@ -74,12 +68,13 @@ def _write_table(s, header, rows, source: str) -> tuple[int, list[dict]]:
     if ingest.detect(header) != "actuals":
         db.lock_writes(s)
         return db.committed_seq(s), [ingest.ingest_table(s, header, rows, source)]
-    batch = ingest.check_actuals(s, header, rows, source)  # findings refuse it here, unstaged
+    # findings refuse the batch here, before anything is staged
+    batch = actuals_check.check_actuals(s, header, rows, source)
     if len(batch.lines) > staging.STAGE_ABOVE:
         batch.staged = g.pixie_staged = staging.new_batch_id()
         staging.stage(current_app, batch.staged, batch.lines, batch.sqlite)
     db.lock_writes(s)
-    return db.committed_seq(s), [ingest.write_actuals(s, batch)]
+    return db.committed_seq(s), [actuals_write.write_actuals(s, batch)]
 
 
 @bp.teardown_request

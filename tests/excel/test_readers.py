@@ -217,9 +217,9 @@ def test_broken_and_hostile_files_are_refused_clearly(hostile, kind, message):
 
 
 def test_a_sheet_over_the_size_limit_is_refused(tmp_path, monkeypatch):
-    from pixie_xl.sheets import readers
+    from pixie_xl.sheets import package
 
-    monkeypatch.setattr(readers, "MAX_MEMBER_BYTES", 1024 * 1024)
+    monkeypatch.setattr(package, "MAX_MEMBER_BYTES", 1024 * 1024)
     parts = _xlsx_parts(tmp_path)
     parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(
         b"<sheetData>", b"<sheetData>" + os.urandom(1024 * 1024).hex().encode()[:2_000_000]

@@ -235,9 +235,9 @@ def test_every_batch_is_audited(client, headers):
 
 
 def test_chunks_written_before_a_late_error_are_rolled_back(client, headers, monkeypatch):
-    from pixie_server import ingest
+    from pixie_server import actuals_write
 
-    monkeypatch.setattr(ingest, "CHUNK", 3)
+    monkeypatch.setattr(actuals_write, "CHUNK", 3)
     h = headers("integration")
     seed(client, h)
     good = [f"L-{i},T-{i // 2},P-1,ROAD,2026-03-02,cost,2026-03-03,{i}.00," for i in range(10)]
