@@ -1,0 +1,272 @@
+"""A sheet's ``<sheetData>`` read and written as text, without a cell object per cell.
+
+:class:`~pixie_xl.sheets.filebook.FileBook` keeps the output sheets (Variance, Variance by
+month, Months, Parents, Alerts, Checks) out of openpyxl: their rows are parsed from the part
+only when read (:func:`parse_rows`) and written as streamed XML at save (:func:`row_xml`),
+then spliced into the package (:mod:`pixie_xl.sheets.splice`). Values read back as openpyxl
+reads them: numbers as ``int`` or ``float``, dates under a date format as ``datetime``,
+formulas as :class:`~pixie_xl.core.records.Formula` (``"=…"``). Text is written as inline
+strings, so the package's shared strings stay openpyxl's.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from html import unescape
+
+from pixie_xl.core.money import Money
+from pixie_xl.core.records import Formula
+from pixie_xl.sheets.cells import RISKY_STARTS, col_letter
+
+#: a cell as the usual writers (Excel, LibreOffice, openpyxl, this module) spell it
+_CELL = re.compile(
+    r'<c r="([A-Z]{1,3})(\d+)"(?: s="(\d+)")?(?: t="(\w+)")?(?: [^>]*?)?(?:/>|>(.*?)</c>)', re.S
+)
+_ANY_CELL = re.compile(r"<c[ >/]")
+_ROW = re.compile(r"<row\b([^>]*?)(?:/>|>(.*?)</row>)", re.S)
+_ROW_NUMBER = re.compile(r'\br="(\d+)"')
+_FIRST_COL = re.compile(r'<c r="([A-Z]{1,3})')
+_LAST_COL = re.compile(r'.*<c r="([A-Z]{1,3})', re.S)
+_V = re.compile(r"<v>(.*?)</v>", re.S)
+_F = re.compile(r"<f\b([^>]*?)(?:/>|>(.*?)</f>)", re.S)
+_T = re.compile(r"<t\b[^>]*?(?:/>|>(.*?)</t>)", re.S)
+_SI = re.compile(r"<si>(.*?)</si>", re.S)
+_SHARED = re.compile(r'\bt="shared"')
+_SI_ATTR = re.compile(r'\bsi="(\d+)"')
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_EPOCH = datetime(1899, 12, 30)
+_COLS: dict[str, int] = {}
+_LETTERS: list[str] = []
+
+
+def col_number(letters: str) -> int:
+    n = _COLS.get(letters)
+    if n is None:
+        n = 0
+        for ch in letters:
+            n = n * 26 + ord(ch) - 64
+        _COLS[letters] = n
+    return n
+
+
+def letters(col: int) -> str:
+    while len(_LETTERS) <= col:
+        _LETTERS.append(col_letter(len(_LETTERS)) if _LETTERS else "")
+    return _LETTERS[col]
+
+
+def shared_strings(xml: str | None) -> list[str]:
+    """The texts of a ``sharedStrings.xml`` (rich text runs joined)."""
+    if not xml:
+        return []
+    return [unescape("".join(t or "" for t in _T.findall(si))) for si in _SI.findall(xml)]
+
+
+def split_sheet(xml: str) -> tuple[str, str, str]:
+    """(text before ``<sheetData>``, the rows inside it, text after it)."""
+    start = xml.find("<sheetData")
+    if start < 0:
+        raise ValueError("no <sheetData> in the sheet")
+    open_end = xml.index(">", start)
+    if xml[open_end - 1] == "/":
+        return xml[:start], "", xml[open_end + 1 :]
+    end = xml.index("</sheetData>", open_end)
+    return xml[:start], xml[open_end + 1 : end], xml[end + len("</sheetData>") :]
+
+
+Rows = dict[int, dict[int, tuple[object, int]]]
+
+
+def parse_rows(
+    data: str, strings: list[str], date_styles: frozenset[int], skip=None
+) -> tuple[Rows, dict[int, str]]:
+    """The cells of ``<sheetData>`` rows: ``{row: {col: (value, style)}}``, and the extra
+    attributes of rows that have some (height, hidden). ``skip(row, first_col, last_col)``
+    may drop a whole row unparsed."""
+    rows: Rows = {}
+    attrs: dict[int, str] = {}
+    shared: dict[str, tuple[str, int, int]] = {}
+    for m in _ROW.finditer(data):
+        head, body = m.group(1), m.group(2) or ""
+        number = _ROW_NUMBER.search(head)
+        if number is None:
+            raise ValueError("a <row> without its number")
+        r = int(number.group(1))
+        extra = re.sub(r'\s*\b(r|spans)="[^"]*"', "", head).strip()
+        if extra:
+            attrs[r] = extra
+        if not body:
+            continue
+        if skip is not None:
+            first, last = _FIRST_COL.search(body), _LAST_COL.match(body)
+            if first and last and skip(r, col_number(first[1]), col_number(last[1])):
+                continue
+        cells = _parse_cells(body, r, strings, date_styles, shared)
+        if cells:
+            rows[r] = cells
+    return rows, attrs
+
+
+def _parse_cells(body, r, strings, date_styles, shared) -> dict[int, tuple[object, int]]:
+    out: dict[int, tuple[object, int]] = {}
+    n = 0
+    for col, _row, s, t, inner in _CELL.findall(body):
+        n += 1
+        style = int(s) if s else 0
+        c = col_number(col)
+        out[c] = (_value(inner, t, style, strings, date_styles, shared, c, r), style)
+    if n != len(_ANY_CELL.findall(body)):
+        raise ValueError(f"row {r}: a cell written in an unexpected form")
+    return out
+
+
+def _value(inner, t, style, strings, date_styles, shared, col, row) -> object:
+    if not inner:
+        return None
+    if inner.startswith("<v>") and t in ("", "n"):
+        v = inner[3:-4]
+        number = float(v) if ("." in v or "E" in v or "e" in v) else int(v)
+        return _from_serial(number) if style in date_styles else number
+    f = _F.search(inner)
+    if f is not None:
+        return _formula(f.group(1), f.group(2), shared, col, row)
+    if t == "inlineStr":
+        return unescape("".join(x or "" for x in _T.findall(inner)))
+    v = _V.search(inner)
+    if v is None:
+        return None
+    text = v.group(1)
+    if t == "s":
+        return strings[int(text)]
+    if t == "b":
+        return text.strip() in ("1", "true")
+    if t in ("str", "e"):
+        return unescape(text)
+    number = float(text) if ("." in text or "E" in text or "e" in text) else int(text)
+    return _from_serial(number) if style in date_styles else number
+
+
+def _formula(attrs: str, text: str | None, shared, col: int, row: int) -> Formula:
+    if _SHARED.search(attrs):
+        si = _SI_ATTR.search(attrs)
+        key = si.group(1) if si else ""
+        if text:
+            shared[key] = (unescape(text), col, row)
+        elif key in shared:
+            from openpyxl.formula.translate import Translator
+
+            master, c0, r0 = shared[key]
+            moved = Translator("=" + master, f"{letters(c0)}{r0}")
+            return Formula(moved.translate_formula(f"{letters(col)}{row}"))
+    return Formula("=" + unescape(text or ""))
+
+
+def _from_serial(number: float) -> datetime | time:
+    from openpyxl.utils.datetime import from_excel
+
+    return from_excel(number)
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def _esc(text: str) -> str:
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
+
+
+def serial(value: date | datetime | time | timedelta) -> float:
+    """The Excel serial of a date (1900 system, as openpyxl writes it)."""
+    if isinstance(value, time):
+        return (value.hour * 3600 + value.minute * 60 + value.second) / 86400 + (
+            value.microsecond / 86_400_000_000
+        )
+    if isinstance(value, timedelta):
+        return value.total_seconds() / 86400
+    if not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    delta = value - _EPOCH
+    days = delta.days
+    if 0 < days <= 60:
+        days -= 1
+    return days + delta.seconds / 86400 + delta.microseconds / 86_400_000_000
+
+
+class Styler:
+    """The style index a written value needs: a date without a date format gets
+    openpyxl's default one, text that looks like a formula the quote prefix."""
+
+    def __init__(self, date_styles: set[int], derive) -> None:
+        #: style ids whose number format is a date format
+        self.date_styles = date_styles
+        self._derive = derive  # (style, number format or None, quote) -> style id
+        self._cache: dict[tuple, int] = {}
+
+    def derived(self, style: int, number_format: str | None, quote: bool = False) -> int:
+        key = (style, number_format, quote)
+        got = self._cache.get(key)
+        if got is None:
+            got = self._cache[key] = self._derive(style, number_format, quote)
+        return got
+
+
+_DATE_FORMATS = {datetime: "yyyy-mm-dd h:mm:ss", date: "yyyy-mm-dd", time: "h:mm:ss"}
+
+
+def row_xml(r: int, cells: dict[int, tuple[object, int]], styler: Styler, attrs: str = "") -> str:
+    """One ``<row>`` of cells ``{col: (value, style)}`` (any column order)."""
+    out = []
+    rs = str(r)
+    for c in sorted(cells):
+        value, s = cells[c]
+        ref = letters(c) + rs
+        t = type(value)
+        if t is float or t is int or t is Decimal or t is Money:
+            if t is int:
+                v = str(value)
+            else:
+                f = value if t is float else float(value.decimal if t is Money else value)
+                if not math.isfinite(f):  # as openpyxl writes it: no value
+                    value = None
+                    v = ""
+                else:
+                    v = f"{f:.16g}"
+            if v:
+                out.append(
+                    f'<c r="{ref}" s="{s}"><v>{v}</v></c>' if s else f'<c r="{ref}"><v>{v}</v></c>'
+                )
+            elif s:
+                out.append(f'<c r="{ref}" s="{s}"/>')
+        elif value is None or value == "":  # as openpyxl writes "": a blank cell
+            if s:
+                out.append(f'<c r="{ref}" s="{s}"/>')
+        elif t is Formula:
+            out.append(f'<c r="{ref}" s="{s}"><f>{_esc(value[1:])}</f></c>')
+        elif t is str or isinstance(value, str):
+            out.append(_text_xml(ref, str(value), s, styler))
+        elif t is bool:
+            out.append(f'<c r="{ref}" s="{s}" t="b"><v>{int(value)}</v></c>')
+        elif isinstance(value, date | time | timedelta):
+            if s not in styler.date_styles:
+                s = styler.derived(s, _DATE_FORMATS.get(t, "[hh]:mm:ss"))
+            out.append(f'<c r="{ref}" s="{s}"><v>{serial(value):.16g}</v></c>')
+        else:
+            out.append(_text_xml(ref, str(value), s, styler))
+    return f'<row r="{rs}"{" " + attrs if attrs else ""}>{"".join(out)}</row>'
+
+
+def _text_xml(ref: str, text: str, s: int, styler: Styler) -> str:
+    if _ILLEGAL.search(text):
+        raise ValueError(f"cell {ref}: text with a control character Excel cannot store")
+    if text.startswith(RISKY_STARTS):
+        s = styler.derived(s, None, True)
+    space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
+    return f'<c r="{ref}" s="{s}" t="inlineStr"><is><t{space}>{_esc(text)}</t></is></c>'
