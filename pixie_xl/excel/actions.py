@@ -332,9 +332,14 @@ def build_variance(
         )
     _set_pixie(book, "report_from", a)
     _set_pixie(book, "report_to", b)
+    local = None
     if lk.refreshed is not None:
         tz = ZoneInfo(lk.settings.timezone)
-        _set_pixie(book, "last_refresh", lk.refreshed.astimezone(tz).replace(tzinfo=None))
+        local = lk.refreshed.astimezone(tz).replace(tzinfo=None)
+        _set_pixie(book, "last_refresh", local)
+    from pixie_xl.sheets.look import set_page_headers
+
+    set_page_headers(book, a, b, local, len(rows))  # issue 11: period, refresh time, print
     from pixie_xl.excel.changes import summary
 
     changed = summary(rows, was)

@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pixie_xl.core.errors import PixieError
-from pixie_xl.excel import vbaproject
+from pixie_xl.excel import print_look, vbaproject
 from pixie_xl.sheets import layout
 from pixie_xl.sheets.cells import col_letter, split_cell
 from pixie_xl.sheets.filebook import file_mode, total_formula
@@ -128,7 +128,9 @@ def _write(path: Path, server_url: str, vba: bytes | None) -> None:
     for sheet in (layout.VARIANCE_SHEET, layout.PARENTS_SHEET, layout.ALERTS_SHEET):
         _status_colours(sheets[sheet], f)
     _lists(wb, sheets[layout.LISTS_SHEET], f)
-    _charts(wb, sheets[layout.VARIANCE_SHEET])
+    print_look.charts(wb, sheets[layout.VARIANCE_SHEET])
+    print_look.print_variance(wb)
+    print_look.months_columns(sheets[layout.MONTHS_ACROSS_SHEET], f.number(layout.MONEY))
     _conf(sheets[layout.CONF_SHEET], f)
     sheets[layout.PIXIE_SHEET].activate()
     wb.close()
@@ -148,6 +150,7 @@ class _Formats:
             {"bg_color": "#FFF2CC", "border": 1, "num_format": layout.DATE}
         )
         self.stamp = wb.add_format({"num_format": layout.DATETIME})
+        self.header = print_look.header_format(wb)
         self.fills = {
             word: wb.add_format({"bg_color": colour}) for word, colour in _status_fills().items()
         }
@@ -209,6 +212,8 @@ def _pixie(wb, ws, f: _Formats, server_url: str, with_buttons: bool) -> None:
     ]
     for i, text in enumerate(notes):
         ws.write_string(11 + i, 0, text, f.note)
+    last_row = max(split_cell(c)[1] for c in layout.PIXIE_CELLS.values()) - 1
+    print_look.print_pixie(ws, last_row, 9)  # the notes run on to about column J
     if with_buttons:
         for i, (caption, sub) in enumerate(layout.MACROS.items()):
             ws.insert_button(
@@ -227,7 +232,7 @@ def _abs(sheet: str, cell: str) -> str:
 def _table_columns(table: str, f: _Formats) -> list[dict]:
     out = []
     for col in layout.TABLE_COLUMNS[table]:
-        spec: dict = {"header": col.header}
+        spec: dict = {"header": col.header, "header_format": f.header}
         fmt = f.number(col.number_format)
         if fmt is not None:
             spec["format"] = fmt
@@ -260,16 +265,7 @@ def _add_table(ws, table: str, f: _Formats, style: str = "Table Style Medium 2")
     for i, col in enumerate(columns):
         ws.set_column(i, i, col.width or 12, f.number(col.number_format))
     ws.freeze_panes(1, 0)
-    _print_setup(ws)
-
-
-def _print_setup(ws) -> None:
-    """Print (and export to PDF) a table sheet as a person reads it: landscape, one page
-    wide, the header row repeated on every page."""
-    ws.set_landscape()
-    ws.set_paper(9)  # A4
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0)
+    print_look.print_table_sheet(ws, table)
 
 
 def _budgets(ws, f: _Formats) -> None:
@@ -375,34 +371,6 @@ def _lists(wb, ws, f: _Formats) -> None:
     ws.hide()
 
 
-def _charts(wb, ws) -> None:
-    """Budget vs actual by activity, and cumulatively by month; refresh resizes them."""
-    sheet = layout.CHART_DATA_SHEET
-    for cell, kind, title, anchor in (
-        (
-            layout.CHART_ACTIVITY_CELL,
-            "column",
-            layout.CHART_ACTIVITY_TITLE,
-            layout.CHART_ACTIVITY_ANCHOR,
-        ),
-        (layout.CHART_MONTH_CELL, "line", layout.CHART_MONTH_TITLE, layout.CHART_MONTH_ANCHOR),
-    ):
-        col, row = split_cell(cell)
-        chart = wb.add_chart({"type": kind})
-        for j in (1, 2):
-            chart.add_series(
-                {
-                    "name": [sheet, row - 1, col - 1 + j],
-                    "categories": [sheet, row, col - 1, row, col - 1],
-                    "values": [sheet, row, col - 1 + j, row, col - 1 + j],
-                }
-            )
-        chart.set_title({"name": title})
-        chart.set_size({"width": 680, "height": 300})
-        acol, arow = split_cell(anchor)
-        ws.insert_chart(arow - 1, acol - 1, chart)
-
-
 def _conf(ws, f: _Formats) -> None:
     # xlwings reads keys from A1 down to the first blank: no header row, no gaps
     for i, (key, value) in enumerate(XLWINGS_CONF):
@@ -422,3 +390,6 @@ def _conf(ws, f: _Formats) -> None:
     )
     ws.set_column(0, 0, 28)
     ws.set_column(1, 1, 24)
+    # hidden, not very hidden: out of sight and out of the print, and xlwings still finds
+    # it by name (xlwings.bas GetConfig reads Sheets("xlwings.conf") whatever its state)
+    ws.hide()

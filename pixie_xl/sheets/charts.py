@@ -35,22 +35,36 @@ def rebuild_variance_charts(wb) -> None:
     bar.type = "col"
     bar.title = layout.CHART_ACTIVITY_TITLE
     bar.y_axis.title = "Amount"
-    bar.y_axis.numFmt = layout.MONEY
     # each series is a column (Budget, Actual), named by its header: said, not assumed
     series = Reference(data, col + 1, top, col + 2, max(last, top + 1))
     bar.add_data(series, titles_from_data=True, from_rows=False)
     bar.set_categories(Reference(data, col, top + 1, col, max(last, top + 1)))
-    bar.width, bar.height = 18, 8
+    _readable(bar)
     ws.add_chart(bar, layout.CHART_ACTIVITY_ANCHOR)
 
     col, top, last = _extent(data, layout.CHART_MONTH_CELL)
     line = LineChart()
     line.title = layout.CHART_MONTH_TITLE
     line.y_axis.title = "Cumulative amount"
-    line.y_axis.numFmt = layout.MONEY
-    line.x_axis.number_format = layout.MONTH
     series = Reference(data, col + 1, top, col + 2, max(last, top + 1))
     line.add_data(series, titles_from_data=True, from_rows=False)
     line.set_categories(Reference(data, col, top + 1, col, max(last, top + 1)))
-    line.width, line.height = 18, 8
+    for s in line.series:
+        s.smooth = False  # straight lines: a smoothed line dips over flat data
+    line.display_blanks = "gap"  # the actual line stops at the last booked month
+    _readable(line)
     ws.add_chart(line, layout.CHART_MONTH_ANCHOR)
+
+
+def _readable(chart) -> None:
+    """Whole-number value axis, both axes drawn, legend below, the size of the built one."""
+    from openpyxl.chart.data_source import AxDataSource, NumFmt, StrRef
+
+    for s in chart.series:  # the categories are text (activities, "Jan 2026"): a strRef
+        if s.cat is not None and s.cat.numRef is not None:
+            s.cat = AxDataSource(strRef=StrRef(f=s.cat.numRef.f))
+    chart.y_axis.numFmt = NumFmt(formatCode=layout.WHOLE_AMOUNT, sourceLinked=False)
+    chart.y_axis.delete = False
+    chart.x_axis.delete = False
+    chart.legend.position = "b"
+    chart.width, chart.height = 19, 8.5  # cm: about 720 x 320 px

@@ -66,6 +66,11 @@ class FakeBook:
         self.statuses: list[str] = []
         self.alerts: list[str] = []
         self.saves = 0
+        #: print and look: sheet → {(row, column): number format}, page headers, headers styled
+        self.formats: dict[str, dict[tuple[int, int], str]] = {}
+        self.print_headers: dict[str, tuple[str, str, str]] = {}
+        self.styled_headers: dict[str, tuple[str, int]] = {}
+        self.print_areas: dict[str, str] = {}
 
     @classmethod
     def new(cls, server_url: str = "http://127.0.0.1:8750") -> FakeBook:
@@ -202,6 +207,29 @@ class FakeBook:
 
     def save(self) -> None:
         self.saves += 1
+
+    # --- print and look (additive: pixie_xl.sheets.look) ------------------------------------
+
+    def format_range(
+        self, sheet: str, cell: str, n_cols: int, n_rows: int, number_format: str
+    ) -> None:
+        col, row = split_cell(cell)
+        fmts = self.formats.setdefault(sheet, {})
+        for r in range(row, row + n_rows):
+            for c in range(col, col + n_cols):
+                fmts[(r, c)] = number_format
+
+    def set_print_header(self, sheet: str, left: str, center: str, right: str) -> None:
+        self._sheet(sheet)
+        self.print_headers[sheet] = (left, center, right)
+
+    def set_print_area(self, sheet: str, area: str) -> None:
+        self._sheet(sheet)
+        self.print_areas[sheet] = area
+
+    def style_header(self, sheet: str, cell: str, n_cols: int) -> None:
+        self._sheet(sheet)
+        self.styled_headers[sheet] = (cell, n_cols)
 
     # --- inside ---------------------------------------------------------------------------
 

@@ -61,6 +61,17 @@ def visible_sum(table: str, header: str, kind: str, where: str = "") -> str:
     )
 
 
+def kind_sum(table: str, header: str, kind: str, where: str = "") -> str:
+    """The sum of ``header`` over all the rows of ``kind``, filtered or not (without the
+    ``=``): for the long ``Variance by month`` table, whose hundreds of thousands of rows
+    would make :func:`visible_sum`'s volatile OFFSET per row slow at every recalculation.
+
+    >>> kind_sum("VarianceByMonth", "Budget", "cost")
+    'SUMIFS(VarianceByMonth[Budget],VarianceByMonth[Kind],"cost")'
+    """
+    return f'SUMIFS({table}[{header}],{table}[Kind],"{kind}")'
+
+
 def block_start(n_rows: int) -> int:
     """The sheet row of the ``Income total`` row under a table of ``n_rows`` data rows (a
     table keeps one blank data row when empty), one blank row between."""
@@ -74,18 +85,20 @@ def block_rows(
     adds: Collection[str] = _NET_ADDS,
     no_net: Collection[str] = _NO_NET,
     where: str = "",
+    total=visible_sum,
 ) -> list[list]:
     """The three rows, cell by cell in the table's column order (labels in the first):
     ``money`` the headers totalled, ``adds`` those whose net is income + cost (variances),
-    ``no_net`` those without a net."""
+    ``no_net`` those without a net; ``total`` makes one kind's sum (:func:`visible_sum`,
+    or :func:`kind_sum`)."""
     income: list[object] = [INCOME_LABEL] + [None] * (len(headers) - 1)
     cost: list[object] = [COST_LABEL] + [None] * (len(headers) - 1)
     net: list[object] = [NET_LABEL] + [None] * (len(headers) - 1)
     for i, h in enumerate(headers):
         if h not in money:
             continue
-        inc = visible_sum(table, h, "income", where)
-        cst = visible_sum(table, h, "cost", where)
+        inc = total(table, h, "income", where)
+        cst = total(table, h, "cost", where)
         income[i] = Formula(f"={inc}")
         cost[i] = Formula(f"={cst}")
         if h in no_net:
@@ -105,7 +118,11 @@ def clear_kind_totals(book: Book, n_rows: int) -> None:
     clear_block(book, layout.VARIANCE_SHEET, len(layout.VARIANCE_COLUMNS), n_rows)
 
 
-def write_kind_totals(book: Book, n_rows: int) -> None:
-    """The three rows under the Variance table of ``n_rows`` data rows."""
-    headers = [c.header for c in layout.VARIANCE_COLUMNS]
-    book.write_range(layout.VARIANCE_SHEET, cell_name(1, block_start(n_rows)), block_rows(headers))
+def write_kind_totals(book: Book, n_rows: int, currency: str | None = None) -> None:
+    """The three rows under the Variance table of ``n_rows`` data rows (money cells in the
+    format of ``currency``)."""
+    from pixie_xl.sheets.writers import _write_block
+
+    columns = layout.in_currency(layout.VARIANCE_COLUMNS, currency)
+    headers = [c.header for c in columns]
+    _write_block(book, layout.VARIANCE_SHEET, block_start(n_rows), block_rows(headers), columns)

@@ -70,12 +70,40 @@ TABLE_ORIGIN = "A1"
 # --- number formats ----------------------------------------------------------------------
 
 MONEY = "#,##0.00"
+#: the charts' value axes: whole amounts
+WHOLE_AMOUNT = "#,##0"
 PERCENT = "0.0%"
 DATE = "yyyy-mm-dd"
 MONTH = "yyyy-mm"
 DATETIME = "yyyy-mm-dd hh:mm"
 INTEGER = "0"
 TEXT = "@"
+
+#: a chart's month label, as text ("Jan 2026"): never wrapped as "2026 / -01"
+CHART_MONTH_LABEL = "%b %Y"
+
+
+def money_format(currency: str) -> str:
+    """The number format of money in ``currency``: its ISO 4217 decimals.
+
+    >>> money_format("JPY"), money_format("EUR"), money_format("BHD")
+    ('#,##0', '#,##0.00', '#,##0.000')
+    """
+    from pixie_xl.core.money import exponent
+
+    places = exponent(currency)
+    return "#,##0." + "0" * places if places else "#,##0"
+
+
+def in_currency(columns: tuple[Column, ...], currency: str | None) -> tuple[Column, ...]:
+    """``columns`` with their money format (:data:`MONEY`) that of ``currency``."""
+    fmt = money_format(currency) if currency else MONEY
+    if fmt == MONEY:
+        return columns
+    return tuple(
+        Column(c.header, fmt, c.total, c.width) if c.number_format == MONEY else c for c in columns
+    )
+
 
 # --- columns -----------------------------------------------------------------------------
 
@@ -161,15 +189,18 @@ VARIANCE_COLUMNS: tuple[Column, ...] = _variance_columns(totals=False)
 #: no totals)
 PARENTS_COLUMNS: tuple[Column, ...] = _variance_columns(totals=False)
 
+#: the Variance by month table; no total row (it would add income and cost): income, cost
+#: and net totals sit under it (pixie_xl.sheets.kind_totals); months after the last month
+#: with actuals leave Actual and Variance blank
 MONTHS_COLUMNS: tuple[Column, ...] = (
-    Column("Object", "", "Total", 14),
+    Column("Object", "", None, 14),
     Column("Object name", "", None, 28),
     Column("Activity", "", None, 12),
     Column("Kind", "", None, 8),
     Column("Month", MONTH, None, 10),
-    Column("Budget", MONEY, "sum", 15),
-    Column("Actual", MONEY, "sum", 15),
-    Column("Variance", MONEY, "sum", 15),
+    Column("Budget", MONEY, None, 15),
+    Column("Actual", MONEY, None, 15),
+    Column("Variance", MONEY, None, 15),
 )
 
 #: the Months table's figures of one month, as ``f"{month:%Y-%m} {figure}"`` headers

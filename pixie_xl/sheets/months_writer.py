@@ -14,6 +14,7 @@ from pixie_xl.sheets import layout
 from pixie_xl.sheets.book import Book
 from pixie_xl.sheets.cells import cell_name
 from pixie_xl.sheets.kind_totals import block_rows, block_start, clear_block
+from pixie_xl.sheets.writers import _write_block
 
 
 def _money(m):
@@ -46,7 +47,9 @@ def months_values(report: MonthsAcross) -> list[list[object]]:
 def write_months_across(book: Book, report: MonthsAcross) -> None:
     """The Months table, its columns those of the report's months, and its three totals."""
     sheet, table = layout.MONTHS_ACROSS_SHEET, layout.MONTHS_ACROSS_TABLE
-    columns = layout.months_across_columns(report.months)
+    plain = layout.months_across_columns(report.months)
+    currency = next((r.budget.currency for r in report.rows), None)
+    columns = layout.in_currency(plain, currency)
     old = book.read_table(sheet, table)
     wide = max(len(old.header), len(columns))
     clear_block(book, sheet, wide, len(old.rows))
@@ -54,8 +57,11 @@ def write_months_across(book: Book, report: MonthsAcross) -> None:
         book.clear_range(sheet, cell_name(len(columns) + 1, 1), len(old.header) - len(columns), 1)
     rows = months_values(report)
     book.write_table(sheet, table, columns, rows)
+    style_header = getattr(book, "style_header", None)
+    if style_header is not None:  # the months' headers as the first one (LibreOffice)
+        style_header(sheet, cell_name(1, 1), len(columns))
     headers = [c.header for c in columns]
-    money = {c.header for c in columns if c.number_format == layout.MONEY}
+    money = {c.header for c in plain if c.number_format == layout.MONEY}
     adds = {h for h in money if h.endswith("variance")}
     block = block_rows(headers, table, money, adds, (), f'--({table}[Scope]="{OWN}")')
-    book.write_range(sheet, cell_name(1, block_start(len(rows))), block)
+    _write_block(book, sheet, block_start(len(rows)), block, columns)

@@ -88,13 +88,14 @@ def write_variance(book: Book, rows: Sequence[VarianceRow]) -> None:
     from pixie_xl.sheets.kind_totals import clear_kind_totals, write_kind_totals
 
     clear_kind_totals(book, len(book.read_table(layout.VARIANCE_SHEET, layout.VARIANCE_TABLE).rows))
+    currency = currency_of(rows)
     book.write_table(
         layout.VARIANCE_SHEET,
         layout.VARIANCE_TABLE,
-        layout.VARIANCE_COLUMNS,
+        layout.in_currency(layout.VARIANCE_COLUMNS, currency),
         [variance_values(r) for r in rows],
     )
-    write_kind_totals(book, len(rows))
+    write_kind_totals(book, len(rows), currency)
     by_activity: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
     for r in rows:
         if r.kind is Kind.COST:
@@ -111,43 +112,90 @@ def write_parents(book: Book, rows: Sequence[VarianceRow]) -> None:
     book.write_table(
         layout.PARENTS_SHEET,
         layout.PARENTS_TABLE,
-        layout.PARENTS_COLUMNS,
+        layout.in_currency(layout.PARENTS_COLUMNS, currency_of(rows)),
         [variance_values(r) for r in rows],
     )
 
 
 def write_months(book: Book, rows: Sequence[MonthRow]) -> None:
-    """The Variance by month table and the cumulative monthly chart (cost rows)."""
-    book.write_table(
-        layout.MONTHS_SHEET,
-        layout.MONTHS_TABLE,
-        layout.MONTHS_COLUMNS,
+    """The Variance by month table, its income, cost and net totals under it (no total row:
+    it would add income and cost) and the cumulative monthly chart (cost rows).
+
+    Months after the last month with any actual show the budget and leave Actual and
+    Variance blank: a month not booked yet is not a favourable variance.
+    """
+    from pixie_xl.sheets.kind_totals import block_rows, block_start, clear_block, kind_sum
+
+    sheet, table = layout.MONTHS_SHEET, layout.MONTHS_TABLE
+    columns = layout.in_currency(layout.MONTHS_COLUMNS, currency_of(rows))
+    clear_block(book, sheet, len(columns), len(book.read_table(sheet, table).rows))
+    booked = [r.month for r in rows if r.actual.minor]
+    last = max(booked) if booked else None
+
+    def shown(r: MonthRow, m: Money) -> Decimal | None:
+        return m.decimal if last is not None and r.month <= last else None
+
+    values = [
         [
-            [
-                r.object,
-                r.object_name,
-                r.activity,
-                r.kind.value,
-                r.month,
-                r.budget.decimal,
-                r.actual.decimal,
-                r.variance.decimal,
-            ]
-            for r in rows
-        ],
+            r.object,
+            r.object_name,
+            r.activity,
+            r.kind.value,
+            r.month,
+            r.budget.decimal,
+            shown(r, r.actual),
+            shown(r, r.variance),
+        ]
+        for r in rows
+    ]
+    book.write_table(sheet, table, columns, values)
+    headers = [c.header for c in columns]
+    block = block_rows(headers, table, ("Budget", "Actual", "Variance"), ("Variance",), (),
+                       total=kind_sum)  # fmt: skip
+    _write_block(book, sheet, block_start(len(rows)), block, columns)
+    _write_chart_data(
+        book, layout.CHART_MONTH_CELL, ["Month", "Budget", "Actual"], month_chart(rows, last)
     )
+
+
+def month_chart(rows: Sequence[MonthRow], last: date | None) -> list[list[object]]:
+    """The cumulative chart's rows: the month as text (``Jan 2026``), the cost budget to
+    date and the cost actual to date, blank after ``last`` (the line stops there)."""
     per_month: dict[date, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
     for r in rows:
+        pair = per_month[r.month]  # every month of the report, cost or not
         if r.kind is Kind.COST:
-            pair = per_month[r.month]
             pair[0] += r.budget.decimal
             pair[1] += r.actual.decimal
     data, budget, actual = [], Decimal(0), Decimal(0)
     for month in sorted(per_month):
         budget += per_month[month][0]
         actual += per_month[month][1]
-        data.append([month, budget, actual])
-    _write_chart_data(book, layout.CHART_MONTH_CELL, ["Month", "Budget", "Actual"], data)
+        booked = last is not None and month <= last
+        label = month.strftime(layout.CHART_MONTH_LABEL)
+        data.append([label, budget, actual if booked else None])
+    return data
+
+
+def currency_of(rows: Sequence[object]) -> str | None:
+    """The currency of report rows (None when there are none)."""
+    for r in rows:
+        for name in ("current", "budget"):
+            m = getattr(r, name, None)
+            if isinstance(m, Money):
+                return m.currency
+    return None
+
+
+def _write_block(book: Book, sheet: str, row: int, block: list[list], columns) -> None:
+    """Totals rows under a table, their money cells in the table's money format."""
+    from pixie_xl.sheets.cells import cell_name
+
+    book.write_range(sheet, cell_name(1, row), block)
+    fmt = next((c.number_format for c in columns if c.number_format.startswith("#,##0")), "")
+    format_range = getattr(book, "format_range", None)
+    if fmt and format_range is not None:
+        format_range(sheet, cell_name(2, row), len(columns) - 1, len(block), fmt)
 
 
 def write_alerts(book: Book, rows: Sequence[VarianceRow], was=None) -> None:

@@ -217,6 +217,27 @@ class XlwingsBook:
     def save(self) -> None:
         self.book.save()
 
+    # --- print and look (additive: pixie_xl.sheets.look) ------------------------------------
+
+    def format_range(
+        self, sheet: str, cell: str, n_cols: int, n_rows: int, number_format: str
+    ) -> None:
+        col, row = split_cell(cell)
+        ws = self.book.sheets[sheet]
+        ws.range((row, col), (row + n_rows - 1, col + n_cols - 1)).number_format = number_format
+
+    def set_print_header(self, sheet: str, left: str, center: str, right: str) -> None:
+        setup = self.book.sheets[sheet].api.PageSetup
+        setup.LeftHeader, setup.CenterHeader, setup.RightHeader = left, center, right
+
+    def set_print_area(self, sheet: str, area: str) -> None:
+        self.book.sheets[sheet].api.PageSetup.PrintArea = ",".join(
+            part.split("!")[-1] for part in area.split(",")
+        )
+
+    def style_header(self, sheet: str, cell: str, n_cols: int) -> None:
+        """Nothing to do in Excel: the table style draws the header of new columns."""
+
     def reset_status(self) -> None:
         """Give the status bar back to Excel (``Application.StatusBar = False``)."""
         with contextlib.suppress(Exception):

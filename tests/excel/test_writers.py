@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from decimal import Decimal
 
 from pixie_xl.core.findings import Finding, Severity, SourceRef
+from pixie_xl.core.money import Money
 from pixie_xl.core.records import Formula, Profile, RawRow
 from pixie_xl.sheets import layout, tables
 from pixie_xl.sheets.fakebook import FakeBook
@@ -110,9 +112,9 @@ def test_chart_data_sums_cost_by_activity_and_months_cumulatively():
         ["ROAD", Decimal("1300.00"), Decimal("950.00")],  # the income row is not counted
     ]
     cumulative = [[book.get_value(lists, f"{c}{r}") for c in "IJK"] for r in range(2, 4)]
-    assert cumulative == [
-        [date(2026, 1, 1), Decimal("500.00"), Decimal("400.00")],
-        [date(2026, 2, 1), Decimal("1300.00"), Decimal("950.00")],
+    assert cumulative == [  # months as text that never wraps as "2026 / -01"
+        ["Jan 2026", Decimal("500.00"), Decimal("400.00")],
+        ["Feb 2026", Decimal("1300.00"), Decimal("950.00")],
     ]
     tables.write_variance(book, sample_variance()[4:])
     assert book.get_value(lists, "E3") is None  # the old, longer range is cleared
@@ -125,6 +127,74 @@ def test_months_and_alerts_tables():
     months = rows_of(book, layout.MONTHS_SHEET, layout.MONTHS_TABLE)
     assert months[1]["Month"] == date(2026, 2, 1) and months[1]["Variance"] == Decimal("50.00")
     assert [r["Status"] for r in rows_of(book, "Alerts", "Alerts")] == ["WARN", "OVER"]
+
+
+def months_with_a_future():
+    """January and February booked, March and April budgeted only (not booked yet)."""
+    return [
+        *sample_months(),
+        month_row("P-1", "ROAD", month="2026-03-01", budget="500.00"),
+        month_row("P-2", "ROAD", "income", month="2026-04-01", budget="700.00"),
+    ]
+
+
+def test_months_after_the_last_actual_show_the_budget_and_blank_actual_and_variance():
+    book = FakeBook.new()
+    tables.write_months(book, months_with_a_future())
+    months = rows_of(book, layout.MONTHS_SHEET, layout.MONTHS_TABLE)
+    march, april = months[4], months[5]
+    assert march["Budget"] == Decimal("500.00") and april["Budget"] == Decimal("700.00")
+    assert (march["Actual"], march["Variance"]) == (None, None)  # not a favourable 500
+    assert (april["Actual"], april["Variance"]) == (None, None)
+    assert months[1]["Actual"] == Decimal("450.00")  # a booked month keeps its figures
+    # and the cumulative chart's actual line stops after February (blank, not flat)
+    lists = layout.LISTS_SHEET
+    chart = [[book.get_value(lists, f"{c}{r}") for c in "IJK"] for r in range(2, 6)]
+    assert chart == [
+        ["Jan 2026", Decimal("500.00"), Decimal("400.00")],
+        ["Feb 2026", Decimal("1300.00"), Decimal("950.00")],
+        ["Mar 2026", Decimal("1800.00"), None],
+        ["Apr 2026", Decimal("1800.00"), None],  # income budgets are not in the cost line
+    ]
+
+
+def test_month_table_totals_are_per_kind_and_net_never_income_plus_cost():
+    book = FakeBook.new()
+    months = months_with_a_future()
+    tables.write_months(book, months)
+    assert book.tables[layout.MONTHS_TABLE].has_totals is False  # no row adding the kinds
+    first = 1 + len(months) + 2
+    labels = [book.get_value(layout.MONTHS_SHEET, f"A{r}") for r in range(first, first + 3)]
+    assert labels == ["Income total", "Cost total", "Net (income − cost)"]
+    income, cost, net = (
+        book.get_value(layout.MONTHS_SHEET, f"F{r}") for r in range(first, first + 3)
+    )
+    assert income == '=SUMIFS(VarianceByMonth[Budget],VarianceByMonth[Kind],"income")'
+    assert cost == '=SUMIFS(VarianceByMonth[Budget],VarianceByMonth[Kind],"cost")'
+    assert net == f"{income}-{cost[1:]}"
+    variance_net = book.get_value(layout.MONTHS_SHEET, f"H{first + 2}")
+    assert "+SUMIFS(" in variance_net  # the margin's variance: both favourable when positive
+    assert book.formats[layout.MONTHS_SHEET][(first, 6)] == layout.MONEY
+    tables.write_months(book, months[:1])  # a shorter table: the old totals go
+    assert book.get_value(layout.MONTHS_SHEET, f"A{first}") is None
+    assert book.get_value(layout.MONTHS_SHEET, "A4") == "Income total"
+
+
+def test_money_formats_follow_the_currency_decimals():
+    book = FakeBook.new()
+    eur = variance_row("P-1", "ROAD", current="1000", actual="850")
+    as_yen = {
+        f.name: Money(m.minor // 100, "JPY")
+        for f in dataclasses.fields(eur)
+        if isinstance(m := getattr(eur, f.name), Money)
+    }
+    jpy = [dataclasses.replace(eur, **as_yen)]
+    tables.write_variance(book, jpy)
+    assert layout.in_currency(layout.VARIANCE_COLUMNS, "JPY")[6].number_format == "#,##0"
+    assert book.formats[layout.VARIANCE_SHEET][(4, 7)] == "#,##0"  # the totals' Actual
+    tables.write_variance(book, sample_variance())
+    assert book.formats[layout.VARIANCE_SHEET][(8, 7)] == "#,##0.00"
+    assert layout.money_format("BHD") == "#,##0.000"
 
 
 def test_checks_list_errors_first_and_mark_their_cells():
