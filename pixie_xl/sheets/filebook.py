@@ -5,6 +5,10 @@ Used by the command line, scheduled jobs and tests on ``.xlsx``/``.xlsm`` files.
 the form buttons, tables, charts, data validation, conditional formatting and frozen panes
 that the builder wrote (NOTES.md). :meth:`FileBook.save` writes atomically: a temporary file
 in the same folder, then ``os.replace``, so a crash mid-write leaves the last good file.
+
+The output sheets (:data:`~pixie_xl.sheets.stream_book.STREAMED`) are kept out of openpyxl:
+their cells are parsed from the file only when read and streamed back into the package at
+save (:mod:`pixie_xl.sheets.stream_book`); openpyxl keeps everything else of them.
 """
 
 from __future__ import annotations
@@ -43,27 +47,32 @@ _VBA_SUFFIXES = {".xlsm", ".xltm", ".xlam"}
 class FileBook:
     """An ``.xlsx``/``.xlsm`` file opened with openpyxl."""
 
-    def __init__(self, workbook, path: Path) -> None:
+    def __init__(self, workbook, path: Path, streams: dict | None = None) -> None:
         self.wb = workbook
         self.path = Path(path)
         #: alerts raised while working on the file (there is no one to show them to)
         self.alerts: list[str] = []
+        #: the output sheets' cells, by sheet name (kept out of openpyxl)
+        self.streams = streams or {}
 
     @classmethod
     def open(cls, path: Path | str) -> FileBook:
         """Open a workbook; a missing or unreadable file raises ``BadFile``."""
         import openpyxl
 
+        from pixie_xl.sheets import splice, stream_book
+
         path = Path(path)
         if not path.is_file():
             raise BadFile(f"{path}: no such workbook")
         try:
-            wb = openpyxl.load_workbook(path, keep_vba=path.suffix.lower() in _VBA_SUFFIXES)
+            package, rows, strings = splice.strip(path, stream_book.STREAMED)
+            wb = openpyxl.load_workbook(package, keep_vba=path.suffix.lower() in _VBA_SUFFIXES)
         except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as exc:
             raise BadFile(f"{path.name}: not a readable Excel workbook ({exc})") from exc
         except Exception as exc:  # openpyxl raises many kinds on a damaged package
             raise BadFile(f"{path.name}: not a readable Excel workbook ({exc})") from exc
-        return cls(wb, path)
+        return cls(wb, path, stream_book.open_streams(wb, rows, strings))
 
     # --- Book -----------------------------------------------------------------------------
 
@@ -75,12 +84,17 @@ class FileBook:
         tbl = self._table(ws, table)
         c1, r1, c2, r2 = parse_ref(tbl.ref)
         last = r2 - (tbl.totalsRowCount or 0)
-        header = tuple(
-            "" if v is None else str(v)
-            for v in next(ws.iter_rows(r1, r1, c1, c2, values_only=True))
-        )
-        rows = []
-        if last > r1:
+        st = self.streams.get(sheet)
+        if st is not None:
+            header = tuple("" if v is None else str(v) for v in st.values(r1, c1, c2))
+            rows = [st.values(r, c1, c2) for r in range(r1 + 1, last + 1)]
+        else:
+            header = tuple(
+                "" if v is None else str(v)
+                for v in next(ws.iter_rows(r1, r1, c1, c2, values_only=True))
+            )
+            rows = []
+        if last > r1 and st is None:
             for cells in ws.iter_rows(r1 + 1, last, c1, c2):
                 rows.append(tuple(_read(c) for c in cells))
         while rows and all(is_blank(v) for v in rows[-1]):
@@ -106,6 +120,12 @@ class FileBook:
         c1, r1, c2, r2 = parse_ref(tbl.ref)
         totals = bool(tbl.totalsRowCount)
         width = len(columns) if columns else c2 - c1 + 1
+        if sheet in self.streams:
+            from pixie_xl.sheets import stream_book
+
+            last = stream_book.write_table(self.streams[sheet], tbl, table, columns, rows)
+            self._resize(tbl, table, columns, c1, r1, width, last)
+            return
         # blank the old data and total row
         for cells in ws.iter_rows(r1 + 1, max(r2, r1 + 1), c1, max(c2, c1 + width - 1)):
             for cell in cells:
@@ -121,6 +141,10 @@ class FileBook:
         if totals:
             last += 1
             self._write_totals(ws, table, columns, c1, last)
+        self._resize(tbl, table, columns, c1, r1, width, last)
+
+    def _resize(self, tbl, table: str, columns, c1: int, r1: int, width: int, last: int) -> None:
+        totals = bool(tbl.totalsRowCount)
         tbl.ref = make_ref(c1, r1, c1 + width - 1, last)
         if tbl.autoFilter is not None:
             tbl.autoFilter.ref = make_ref(c1, r1, c1 + width - 1, last - int(totals))
@@ -133,8 +157,13 @@ class FileBook:
         c1, r1, c2, r2 = parse_ref(tbl.ref)
         if tbl.totalsRowCount:
             return 0
-        cells, last = ws._cells, r2  # look cells up without creating them
-        while any(
+        st = self.streams.get(sheet)
+        last = r2
+        if st is not None:
+            while not all(is_blank(v) for v in st.values(last + 1, c1, c2)):
+                last += 1
+        cells = ws._cells  # look cells up without creating them
+        while st is None and any(
             (cell := cells.get((last + 1, c))) is not None and not is_blank(cell.value)
             for c in range(c1, c2 + 1)
         ):
@@ -149,6 +178,12 @@ class FileBook:
     def stray_cells(self, sheet: str, table: str) -> list[str]:
         ws = self._ws(sheet)
         c1, r1, c2, r2 = parse_ref(self._table(ws, table).ref)
+        if sheet in self.streams:
+            return [
+                f"{col_letter(col)}{row}"
+                for row, col, value in self.streams[sheet].cells()
+                if not (r1 <= row <= r2 and c1 <= col <= c2) and not is_blank(value)
+            ]
         return [
             f"{col_letter(col)}{row}"
             for row, col in sorted(ws._cells)  # the cells that exist, not the whole grid
@@ -157,13 +192,23 @@ class FileBook:
         ]
 
     def get_value(self, sheet: str, cell: str) -> object:
+        if sheet in self.streams:
+            return self.streams[sheet].get(*reversed(split_cell(cell)))
         return _read(self._ws(sheet)[cell])
 
     def set_value(self, sheet: str, cell: str, value: object) -> None:
+        if sheet in self.streams:
+            col, row = split_cell(cell)
+            self.streams[sheet].put(row, col, value)
+            return
         target = self._ws(sheet)[cell]
         _write(target, value, None)
 
     def write_range(self, sheet: str, cell: str, rows: Sequence[Sequence[object]]) -> None:
+        if sheet in self.streams:
+            from pixie_xl.sheets.stream_book import write_range
+
+            return write_range(self.streams[sheet], cell, rows)
         ws = self._ws(sheet)
         col, row = split_cell(cell)
         for r, values in enumerate(rows, start=row):
@@ -171,6 +216,10 @@ class FileBook:
                 _write(ws.cell(r, c), v, None)
 
     def clear_range(self, sheet: str, cell: str, n_cols: int, n_rows: int) -> None:
+        if sheet in self.streams:
+            from pixie_xl.sheets.stream_book import clear_range
+
+            return clear_range(self.streams[sheet], cell, n_cols, n_rows)
         ws = self._ws(sheet)
         col, row = split_cell(cell)
         for cells in ws.iter_rows(row, row + n_rows - 1, col, col + n_cols - 1):
@@ -181,6 +230,11 @@ class FileBook:
         """Fill the cells; first clear the fills left by an earlier run on the sheet."""
         from openpyxl.styles import PatternFill
 
+        if sheet in self.streams:
+            raise ValueError(
+                f"cells of the output sheet {sheet!r} are not marked (findings "
+                "point at the Budgets sheet)"
+            )
         ws = self._ws(sheet)
         ours = {f"00{v[2:]}" for v in MARK_FILLS.values()} | set(MARK_FILLS.values())
         for row in ws.iter_rows():
@@ -208,7 +262,7 @@ class FileBook:
         )
         os.close(fd)
         try:
-            self.wb.save(tmp)
+            self._save_to(tmp)
             os.chmod(tmp, file_mode(self.path))
             os.replace(tmp, self.path)
         except BaseException:
@@ -216,11 +270,29 @@ class FileBook:
                 os.unlink(tmp)
             raise
 
+    def _save_to(self, target: str) -> None:
+        """openpyxl writes the package, the streamed sheets' rows are spliced into it."""
+        import io
+
+        from pixie_xl.sheets import splice, stream_book
+
+        for name, st in self.streams.items():
+            if name in self.wb.sheetnames:
+                stream_book.take_openpyxl_cells(self.wb[name], st)
+        self.wb.save(target)
+        if self.streams:
+            package = io.BytesIO(Path(target).read_bytes())
+            splice.splice(package, self.streams, target, lambda: stream_book.styles_part(self.wb))
+
     # --- print and look (additive: pixie_xl.sheets.look) ------------------------------------
 
     def format_range(
         self, sheet: str, cell: str, n_cols: int, n_rows: int, number_format: str
     ) -> None:
+        if sheet in self.streams:
+            from pixie_xl.sheets.stream_book import format_range
+
+            return format_range(self.streams[sheet], cell, n_cols, n_rows, number_format)
         ws = self._ws(sheet)
         col, row = split_cell(cell)
         for cells in ws.iter_rows(row, row + n_rows - 1, col, col + n_cols - 1):
@@ -243,6 +315,10 @@ class FileBook:
         (LibreOffice)."""
         from copy import copy
 
+        if sheet in self.streams:
+            from pixie_xl.sheets.stream_book import style_header
+
+            return style_header(self.streams[sheet], cell, n_cols)
         ws = self._ws(sheet)
         col, row = split_cell(cell)
         first = ws.cell(row, col)
