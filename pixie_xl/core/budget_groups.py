@@ -14,8 +14,9 @@ from operator import attrgetter
 
 from .budget_rows import BAD, Findings, Row
 from .cells import show
+from .fast_records import budget_line, source_ref
 from .findings import SourceRef
-from .records import BudgetDraft, BudgetHistory, BudgetLine, RawRow
+from .records import BudgetDraft, BudgetHistory, BudgetLine
 from .rules import Span
 
 #: ``row.bad``, for ``any(map(_IS_BAD, rows))`` (no generator frame per row)
@@ -49,7 +50,7 @@ class Group:
     def label(self) -> str:
         if self.budget_id:
             return f"budget {self.budget_id}"
-        return f"the new budget of {self.first.raw.sheet} row {self.first.raw.row}"
+        return f"the new budget of {self.first.sheet} row {self.first.number}"
 
 
 def group_rows(rows: list[Row]) -> list[Group]:
@@ -108,7 +109,7 @@ class BudgetChecks:
                         key,
                         "budget_rows_disagree",
                         f"{header} {_fmt(value)} differs from {_fmt(getattr(g, key))} in row "
-                        f"{first_row.raw.row} of {g.label}; all its rows must agree",
+                        f"{first_row.number} of {g.label}; all its rows must agree",
                     )
 
     def lines(self, g: Group, known: BudgetHistory | None) -> tuple[BudgetLine, ...]:
@@ -135,7 +136,7 @@ class BudgetChecks:
                     row,
                     "activity",
                     "duplicate_activity",
-                    f"Activity {a} already has a line in row {seen[a].raw.row} of this budget; "
+                    f"Activity {a} already has a line in row {seen[a].number} of this budget; "
                     "give each activity one line",
                 )
                 continue
@@ -150,7 +151,7 @@ class BudgetChecks:
                 )
             if row.bad:  # every unreadable cell of the row has given a finding
                 continue
-            source = self.row_ref(row.raw)
+            source = self.row_ref(row)
             out.append(BudgetLine(a, row.income, row.cost, row.phasing, row.note, source))
         return tuple(out)
 
@@ -160,17 +161,16 @@ class BudgetChecks:
         append = out.append
         columns = col = None
         for r in rows:
-            raw = r.raw
-            if raw.columns is not columns:  # (the rows of a table share their columns)
-                columns = raw.columns
+            if r.columns is not columns:  # (the rows of a table share their columns)
+                columns = r.columns
                 col = _first_column(columns)
-            source = SourceRef(raw.sheet, f"{col}{raw.row}")
-            append(BudgetLine(r.activity, r.income, r.cost, r.phasing, r.note, source))
+            source = source_ref(r.sheet, f"{col}{r.number}")
+            append(budget_line(r.activity, r.income, r.cost, r.phasing, r.note, source))
         return tuple(out)
 
-    def row_ref(self, raw: RawRow) -> SourceRef:
-        """The row's first cell, like ``raw.ref()`` without its look-ups for every line."""
-        return SourceRef(raw.sheet, f"{_first_column(raw.columns)}{raw.row}")
+    def row_ref(self, row: Row) -> SourceRef:
+        """The row's first cell, like ``row.ref()`` without its look-ups for every line."""
+        return SourceRef(row.sheet, f"{_first_column(row.columns)}{row.number}")
 
     def build(self, g: Group) -> None:
         """Check the group as a whole; set its draft, span and whether it is bad."""
@@ -212,7 +212,7 @@ class BudgetChecks:
         g.draft = BudgetDraft(bid, g.object, g.start, g.end, lines, g.version, g.first.ref())
         g.bad = any(map(_IS_BAD, g.rows))
         if g.end >= g.start:
-            label = bid or f"in {g.first.raw.sheet} row {g.first.raw.row}"
+            label = bid or f"in {g.first.sheet} row {g.first.number}"
             g.span = Span(label, g.object, g.start, g.end)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from itertools import count
+from itertools import count, repeat
 from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING
 
@@ -32,6 +32,7 @@ from .cells import (
 )
 from .findings import Finding, Severity, SourceRef
 from .money import Money
+from .raw_table import RawTable
 from .records import BUDGET_COLUMNS, PHASING_DAYS, PHASING_MONTHS, CrmObject, RawRow
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ _KEYS = tuple(BUDGET_COLUMNS)
 _COL_POS = {key: i for i, key in enumerate(_KEYS)}
 _ALL_CELLS = itemgetter(*_KEYS)
 _VALUES = attrgetter("values")
+_SHEET, _NUMBER, _COLUMNS = attrgetter("sheet"), attrgetter("row"), attrgetter("columns")
 _TEXT_KEYS = ("budget_id", "object", "activity", "phasing", "note")
 _MAX_VERSION = 2**63
 
@@ -54,20 +56,26 @@ class Row:
         "activity",
         "bad",
         "budget_id",
+        "columns",
         "cost",
         "end",
         "income",
         "index",
         "note",
+        "number",
         "object",
         "phasing",
-        "raw",
+        "sheet",
         "start",
         "version",
     )  # fmt: skip
 
     def ref(self, key: str | None = None) -> SourceRef:
-        return self.raw.ref(key)
+        """The cell of ``key`` in this row, or its first cell, as ``RawRow.ref`` says."""
+        col = self.columns.get(key) if key else None
+        if col is None:
+            col = next(iter(self.columns.values()), "A")
+        return SourceRef(self.sheet, f"{col}{self.number}")
 
 
 class Findings:
@@ -95,6 +103,47 @@ def _blank(values) -> bool:
     return all(v is None or (type(v) is str and not v.strip()) for v in values)
 
 
+class _Source:
+    """The cells of the rows to read: a column at a time, and a row's where needed."""
+
+    def __init__(self, rows: Sequence[RawRow]) -> None:
+        self.rows = rows
+        if isinstance(rows, RawTable):
+            n = len(rows)
+            cells = rows.cells
+            #: the ten columns of BUDGET_COLUMNS (a column the table lacks is blank)
+            self.columns = [cells[k] if k in cells else [None] * n for k in _KEYS]
+            self._present = tuple(cells.values())
+            self.table = None
+            return
+        try:
+            table = list(map(_ALL_CELLS, map(_VALUES, rows)))
+        except KeyError:  # a table without the optional columns
+            table = [tuple(map(raw.values.get, _KEYS)) for raw in rows]
+        self.table = table
+        self.columns = list(zip(*table, strict=True))
+
+    def places(self) -> tuple:
+        """Iterables of each row's sheet, sheet row and column letters."""
+        rows = self.rows
+        if isinstance(rows, RawTable):
+            return repeat(rows.sheet), rows.numbers, repeat(rows.columns)
+        return map(_SHEET, rows), map(_NUMBER, rows), map(_COLUMNS, rows)
+
+    def row(self, index: int) -> tuple:
+        """The ten cells of one row."""
+        if self.table is not None:
+            return self.table[index]
+        return tuple(column[index] for column in self.columns)
+
+    def present(self, index: int):
+        """The cells of one row that the table has (a missing column is not a blank cell)."""
+        if self.table is None:
+            return [column[index] for column in self._present]
+        values = self.rows[index].values
+        return self.table[index] if len(values) == len(_KEYS) else values.values()
+
+
 class RowReader:
     """Reads rows against a :class:`~pixie_xl.core.validation.Context`."""
 
@@ -116,17 +165,15 @@ class RowReader:
         """Every non-blank row, read and checked on its own.
 
         The clean cells are read a column at a time (:mod:`~pixie_xl.core.budget_columns`);
-        a row with any other cell is read cell by cell, with its findings.
+        a row with any other cell is read cell by cell, with its findings. A
+        :class:`~pixie_xl.core.raw_table.RawTable` hands its columns over as they are.
         """
         if not rows:
             return []
-        try:
-            table = list(map(_ALL_CELLS, map(_VALUES, rows)))
-        except KeyError:  # a table without the optional columns
-            table = [tuple(map(raw.values.get, _KEYS)) for raw in rows]
+        source = _Source(rows)
         ctx = self.ctx
         clean = clean_columns(
-            list(zip(*table, strict=True)), ctx.objects, ctx.activities, self.profiles, ctx.currency
+            source.columns, ctx.objects, ctx.activities, self.profiles, ctx.currency
         )
         dirty = set()
         for column in clean:
@@ -135,17 +182,17 @@ class RowReader:
         out = []
         append = out.append
         new_row = Row.__new__
-        for index, raw, bid, ver, obj, start, end, act, income, cost, phasing, note in zip(
-            count(), rows, *clean, strict=False
-        ):
+        for (
+            index, sheet, number, columns,
+            bid, ver, obj, start, end, act, income, cost, phasing, note,
+        ) in zip(count(), *source.places(), *clean, strict=False):  # fmt: skip
             if index in dirty:
-                values = raw.values
-                cells = table[index]
-                if not _blank(cells if len(values) == len(_KEYS) else values.values()):
-                    append(self.read(index, raw, cells))
+                if not _blank(source.present(index)):
+                    append(self.read(index, sheet, number, columns, source.row(index)))
                 continue
             row = new_row(Row)
-            row.index, row.raw, row.bad = index, raw, False
+            row.index, row.bad = index, False
+            row.sheet, row.number, row.columns = sheet, number, columns
             row.budget_id, row.version, row.object, row.start, row.end = bid, ver, obj, start, end
             row.activity, row.income, row.cost = act, income, cost
             row.phasing, row.note = phasing, note
@@ -162,9 +209,10 @@ class RowReader:
             self.add(row, key, "unreadable", f"{BUDGET_COLUMNS[key]} could not be read ({e})")
         return BAD
 
-    def read(self, index: int, raw: RawRow, cells: tuple) -> Row:
+    def read(self, index: int, sheet: str, number: int, columns: dict, cells: tuple) -> Row:
         row = Row()
-        row.index, row.raw, row.bad = index, raw, False
+        row.index, row.bad = index, False
+        row.sheet, row.number, row.columns = sheet, number, columns
         budget_id, version, obj_id, start, end, activity, income, cost, phasing, note = cells
         texts = []
         for key, v in zip(_TEXT_KEYS, (budget_id, obj_id, activity, phasing, note), strict=True):

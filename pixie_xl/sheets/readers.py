@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Sequence
-from itertools import count
 from operator import itemgetter
 from pathlib import Path
 
 from pixie_xl.core.errors import BadFile
 from pixie_xl.core.gcpause import no_gc
-from pixie_xl.core.records import BUDGET_COLUMNS, RawRow
+from pixie_xl.core.raw_table import RawTable
+from pixie_xl.core.records import BUDGET_COLUMNS
 from pixie_xl.sheets import layout
 from pixie_xl.sheets.book import Book
 from pixie_xl.sheets.cells import col_letter
@@ -64,7 +64,7 @@ def header_keys(header: Sequence[object], where: str) -> dict[str, int]:
     return keys
 
 
-def read_budget_rows(book: Book) -> list[RawRow]:
+def read_budget_rows(book: Book) -> RawTable:
     """The Budgets table's non-blank rows, each with its cells (formulas as ``Formula``)."""
     sheet = layout.BUDGETS_SHEET
     table = book.read_table(sheet, layout.BUDGETS_TABLE)
@@ -79,33 +79,33 @@ def _raw_rows(
     first_row: int,
     keys: dict[str, int],
     columns: dict[str, str],
-) -> list[RawRow]:
-    """One RawRow per non-blank row; blank cells ("" from calamine and csv) become None.
+) -> RawTable:
+    """The non-blank rows, a column at a time; blank cells ("" from calamine and csv) become
+    None.
 
-    Lean on purpose: it runs once per line of a 100,000-line import. The table's columns
-    are picked and cleared of blanks a column at a time, then zipped back into rows.
+    Lean on purpose: it runs over every line of a 100,000-line import. The table's columns
+    are picked and cleared of blanks a column at a time, and no record is made per row (the
+    checks read the columns; a :class:`RawTable` makes a ``RawRow`` when one is asked for).
     """
     if not isinstance(rows, list | tuple):
         rows = list(rows)
-    if not rows:
-        return []
     names = tuple(keys)
+    if not rows:
+        return RawTable(sheet, [], columns, {k: [] for k in names})
     need = max(keys.values()) + 1
     with no_gc():  # many small acyclic records: the collector would only slow this down
         if min(map(len, rows)) < need:
             rows = [row if len(row) >= need else [*row, *[""] * (need - len(row))] for row in rows]
         cells = [_no_blanks(list(map(itemgetter(i), rows))) for i in keys.values()]
-        numbered = zip(count(first_row), zip(*cells, strict=False), strict=False)
+        numbers: Sequence[int] = range(first_row, first_row + len(rows))
         if all(None in column for column in cells):  # (else no row can be blank)
-            numbered = ((n, values) for n, values in numbered if values.count(None) != len(names))
-        return _make_rows(sheet, columns, numbered, names)
-
-
-def _make_rows(sheet: str, columns: dict[str, str], numbered, names: tuple) -> list[RawRow]:
-    """``RawRow(sheet, n, dict(zip(names, values)), columns)`` for each (n, values)."""
-    return [
-        RawRow(sheet, n, dict(zip(names, values, strict=False)), columns) for n, values in numbered
-    ]
+            width = len(names)
+            rows_of = enumerate(zip(*cells, strict=True))
+            keep = [i for i, values in rows_of if values.count(None) != width]
+            if len(keep) != len(rows):
+                numbers = [first_row + i for i in keep]
+                cells = [[column[i] for i in keep] for column in cells]
+        return RawTable(sheet, numbers, columns, dict(zip(names, cells, strict=True)))
 
 
 def _no_blanks(column: Sequence[object]) -> Sequence[object]:
@@ -118,7 +118,7 @@ def _no_blanks(column: Sequence[object]) -> Sequence[object]:
 # --- from a file ---------------------------------------------------------------------------
 
 
-def read_budget_file(path: Path | str) -> list[RawRow]:
+def read_budget_file(path: Path | str) -> RawTable:
     """Budget rows of an ``.xlsx``/``.xlsm`` (its ``Budgets`` sheet, else the first) or
     ``.csv`` file, for batch import and ``pixie-xl validate``.
 

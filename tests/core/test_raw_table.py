@@ -1,0 +1,127 @@
+"""The columnar rows a reader hands to the checks (issue 12 item 3): the same findings and
+budgets as the same rows one record at a time, and records made fast equal to their own."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import date, datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pixie_xl.core.fast_records import budget_line, source_ref
+from pixie_xl.core.findings import SourceRef
+from pixie_xl.core.money import Money
+from pixie_xl.core.raw_table import RawTable
+from pixie_xl.core.records import (
+    BUDGET_COLUMNS,
+    Activity,
+    BudgetLine,
+    CrmObject,
+    Formula,
+    ObjectKind,
+    RawRow,
+)
+from pixie_xl.core.validation import Context, validate_rows
+
+CONTEXT = Context(
+    activities=[
+        Activity("ROAD", "Road"),
+        Activity("MAINT", "Maint"),
+        Activity("OLD", "Old", False),
+    ],
+    objects=[
+        CrmObject("P1", "Bridge", ObjectKind.PROJECT),
+        CrmObject("P2", "Tunnel", ObjectKind.PROJECT),
+        CrmObject("P3", "Tokyo", ObjectKind.PROJECT, currency="JPY"),
+    ],
+    profiles=frozenset({"Summer"}),
+)
+
+
+def test_a_raw_table_is_a_sequence_of_raw_rows():
+    t = RawTable("b.xlsx", [2, 5], {"object": "C", "cost": "H"}, {"object": ["P1", None],
+                 "cost": [1.5, "#REF!"]})  # fmt: skip
+    assert len(t) == 2 and t[-1] == t[1] == RawRow(
+        "b.xlsx", 5, {"object": None, "cost": "#REF!"}, {"object": "C", "cost": "H"}
+    )
+    assert list(t) == t[:] == [t[0], t[1]]
+    (first, _second) = t
+    assert str(first.ref("cost")) == "b.xlsx!H2" and str(first.ref()) == "b.xlsx!C2"
+    with pytest.raises(IndexError):
+        t[2]
+
+
+def test_a_raw_table_refuses_columns_of_unequal_length():
+    with pytest.raises(ValueError, match="one cell per row"):
+        RawTable("Budgets", [2, 3], {"cost": "H"}, {"cost": [1.0]})
+    with pytest.raises(ValueError, match="columns"):
+        RawTable("Budgets", [2], {"cost": "H"}, {"income": [1.0]})
+
+
+def test_fast_records_equal_the_ones_their_constructors_make():
+    ref = SourceRef("Budgets", "A14")
+    m = Money(1250, "EUR")
+    made, built = (
+        budget_line("ROAD", m, m, "days", "n", ref),
+        BudgetLine("ROAD", m, m, "days", "n", ref),
+    )
+    assert made == built and hash(made) == hash(built) and repr(made) == repr(built)
+    assert made.source is ref
+    assert source_ref("Budgets", "A14") == ref and repr(source_ref("B", "")) == repr(SourceRef("B"))
+    assert [f.name for f in fields(BudgetLine)] == ["activity", "income", "cost", "phasing",
+                                                    "note", "source"]  # fmt: skip
+
+
+# a cell of each kind a sheet holds: clean ones, and ones that give findings
+_TEXT = st.sampled_from(["P1", "P2", "P3", " P1 ", "P9", "p1", "", None, "#REF!", 1042.0, True])
+_ACT = st.sampled_from(["ROAD", "MAINT", "OLD", "road", None, "#N/A", Formula("=A1")])
+_DAY = st.sampled_from([date(2026, 1, 1), date(2026, 12, 31), datetime(2026, 6, 1),
+                        datetime(2026, 6, 1, 9), "2026-03-31", "31/01/2026", 46023, None, "#VALUE!",
+                        date(2025, 12, 31)])  # fmt: skip
+_AMOUNT = st.sampled_from([0.5, 12.25, 100, "12,5O", -3.0, None, 0.1 + 0.2, float("nan"),
+                           "#DIV/0!", 1e20, True, "99.999", Formula("=600*2")])  # fmt: skip
+_ROW = st.fixed_dictionaries(
+    {
+        "budget_id": st.sampled_from([None, None, "B1", "B2"]),
+        "version": st.sampled_from([None, 1.0, 2, "x", 0]),
+        "object": _TEXT,
+        "start": _DAY,
+        "end": _DAY,
+        "activity": _ACT,
+        "income": _AMOUNT,
+        "cost": _AMOUNT,
+        "phasing": st.sampled_from([None, "days", "Months", "summer", "weekly", 3.0]),
+        "note": st.sampled_from([None, "", "a note", 7.0]),
+    }
+)
+
+
+def _as_table(rows: list[dict], keys: tuple[str, ...]) -> tuple[RawTable, list[RawRow]]:
+    columns = {k: "ABCDEFGHIJ"[list(BUDGET_COLUMNS).index(k)] for k in keys}
+    numbers = [2 + 2 * i for i in range(len(rows))]  # a blank row between each
+    table = RawTable("b.xlsx", numbers, columns, {k: [r[k] for r in rows] for k in keys})
+    listed = [RawRow("b.xlsx", n, {k: r[k] for k in keys}, columns) for n, r in zip(numbers, rows,
+              strict=True)]  # fmt: skip
+    return table, listed
+
+
+def _outcome(result):
+    return (
+        [(str(f), f.code, f.severity) for f in result.findings],
+        result.drafts,
+        [[str(ln.source) for ln in d.lines] for d in result.drafts],
+        [str(d.source) for d in result.drafts],
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(_ROW, min_size=1, max_size=12),
+    st.sampled_from([tuple(BUDGET_COLUMNS), ("object", "start", "end", "activity", "income",
+                     "cost"), ("cost", "activity", "end", "start", "object", "income", "note")]),
+)  # fmt: skip
+def test_columns_and_rows_give_the_same_findings_and_budgets(rows, keys):
+    table, listed = _as_table(rows, keys)
+    assert _outcome(validate_rows(table, CONTEXT)) == _outcome(validate_rows(listed, CONTEXT))
