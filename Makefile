@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench workbook vba clean
+.PHONY: demo test lint bench workbook vba pictures clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ workbook: $(STAMP)
 # signatures in udfs.py change, or when xlwings' pin moves); needs pyOpenVBA (in .[dev]).
 vba: $(STAMP)
 	$(BIN)/python -m pixie_xl.excel.vbaproject workbook/vba
+
+# The README's pictures of the Variance and Months sheets, as LibreOffice prints them (runs the
+# demo; needs soffice and pdftoppm from poppler-utils).
+pictures: $(STAMP)
+	$(BIN)/python scripts/pictures.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -40,8 +40,14 @@ def header_format(wb):
     return wb.add_format(HEADER_STYLE)
 
 
+#: the header row's height in points: two lines, for the wrapped headers
+HEADER_HEIGHT = 30
+
+
 def print_table_sheet(ws, table: str) -> None:
-    """Landscape A4, one page wide, header row repeated, header and footer."""
+    """Landscape A4, one page wide, header row repeated, header and footer; the header row
+    two lines high (its long headers wrap)."""
+    ws.set_row(0, HEADER_HEIGHT)
     ws.set_landscape()
     ws.set_paper(9)  # A4
     ws.fit_to_pages(MONTHS_PAGES_WIDE if table == layout.MONTHS_ACROSS_TABLE else 1, 0)

@@ -80,6 +80,7 @@ def test_headers_are_styled_explicitly_so_they_read_in_libreoffice(wb, sheet):
     assert cell.fill.fill_type == "solid" and cell.fill.fgColor.rgb == "FFDDEBF7"
     assert cell.border.bottom.style == "thin"
     assert cell.alignment.wrap_text is True
+    assert wb[sheet].row_dimensions[1].height == 30  # two lines: long headers wrap, not cut
 
 
 def test_months_columns_are_wide_enough_for_amounts_before_refresh(wb):
