@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import date
 from operator import attrgetter
 
-from .budget_rows import BAD, Findings, Row
+from .budget_rows import BAD, Findings, Row, first_column
 from .cells import show
 from .fast_records import budget_line, source_ref
 from .findings import SourceRef
@@ -161,16 +161,19 @@ class BudgetChecks:
         append = out.append
         columns = col = None
         for r in rows:
-            if r.columns is not columns:  # (the rows of a table share their columns)
-                columns = r.columns
-                col = _first_column(columns)
-            source = source_ref(r.sheet, f"{col}{r.number}")
-            append(budget_line(r.activity, r.income, r.cost, r.phasing, r.note, source))
+            line = r.line  # (made with the table's clean columns)
+            if line is None:
+                if r.columns is not columns:  # (the rows of a table share their columns)
+                    columns = r.columns
+                    col = first_column(columns)
+                source = source_ref(r.sheet, f"{col}{r.number}")
+                line = budget_line(r.activity, r.income, r.cost, r.phasing, r.note, source)
+            append(line)
         return tuple(out)
 
     def row_ref(self, row: Row) -> SourceRef:
         """The row's first cell, like ``row.ref()`` without its look-ups for every line."""
-        return SourceRef(row.sheet, f"{_first_column(row.columns)}{row.number}")
+        return SourceRef(row.sheet, f"{first_column(row.columns)}{row.number}")
 
     def build(self, g: Group) -> None:
         """Check the group as a whole; set its draft, span and whether it is bad."""
@@ -214,10 +217,6 @@ class BudgetChecks:
         if g.end >= g.start:
             label = bid or f"in {g.first.sheet} row {g.first.number}"
             g.span = Span(label, g.object, g.start, g.end)
-
-
-def _first_column(columns: Mapping[str, str]) -> str:
-    return columns.get("budget_id") or next(iter(columns.values()), "A")
 
 
 def _fmt(value: object) -> str:

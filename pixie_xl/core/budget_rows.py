@@ -30,6 +30,7 @@ from .cells import (
     read_version,
     show,
 )
+from .fast_records import budget_line, source_ref
 from .findings import Finding, Severity, SourceRef
 from .money import Money
 from .raw_table import RawTable
@@ -61,6 +62,7 @@ class Row:
         "end",
         "income",
         "index",
+        "line",
         "note",
         "number",
         "object",
@@ -103,6 +105,11 @@ def _blank(values) -> bool:
     return all(v is None or (type(v) is str and not v.strip()) for v in values)
 
 
+def first_column(columns: dict[str, str]) -> str:
+    """The letter of a row's first cell, which names its budget line: the Budget ID's."""
+    return columns.get("budget_id") or next(iter(columns.values()), "A")
+
+
 class _Source:
     """The cells of the rows to read: a column at a time, and a row's where needed."""
 
@@ -123,12 +130,21 @@ class _Source:
         self.table = table
         self.columns = list(zip(*table, strict=True))
 
-    def places(self) -> tuple:
-        """Iterables of each row's sheet, sheet row and column letters."""
+    def places(self, clean: Sequence[Sequence[object]]) -> tuple:
+        """Iterables of each row's sheet, sheet row, column letters and budget line.
+
+        The line is made from the clean columns a column at a time (a table's rows share
+        their sheet and columns); it stands for the row's line only where the row is clean
+        and its budget takes its lines as they are (else it is None, or unused).
+        """
         rows = self.rows
-        if isinstance(rows, RawTable):
-            return repeat(rows.sheet), rows.numbers, repeat(rows.columns)
-        return map(_SHEET, rows), map(_NUMBER, rows), map(_COLUMNS, rows)
+        if not isinstance(rows, RawTable):
+            places = map(_SHEET, rows), map(_NUMBER, rows), map(_COLUMNS, rows)
+            return (*places, repeat(None))
+        cell = f"{first_column(rows.columns)}{{}}".format
+        sources = map(source_ref, repeat(rows.sheet), map(cell, rows.numbers))
+        lines = map(budget_line, *clean[5:], sources)
+        return repeat(rows.sheet), rows.numbers, repeat(rows.columns), lines
 
     def row(self, index: int) -> tuple:
         """The ten cells of one row."""
@@ -183,16 +199,16 @@ class RowReader:
         append = out.append
         new_row = Row.__new__
         for (
-            index, sheet, number, columns,
+            index, sheet, number, columns, line,
             bid, ver, obj, start, end, act, income, cost, phasing, note,
-        ) in zip(count(), *source.places(), *clean, strict=False):  # fmt: skip
+        ) in zip(count(), *source.places(clean), *clean, strict=False):  # fmt: skip
             if index in dirty:
                 if not _blank(source.present(index)):
                     append(self.read(index, sheet, number, columns, source.row(index)))
                 continue
             row = new_row(Row)
             row.index, row.bad = index, False
-            row.sheet, row.number, row.columns = sheet, number, columns
+            row.sheet, row.number, row.columns, row.line = sheet, number, columns, line
             row.budget_id, row.version, row.object, row.start, row.end = bid, ver, obj, start, end
             row.activity, row.income, row.cost = act, income, cost
             row.phasing, row.note = phasing, note
@@ -211,7 +227,7 @@ class RowReader:
 
     def read(self, index: int, sheet: str, number: int, columns: dict, cells: tuple) -> Row:
         row = Row()
-        row.index, row.bad = index, False
+        row.index, row.bad, row.line = index, False, None
         row.sheet, row.number, row.columns = sheet, number, columns
         budget_id, version, obj_id, start, end, activity, income, cost, phasing, note = cells
         texts = []
