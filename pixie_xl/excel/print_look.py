@@ -16,8 +16,9 @@ from pixie_xl.sheets.cells import col_letter, split_cell
 
 #: the page footer of every sheet (Excel header/footer codes: page number, page count)
 FOOTER = "&LPixie XL&CPage &P of &N&R&A"
-#: the page header of a built workbook, until a refresh names the period and the time
-HEADER = "&L&B&A&B&CNot refreshed yet"
+#: the page header of a built workbook (the sheet's name); a refresh adds the period and the
+#: refresh time to the report sheets' headers
+HEADER = "&L&B&A&B"
 #: header cells: bold on a fill, with a border, wrapped, so that they read without
 #: Excel's table style (LibreOffice draws none)
 HEADER_STYLE = {

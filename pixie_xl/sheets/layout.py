@@ -69,7 +69,9 @@ TABLE_ORIGIN = "A1"
 
 # --- number formats ----------------------------------------------------------------------
 
-MONEY = "#,##0.00"
+#: ``_ `` pads a number with a space's width on the right, so that a right-aligned amount
+#: never touches the left-aligned text of the next column (``190,000.00days`` in LibreOffice)
+MONEY = "#,##0.00_ ;-#,##0.00_ "
 #: the charts' value axes: whole amounts
 WHOLE_AMOUNT = "#,##0"
 PERCENT = "0.0%"
@@ -77,6 +79,9 @@ DATE = "yyyy-mm-dd"
 MONTH = "yyyy-mm"
 DATETIME = "yyyy-mm-dd hh:mm"
 INTEGER = "0"
+#: the Budgets table's dates and versions, padded as :data:`MONEY` (a column of text follows)
+DATE_CELL = "yyyy-mm-dd_ "
+INTEGER_CELL = "0_ "
 TEXT = "@"
 
 #: a chart's month label, as text ("Jan 2026"): never wrapped as "2026 / -01"
@@ -84,15 +89,19 @@ CHART_MONTH_LABEL = "%b %Y"
 
 
 def money_format(currency: str) -> str:
-    """The number format of money in ``currency``: its ISO 4217 decimals.
+    """The number format of money in ``currency``: its ISO 4217 decimals, padded on the
+    right as :data:`MONEY`.
 
-    >>> money_format("JPY"), money_format("EUR"), money_format("BHD")
-    ('#,##0', '#,##0.00', '#,##0.000')
+    >>> money_format("JPY"), money_format("BHD")
+    ('#,##0_ ;-#,##0_ ', '#,##0.000_ ;-#,##0.000_ ')
+    >>> money_format("EUR") == MONEY
+    True
     """
     from pixie_xl.core.money import exponent
 
     places = exponent(currency)
-    return "#,##0." + "0" * places if places else "#,##0"
+    plain = "#,##0." + "0" * places if places else "#,##0"
+    return f"{plain}_ ;-{plain}_ "
 
 
 def in_currency(columns: tuple[Column, ...], currency: str | None) -> tuple[Column, ...]:
@@ -109,10 +118,10 @@ def in_currency(columns: tuple[Column, ...], currency: str | None) -> tuple[Colu
 
 _BUDGET_FORMATS = {
     "budget_id": (TEXT, 14),
-    "version": (INTEGER, 9),
+    "version": (INTEGER_CELL, 9),
     "object": ("", 14),
-    "start": (DATE, 13),
-    "end": (DATE, 13),
+    "start": (DATE_CELL, 13),
+    "end": (DATE_CELL, 13),
     "activity": ("", 14),
     "income": (MONEY, 15),
     "cost": (MONEY, 15),

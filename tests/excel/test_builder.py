@@ -177,8 +177,11 @@ def test_number_and_date_formats_of_the_budget_columns(wb):
     widths = {k: ws.column_dimensions[k].width for k in "ABCDEFGHIJ"}
     assert all(w and w >= 8 for w in widths.values())
     fmt = {c.header: c.number_format for c in layout.BUDGETS_COLUMNS}
-    assert fmt["Period start"] == "yyyy-mm-dd"
-    assert fmt["Cost budget"] == "#,##0.00"
+    # padded on the right (``_ ``): a date or amount never runs into the next column's
+    # text in LibreOffice (``190,000.00days``, ``2026-12-31ROAD``)
+    assert fmt["Period start"] == "yyyy-mm-dd_ "
+    assert fmt["Cost budget"] == "#,##0.00_ ;-#,##0.00_ "
+    assert fmt["Version"] == "0_ "
 
 
 def test_xlwings_conf_lists_every_setting_xlwings_looks_up(wb):

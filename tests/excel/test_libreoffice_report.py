@@ -197,8 +197,12 @@ def test_pixie_fits_one_page_and_xlwings_conf_is_hidden(demo):
 
 
 def test_money_columns_are_formatted_and_charts_read(demo):
-    ws = demo["laid"]["Variance"]
-    assert ws["G2"].number_format == "#,##0.00"  # EUR: two decimals
+    written = openpyxl.load_workbook(demo["book"], keep_vba=True)["Variance"]
+    assert written["G2"].number_format == "#,##0.00_ ;-#,##0.00_ "  # EUR: 2 decimals, padded
+    # LibreOffice saves the same format with the minus escaped
+    assert (
+        demo["laid"]["Variance"]["G2"].number_format.replace("\\", "") == "#,##0.00_ ;-#,##0.00_ "
+    )
     with zipfile.ZipFile(demo["book"]) as zf:
         charts = [zf.read(n).decode() for n in zf.namelist() if n.startswith("xl/charts/chart")]
     line = next(c for c in charts if "<lineChart>" in c)  # as openpyxl writes it

@@ -190,11 +190,12 @@ def test_money_formats_follow_the_currency_decimals():
     }
     jpy = [dataclasses.replace(eur, **as_yen)]
     tables.write_variance(book, jpy)
-    assert layout.in_currency(layout.VARIANCE_COLUMNS, "JPY")[6].number_format == "#,##0"
-    assert book.formats[layout.VARIANCE_SHEET][(4, 7)] == "#,##0"  # the totals' Actual
+    yen = "#,##0_ ;-#,##0_ "  # no decimals; padded so that no text touches it
+    assert layout.in_currency(layout.VARIANCE_COLUMNS, "JPY")[6].number_format == yen
+    assert book.formats[layout.VARIANCE_SHEET][(4, 7)] == yen  # the totals' Actual
     tables.write_variance(book, sample_variance())
-    assert book.formats[layout.VARIANCE_SHEET][(8, 7)] == "#,##0.00"
-    assert layout.money_format("BHD") == "#,##0.000"
+    assert book.formats[layout.VARIANCE_SHEET][(8, 7)] == "#,##0.00_ ;-#,##0.00_ "
+    assert layout.money_format("BHD") == "#,##0.000_ ;-#,##0.000_ "
 
 
 def test_checks_list_errors_first_and_mark_their_cells():
