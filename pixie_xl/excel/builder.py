@@ -213,7 +213,7 @@ def _pixie(wb, ws, f: _Formats, server_url: str, with_buttons: bool) -> None:
     for i, text in enumerate(notes):
         ws.write_string(11 + i, 0, text, f.note)
     last_row = max(split_cell(c)[1] for c in layout.PIXIE_CELLS.values()) - 1
-    print_look.print_pixie(ws, last_row, 9)  # the notes run on to about column J
+    print_look.print_pixie(ws, last_row, 12)  # the notes run on to about column M
     if with_buttons:
         for i, (caption, sub) in enumerate(layout.MACROS.items()):
             ws.insert_button(

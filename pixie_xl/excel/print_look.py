@@ -67,8 +67,8 @@ def months_columns(ws, money) -> None:
 
 
 def print_pixie(ws, last_row: int, last_col: int) -> None:
-    """The control panel on one page."""
-    ws.set_portrait()
+    """The control panel on one page (landscape: the notes are long lines)."""
+    ws.set_landscape()
     ws.set_paper(9)
     ws.fit_to_pages(1, 1)
     ws.print_area(0, 0, last_row, last_col)

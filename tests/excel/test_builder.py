@@ -65,7 +65,7 @@ def test_the_pixie_sheet_prints_on_one_page(wb):
     ws = wb["Pixie"]
     assert ws.sheet_properties.pageSetUpPr.fitToPage is True
     assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight in (None, 1)
-    assert ws.print_area == "'Pixie'!$A$1:$J$33"  # every control, the notes beside them
+    assert ws.print_area == "'Pixie'!$A$1:$M$33"  # every control, the notes to their end
 
 
 def test_charts_print_apart_from_the_variance_table(wb):
