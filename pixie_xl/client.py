@@ -136,6 +136,10 @@ def error_from_response(resp: requests.Response, url: str | None = None) -> erro
     return err
 
 
+#: seconds a full pull may take to start answering (one body of up to a million lines)
+FULL_PULL_TIMEOUT = 600.0
+
+
 class Client:
     """A session with one sync service.
 
@@ -162,6 +166,7 @@ class Client:
     # --- plumbing ---------------------------------------------------------------------
     def _request(self, method: str, path: str, *, write: bool = False, **kw) -> requests.Response:
         headers = dict(kw.pop("headers", {}) or {})
+        timeout = kw.pop("timeout", self.timeout)
         if self.token and path != "/healthz":  # the token never goes where none is needed
             headers["Authorization"] = f"Bearer {self.token}"
         if write:
@@ -172,9 +177,7 @@ class Client:
             if attempt:
                 time.sleep(0.2 * attempt)
             try:
-                resp = self.session.request(
-                    method, url, headers=headers, timeout=self.timeout, **kw
-                )
+                resp = self.session.request(method, url, headers=headers, timeout=timeout, **kw)
             except (requests.ConnectionError, requests.Timeout) as exc:
                 last = exc
                 continue
@@ -281,9 +284,32 @@ class Client:
         )
         return resp.json() if resp.content else {}
 
-    def sync(self, cursor: str | None = None) -> dict:
-        """One page of changes since ``cursor`` (``None``: from the beginning)."""
-        return self.get("/api/v1/sync", cursor=cursor or "")
+    def sync(self, cursor: str | None = None, limit: int | None = None) -> dict:
+        """One JSON page of changes since ``cursor`` (``None``: from the beginning)."""
+        return self.get("/api/v1/sync", cursor=cursor or "", limit=limit)
+
+    def sync_table(self, cursor: str | None = None):
+        """One Arrow page of changes since ``cursor`` (a ``pyarrow.Table``, see
+        :mod:`pixie_xl.arrow_sync`), or ``None`` from a service that answers only JSON."""
+        import pyarrow as pa
+
+        from pixie_xl.arrow_sync import MEDIA_TYPE
+
+        accept = f"{MEDIA_TYPE}, application/json;q=0.5"
+        resp = self._request(
+            "GET",
+            "/api/v1/sync",
+            params={"cursor": cursor or ""},
+            headers={"Accept": accept},
+            # a page of up to a million lines: the service reads them all before answering
+            timeout=(self.timeout, max(self.timeout, FULL_PULL_TIMEOUT)),
+        )
+        if resp.headers.get("Content-Type", "").split(";")[0].strip() != MEDIA_TYPE:
+            return None
+        try:
+            return pa.ipc.open_stream(resp.content).read_all()
+        except pa.ArrowInvalid:
+            raise not_pixie(self.base_url, resp) from None
 
     def variance(self, frm: date, to: date, object: str | None = None) -> list[dict]:
         body = self.get(

@@ -96,15 +96,17 @@ def sync():
     live = "AND NOT deleted" if cursor == 0 else ""
     args = {"c": cursor, "h": high, "n": limit}
     lines_q = text(LINES.format(live=live.replace("deleted", "l.deleted")))
-    line_rows = s.execute(lines_q, args).all()
-    order_rows = s.execute(text(ORDERS.format(live=live)), args).all()
-    if arrow:
+    orders_q = text(ORDERS.format(live=live))
+    if not arrow:
+        line_rows = s.execute(lines_q, args).all()
+        order_rows = s.execute(orders_q, args).all()
+        return _json_page(line_rows, order_rows, cursor, high, limit, places)
+    with sync_arrow.no_gc():
         body = sync_arrow.page(
-            line_rows, order_rows, cursor=cursor, high=high, limit=limit,
-            currency=currency, scale=places,
+            s.execute(lines_q, args).all(), s.execute(orders_q, args).all(),
+            cursor=cursor, high=high, limit=limit, currency=currency, scale=places,
         )  # fmt: skip
-        return Response(body, mimetype=sync_arrow.MEDIA_TYPE)
-    return _json_page(line_rows, order_rows, cursor, high, limit, places)
+    return Response(body, mimetype=sync_arrow.MEDIA_TYPE)
 
 
 def _wants_arrow() -> bool:

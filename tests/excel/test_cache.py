@@ -1,15 +1,22 @@
-"""The formula cache: delta sync into SQLite, tombstones, and the running sums."""
+"""The formula cache filled directly: lines in the Arrow file, the running sums, and the
+committed rule and the sums agreeing with the core (its refresh over a real service is in
+``tests/server/test_sync_cache.py``)."""
 
 from __future__ import annotations
 
-from datetime import date
+import uuid
+from datetime import date, timedelta
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from pixie_xl.core import facts as core_facts
 from pixie_xl.core.tree import ObjectTree
 from pixie_xl.excel import cache as cache_mod
-from pixie_xl.excel.cache import Cache, _running_sums
+from pixie_xl.excel.cache import Cache, lookup
+from pixie_xl.excel.cache.lookup import _running_sums
 from tests.builders import obj
 
 SETTINGS = {"timezone": "Europe/Amsterdam", "currency": "EUR"}
@@ -19,112 +26,11 @@ OBJECTS = [
 ]
 
 
-def line(i, kind="cost", day="2026-01-05", amount="100.00", obj="P1", act="ROAD"):
-    return {
-        "line_id": f"L{i}",
-        "task_id": f"T{i}",
-        "object": obj,
-        "activity": act,
-        "task_created": "2026-01-01T09:00:00+01:00",
-        "kind": kind,
-        "date": day,
-        "amount": amount,
-    }
-
-
-class FakeService:
-    """A client whose sync pages come from a list; records the cursors asked for."""
-
-    base_url = "http://fake:1"
-
-    def __init__(self, pages):
-        self.pages, self.cursors = pages, []
-
-    def healthz(self):
-        return {"status": "ok", "time": "2026-03-01T10:00:00+01:00", "timezone": "Europe/Amsterdam"}
-
-    def settings(self):
-        return SETTINGS
-
-    def objects(self):
-        return OBJECTS
-
-    def activities(self):
-        return [{"code": "ROAD", "name": "Road work", "active": True}]
-
-    def profiles(self):
-        return []
-
-    def budgets(self):
-        return []
-
-    def sync(self, cursor):
-        self.cursors.append(cursor)
-        return self.pages.pop(0) if self.pages else {"lines": [], "next_cursor": cursor}
-
-
 @pytest.fixture
 def cache(tmp_path, monkeypatch):
     monkeypatch.setenv("PIXIE_CACHE_DIR", str(tmp_path))
     cache_mod.forget_lookups()
     return Cache("http://fake:1")
-
-
-def rows(cache):
-    with cache.connect() as conn:
-        return dict(conn.execute("SELECT line_id, amount FROM lines ORDER BY line_id"))
-
-
-def test_a_refresh_stores_lines_in_minor_units_and_the_cursor(cache):
-    service = FakeService(
-        [
-            {"lines": [line(1), line(2, amount="0.05")], "next_cursor": "c1", "has_more": True},
-            {
-                "lines": [line(3, kind="income", amount="250.10")],
-                "next_cursor": "c2",
-                "has_more": False,
-            },
-        ]
-    )
-    stats = cache.refresh(service)
-    assert stats.pages == 2 and stats.lines == 3
-    assert rows(cache) == {"L1": 10000, "L2": 5, "L3": 25010}
-    assert cache.meta("cursor") == "c2"
-    assert service.cursors == [None, "c1"]
-
-
-def test_the_next_refresh_moves_only_the_changes(cache):
-    cache.refresh(FakeService([{"lines": [line(1), line(2)], "next_cursor": "c1"}]))
-    later = FakeService(
-        [
-            {
-                "lines": [line(2, amount="120.00")],
-                "deleted": [{"type": "line", "id": "L1"}],
-                "next_cursor": "c2",
-            }
-        ]
-    )
-    stats = cache.refresh(later)
-    assert later.cursors[0] == "c1"  # it starts where the last refresh stopped
-    assert stats.lines == 1 and stats.deleted == 1
-    assert rows(cache) == {"L2": 12000}
-
-
-def test_the_cache_is_found_as_the_most_recent(cache, tmp_path):
-    assert Cache.most_recent(tmp_path) is None
-    cache.refresh(FakeService([{"lines": [line(1)], "next_cursor": "c1"}]))
-    found = Cache.most_recent(tmp_path)
-    assert found is not None and found.server_url == "http://fake:1"
-    # the service said 10:00 on 1 March, seconds ago: today is its day, not this machine's
-    assert cache.server_today() == date(2026, 3, 1)
-
-
-def test_master_data_comes_back_as_records(cache):
-    cache.refresh(FakeService([]))
-    assert [o.id for o in cache.objects()] == ["DEPT", "P1"]
-    assert cache.tree().ancestors("P1") == ["DEPT"]
-    assert cache.settings().timezone == "Europe/Amsterdam"
-    assert [a.code for a in cache.activities()] == ["ROAD"]
 
 
 def test_running_sums_roll_up_to_parents_and_stars():
@@ -214,22 +120,101 @@ def test_dating_by_task_creation_moves_lines_to_the_local_creation_day(cache):
     assert lk.amount("P1", "ROAD", feb1, feb1, "cost") == 150_00
 
 
-def test_the_lookup_is_rebuilt_after_a_refresh(cache, monkeypatch):
-    monkeypatch.setattr(cache_mod, "CHECK_EVERY", 0.0)
+def test_the_lookup_is_rebuilt_after_the_cache_changes(cache, monkeypatch):
+    monkeypatch.setattr(lookup, "CHECK_EVERY", 0.0)
     first = filled(cache)
     assert cache.lookup() is first
-    cache.refresh(FakeService([{"lines": [line(9, day="2026-02-05")], "next_cursor": "c9"}]))
+    extra = ("L9", "T9", "P1", "ROAD", "cost", "2026-02-05", "2026-01-31T23:30:00+00:00", 100_00)
+    cache.fill(settings=SETTINGS, objects=OBJECTS, activities=[], lines=[(*extra, "")])
     second = cache.lookup()
     assert second is not first
     feb = (date(2026, 2, 1).toordinal(), date(2026, 2, 28).toordinal())
     assert second.amount("P1", "ROAD", *feb, "cost") == 200_00
 
 
-def test_a_second_process_reads_the_lines_snapshot(cache):
+def test_a_second_process_reads_the_lines_file(cache):
     first = filled(cache)
-    assert (cache.dir / "lines.npz").exists()
+    assert (cache.dir / "lines.arrow").exists()
+    assert cache.lines()["amount"].to_pylist() == [100_00, 50_00]
     cache_mod.forget_lookups()  # as a fresh Excel session would start
     again = cache.lookup()
     assert again is not first
     assert again.sums == first.sums
     pd.testing.assert_frame_equal(again.actuals, first.actuals)
+
+
+def test_only_open_orders_commit_their_uninvoiced_rest(cache):
+    """The core's rule (``PurchaseOrder.committed``), order by order."""
+    statuses = ["draft", "approved", "received", "invoiced", "cancelled", "approved"]
+    invoiced = [0, 200_00, 0, 0, 0, 600_00]  # the last one is over-invoiced: nothing left
+    pos = [(f"PO{i}", "P1", "ROAD", "V", "2026-02-01", 500_00, inv, st)
+           for i, (st, inv) in enumerate(zip(statuses, invoiced, strict=True))]  # fmt: skip
+    cache.fill(settings=SETTINGS, objects=OBJECTS, activities=[], lines=[], pos=pos)
+    lk = cache.lookup()
+    assert lk.commitments["amount"].tolist() == [300_00, 500_00]
+    feb1 = date(2026, 2, 1).toordinal()
+    assert lk.amount("DEPT", "*", feb1, feb1, "committed") == 800_00
+
+
+TREE_OBJECTS = [
+    {"id": "DEPT", "name": "Roads", "kind": "department"},
+    {"id": "P1", "name": "A", "kind": "project", "parent": "DEPT"},
+    {"id": "P2", "name": "B", "kind": "project", "parent": "DEPT"},
+    {"id": "P3", "name": "C", "kind": "project"},
+]
+_line = st.tuples(
+    st.sampled_from(["P1", "P2", "P3", "DEPT"]),
+    st.sampled_from(["ROAD", "MAINT"]),
+    st.sampled_from(["income", "cost"]),
+    st.integers(0, 90),
+    st.integers(-(10**9), 10**9),
+)
+_order = st.tuples(
+    st.sampled_from(["P1", "P2", "P3"]),
+    st.sampled_from(["draft", "approved", "received", "invoiced"]),
+    st.integers(0, 90),
+    st.integers(0, 10**6),
+    st.integers(0, 10**6),
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    lines=st.lists(_line, max_size=30),
+    orders=st.lists(_order, max_size=8),
+    period=st.tuples(st.integers(0, 90), st.integers(0, 90)),
+)
+def test_the_running_sums_equal_the_core_facts(cache, lines, orders, period):
+    """Every look-up of the formulas is the core's period sum of the same subtree."""
+    day0 = date(2026, 1, 1)
+    rows = [
+        (
+            f"L{i}",
+            f"T{i}",
+            o,
+            a,
+            k,
+            (day0 + timedelta(d)).isoformat(),
+            "2026-01-01T09:00:00+00:00",
+            amt,
+            "",
+        )
+        for i, (o, a, k, d, amt) in enumerate(lines)
+    ]
+    pos = [(f"PO{i}", o, "ROAD", "V", (day0 + timedelta(d)).isoformat(), amt, inv, status)
+           for i, (o, status, d, amt, inv) in enumerate(orders)]  # fmt: skip
+    cache = Cache(f"http://property-{uuid.uuid4().hex}:1")  # a fresh cache per example
+    cache.fill(settings=SETTINGS, objects=TREE_OBJECTS, activities=[], lines=rows, pos=pos)
+    lk = cache.lookup()
+    frm, to = sorted(day0 + timedelta(d) for d in period)
+    for node in ("DEPT", "P1", "P3", "*"):
+        got = core_facts.period_sums(lk.facts, frm, to, None if node == "*" else node)
+        for act in ("ROAD", "MAINT", "*"):
+            sel = got if act == "*" else got[got["activity"] == act]
+            for kind, column in (("income", "actual"), ("cost", "actual"), ("cost", "committed")):
+                want = int(sel.loc[sel["kind"] == kind, column].fillna(0).sum())
+                name = "committed" if column == "committed" else kind
+                assert lk.amount(node, act, frm.toordinal(), to.toordinal(), name) == want, (
+                    node, act, name)  # fmt: skip
