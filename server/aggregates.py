@@ -35,8 +35,10 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-#: the order statuses whose uninvoiced rest is committed cost (core.records.COMMITTING_STATUSES)
-COMMITTING = ("approved", "received")
+from pixie_xl.core.records import COMMITTING_STATUSES
+
+#: the order statuses whose uninvoiced rest is committed cost (the core's rule)
+COMMITTING = tuple(sorted(s.value for s in COMMITTING_STATUSES))
 
 #: per backend: the checked lines of a JSON array text (``[id, task, kind, day, minor, ref]``)
 _JSON_LINES = {

@@ -20,19 +20,10 @@ cancelled order, an order invoiced beyond its amount (commits 0).
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
-from pixie_server import auth, create_app, db
+from pixie_server import auth, create_app, db, ingest
 from pixie_server.clock import FixedClock
-from pixie_server.models import (
-    ActivityRow,
-    ActualLineRow,
-    ObjectRow,
-    PurchaseOrderRow,
-    SettingsRow,
-    TaskRow,
-)
+from pixie_server.models import ActivityRow, ObjectRow, SettingsRow
 
 from tests.builders import at
 
@@ -86,48 +77,43 @@ class Reports:
             return self.call("PUT", f"/api/v1/budgets/{bid}", body)
         return self.call("POST", "/api/v1/budgets", body)
 
+    def ingest(self, batch: dict) -> None:
+        """Write ``batch`` the way ``POST /api/v1/ingest`` does (so the aggregates the
+        reports read are kept by the real write path)."""
+        with self.app.app_context(), db.transaction(self.app) as s:
+            ingest.ingest_json(s, batch)
+
     def actual(self, obj, activity, kind, day, amount, *, created=None, deleted=False):
         self.seq += 1
         n = self.seq
-        with self.app.app_context(), db.transaction(self.app) as s:
-            s.add(
-                TaskRow(
-                    id=f"T{n}",
-                    object_id=obj,
-                    activity_code=activity,
-                    created_at=at(created or f"{day}T08:00:00+00:00"),
-                )
-            )
-            s.add(
-                ActualLineRow(
-                    id=f"L{n}",
-                    task_id=f"T{n}",
-                    kind=kind,
-                    date=date.fromisoformat(day),
-                    amount_minor=amount * 100,
-                    reference="",
-                    seq=n,
-                    deleted=deleted,
-                )
-            )
+        line = {
+            "line_id": f"L{n}",
+            "task_id": f"T{n}",
+            "object": obj,
+            "activity": activity,
+            "task_created": created or f"{day}T08:00:00+00:00",
+            "kind": kind,
+            "date": day,
+            "amount": f"{amount}.00",
+            "reference": "",
+        }
+        self.ingest({"actuals": [line]})
+        if deleted:
+            self.ingest({"actuals": [{**line, "op": "delete"}]})
 
     def order(self, obj, activity, day, amount, invoiced=0, status="approved"):
         self.seq += 1
-        with self.app.app_context(), db.transaction(self.app) as s:
-            s.add(
-                PurchaseOrderRow(
-                    id=f"PO{self.seq}",
-                    object_id=obj,
-                    activity_code=activity,
-                    vendor="Acme",
-                    ordered_on=date.fromisoformat(day),
-                    amount_minor=amount * 100,
-                    invoiced_minor=invoiced * 100,
-                    status=status,
-                    seq=self.seq,
-                    deleted=False,
-                )
-            )
+        order = {
+            "po_id": f"PO{self.seq}",
+            "object": obj,
+            "activity": activity,
+            "vendor": "Acme",
+            "ordered_on": day,
+            "amount": f"{amount}.00",
+            "invoiced_amount": f"{invoiced}.00",
+            "status": status,
+        }
+        self.ingest({"purchase_orders": [order]})
 
 
 @pytest.fixture

@@ -138,7 +138,8 @@ def test_staged_rows_of_a_dead_batch_are_cleaned_at_start_and_never_read(
 
 def test_the_migrations_have_one_head_with_the_staging_table():
     script = ScriptDirectory.from_config(migrations.config())
-    assert script.get_heads() == ["0005"]
+    heads = script.get_heads()  # one head, at or past 0005 (0006: the report aggregates)
+    assert len(heads) == 1 and script.get_revision(heads[0]).revision >= "0005"
 
 
 def test_a_batch_whose_staged_rows_a_start_removed_is_refused_busy_and_saves_nothing(
