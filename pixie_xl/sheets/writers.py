@@ -207,7 +207,7 @@ def write_alerts(book: Book, rows: Sequence[VarianceRow], was=None) -> None:
     book.write_table(
         layout.ALERTS_SHEET,
         layout.ALERTS_TABLE,
-        layout.ALERTS_COLUMNS,
+        layout.in_currency(layout.ALERTS_COLUMNS, currency_of(rows)),
         [[*variance_values(r), *was_of(r, was)] for r in rows],
     )
 

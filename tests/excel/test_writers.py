@@ -6,11 +6,14 @@ import dataclasses
 from datetime import date
 from decimal import Decimal
 
+import openpyxl
+
 from pixie_xl.core.findings import Finding, Severity, SourceRef
 from pixie_xl.core.money import Money
 from pixie_xl.core.records import Formula, Profile, RawRow
 from pixie_xl.sheets import layout, tables
 from pixie_xl.sheets.fakebook import FakeBook
+from pixie_xl.sheets.filebook import FileBook
 from tests.builders import month_row, variance_row
 
 HOSTILE_NAME = '=HYPERLINK("http://evil.example","click")'
@@ -180,7 +183,7 @@ def test_month_table_totals_are_per_kind_and_net_never_income_plus_cost():
     assert book.get_value(layout.MONTHS_SHEET, "A4") == "Income total"
 
 
-def test_money_formats_follow_the_currency_decimals():
+def test_money_formats_follow_the_currency_decimals(workbook_copy):
     book = FakeBook.new()
     eur = variance_row("P-1", "ROAD", current="1000", actual="850")
     as_yen = {
@@ -192,6 +195,14 @@ def test_money_formats_follow_the_currency_decimals():
     tables.write_variance(book, jpy)
     yen = "#,##0_ ;-#,##0_ "  # no decimals; padded so that no text touches it
     assert layout.in_currency(layout.VARIANCE_COLUMNS, "JPY")[6].number_format == yen
+    file_book = FileBook.open(workbook_copy)
+    tables.write_variance(file_book, jpy)
+    tables.write_alerts(file_book, jpy)
+    tables.write_parents(file_book, jpy)
+    file_book.save()
+    wb = openpyxl.load_workbook(workbook_copy)
+    for sheet in ("Variance", "Alerts", "Parents"):
+        assert wb[sheet]["G2"].number_format == yen, sheet  # Actual, as the file shows it
     assert book.formats[layout.VARIANCE_SHEET][(4, 7)] == yen  # the totals' Actual
     tables.write_variance(book, sample_variance())
     assert book.formats[layout.VARIANCE_SHEET][(8, 7)] == "#,##0.00_ ;-#,##0.00_ "
