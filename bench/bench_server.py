@@ -2,7 +2,7 @@
 
 1. Ingest 1,000,000 actual lines as CSV uploads in four batches of 250,000, against a bare
    ``executemany`` of the same rows into a fresh SQLite file in this process (target: at
-   least half its rate).
+   least 0.7 of its rate, issue 12 item 4).
 2. A workbook's first refresh of them (Arrow pull, the cache's lines file, the formulas'
    frames), against a bare ``SELECT`` of the same lines into tuples (target: within 3x).
 3. A delta of 1,000 changed lines fetched from the client's cursor (target: under 50 ms).
@@ -211,7 +211,7 @@ def run() -> list[Result]:
                 ).raise_for_status()
             rate = N_LINES / (time.perf_counter() - t0)
             del bodies
-            results.append(at_least("server_ingest_1m_lines_csv_http", rate, floor, "rows/s", 0.5))
+            results.append(at_least("server_ingest_1m_lines_csv_http", rate, floor, "rows/s", 0.7))
 
             select_floor = bare_select(os.path.join(folder, "pixie.db"))
             took, cursor = client_full_sync(url, token, Path(folder, "client-cache"))
