@@ -2,7 +2,13 @@
 movable ``clock``, tokens per role, and a ``live_server`` (waitress on a loopback port).
 
 PostgreSQL: one throwaway cluster per test session on a free loopback port (initdb and
-pg_ctl run as the ``postgres`` user when the tests run as root), one database per test.
+pg_ctl run as the ``postgres`` user when the tests run as root), one database per test,
+dropped when its test module ends.
+
+Migrations run once per session and backend: ``db_url`` is a copy of a database migrated to
+head (a SQLite file copied; on PostgreSQL ``CREATE DATABASE … TEMPLATE``), so the app's own
+``upgrade head`` at start finds nothing to do. ``empty_db_url`` is a database with no schema
+at all, for the tests of the migrations themselves.
 """
 
 from __future__ import annotations
@@ -18,10 +24,11 @@ import tempfile
 import threading
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import requests
-from pixie_server import auth, create_app, db
+from pixie_server import auth, create_app, db, migrations
 from pixie_server.clock import FixedClock
 
 from tests.conftest import postgres_bindir
@@ -97,6 +104,9 @@ class PostgresCluster:
         )
         self.data = data
         self._names = itertools.count()
+        self._migrated: str | None = None
+        self.made: list[str] = []
+        self.owners: dict[str, str] = {}
 
     def _run(self, program: str, *args: str) -> None:
         cmd = [os.path.join(self.bindir, program), *args]
@@ -107,15 +117,39 @@ class PostgresCluster:
     def url(self, name: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
 
-    def new_database(self) -> str:
+    def _sql(self, *statements: str) -> None:
         import psycopg
 
-        name = f"pixie_{os.getpid()}_{next(self._names)}"
         with psycopg.connect(
             f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True
         ) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            for statement in statements:
+                conn.execute(statement)
+
+    def new_database(self, migrated: bool = False, owner: str = "") -> str:
+        """A new database: empty, or (``migrated``) a copy of one migrated to head;
+        ``owner`` (the test module) is remembered in :attr:`owners`."""
+        name = f"pixie_{os.getpid()}_{next(self._names)}"
+        template = f' TEMPLATE "{self._template()}"' if migrated else ""
+        self._sql(f'CREATE DATABASE "{name}"{template}')
+        self.made.append(name)
+        self.owners[name] = owner
         return self.url(name)
+
+    def _template(self) -> str:
+        """The database migrated to head once per session, which ``new_database`` copies
+        (no connection may stay open on it, so its engine is disposed at once)."""
+        if self._migrated is None:
+            name = f"pixie_{os.getpid()}_template"
+            self._sql(f'CREATE DATABASE "{name}"')
+            migrate_once(self.url(name))
+            self._migrated = name
+        return self._migrated
+
+    def drop_made(self) -> None:
+        """Drop every database made since the last call (connections left open are ended)."""
+        names, self.made = self.made, []
+        self._sql(*(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in names))
 
     def stop(self) -> None:
         try:
@@ -124,19 +158,69 @@ class PostgresCluster:
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def migrate_once(url: str) -> None:
+    """Bring the database at ``url`` to head and close every connection to it."""
+    engine = db.make_engine(url)
+    try:
+        migrations.upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+def copy_private(src: Path, dst: Path) -> Path:
+    """Copy a SQLite file to a new file of mode 0600, as the service creates its own."""
+    fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out, open(src, "rb") as source:
+        shutil.copyfileobj(source, out)
+    return dst
+
+
 @pytest.fixture(scope="session")
-def postgres():
+def migrated_sqlite_file(tmp_path_factory) -> Path:
+    """A SQLite file migrated to head, made once per session; copy it, never open it."""
+    path = tmp_path_factory.mktemp("template") / "pixie.db"
+    migrate_once(f"sqlite:///{path}")
+    return path
+
+
+_CLUSTER = pytest.StashKey[PostgresCluster]()
+
+
+@pytest.fixture(scope="session")
+def postgres(request):
     cluster = PostgresCluster(postgres_bindir())
+    request.session.stash[_CLUSTER] = cluster
     yield cluster
     cluster.stop()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _drop_the_modules_databases(request):
+    """After each test module, drop the PostgreSQL databases its tests made (the cluster
+    would otherwise hold one per test until the session ends)."""
+    yield
+    cluster = request.session.stash.get(_CLUSTER, None)
+    if cluster is not None and cluster.made:
+        cluster.drop_made()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path):
-    """A fresh, empty database: a SQLite file, or a new database on the test cluster."""
+    """A fresh database at head: a copy of the migrated SQLite file, or a new database on
+    the test cluster made from the migrated template."""
+    if request.param == "sqlite":
+        template = request.getfixturevalue("migrated_sqlite_file")
+        return f"sqlite:///{copy_private(template, tmp_path / 'pixie.db')}"
+    cluster = request.getfixturevalue("postgres")
+    return cluster.new_database(migrated=True, owner=request.module.__name__)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_db_url(request, tmp_path):
+    """A fresh database with no schema at all (for the migration tests)."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'pixie.db'}"
-    return request.getfixturevalue("postgres").new_database()
+    return request.getfixturevalue("postgres").new_database(owner=request.module.__name__)
 
 
 @pytest.fixture

@@ -30,7 +30,8 @@ def _old_entry(prev: str, n: int) -> dict:
     return {**body, "at": at.replace(tzinfo=None), "prev_hash": prev, "hash": digest.hexdigest()}
 
 
-def test_an_old_trail_is_kept_as_legacy_and_new_entries_are_signed(db_url, tmp_path, clock):
+def test_an_old_trail_is_kept_as_legacy_and_new_entries_are_signed(empty_db_url, tmp_path, clock):
+    db_url = empty_db_url
     engine = db.make_engine(db_url)
     migrations.upgrade(engine, "0002")
     prev, rows = audit.GENESIS, []

@@ -9,7 +9,8 @@ from sqlalchemy import inspect, text
 from pixie_xl import client as wire
 
 
-def test_0004_upgrades_a_database_with_settings(db_url, tmp_path, clock):
+def test_0004_upgrades_a_database_with_settings(empty_db_url, tmp_path, clock):
+    db_url = empty_db_url
     engine = db.make_engine(db_url)
     migrations.upgrade(engine, "0003")
     with engine.begin() as conn:

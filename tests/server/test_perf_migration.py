@@ -7,7 +7,8 @@ from pixie_server import db, migrations
 from sqlalchemy import text
 
 
-def test_a_database_of_0001_keeps_its_counter_and_gains_a_version(db_url):
+def test_a_database_of_0001_keeps_its_counter_and_gains_a_version(empty_db_url):
+    db_url = empty_db_url
     engine = db.make_engine(db_url)
     migrations.upgrade(engine, "0001")
     with engine.begin() as conn:
