@@ -17,19 +17,30 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from html import unescape
 
+from openpyxl.utils.datetime import from_excel
+
 from pixie_xl.core.money import Money
 from pixie_xl.core.records import Formula
 from pixie_xl.sheets.cells import RISKY_STARTS, col_letter
+
+
+class _Day0:
+    """``_DAY0 + serial``: the datetime of a whole-day serial after 1900-02-28."""
+
+    __slots__ = ()
+
+    def __add__(self, days: int) -> datetime:
+        return datetime.fromordinal(693594 + days)
+
 
 #: a cell as the usual writers (Excel, LibreOffice, openpyxl, this module) spell it
 _CELL = re.compile(
     r'<c r="([A-Z]{1,3})(\d+)"(?: s="(\d+)")?(?: t="(\w+)")?(?: [^>]*?)?(?:/>|>(.*?)</c>)', re.S
 )
-_ANY_CELL = re.compile(r"<c[ >/]")
-_ROW = re.compile(r"<row\b([^>]*?)(?:/>|>(.*?)</row>)", re.S)
+_ROW_HEAD = re.compile(r"<row\b([^>]*?)/?>")
 _ROW_NUMBER = re.compile(r'\br="(\d+)"')
-_FIRST_COL = re.compile(r'<c r="([A-Z]{1,3})')
-_LAST_COL = re.compile(r'.*<c r="([A-Z]{1,3})', re.S)
+_ROW_OWN = re.compile(r'\s*\b(?:r|spans)="[^"]*"')
+_CELL_COL = re.compile(r'<c r="([A-Z]{1,3})')
 _V = re.compile(r"<v>(.*?)</v>", re.S)
 _F = re.compile(r"<f\b([^>]*?)(?:/>|>(.*?)</f>)", re.S)
 _T = re.compile(r"<t\b[^>]*?(?:/>|>(.*?)</t>)", re.S)
@@ -38,6 +49,7 @@ _SHARED = re.compile(r'\bt="shared"')
 _SI_ATTR = re.compile(r'\bsi="(\d+)"')
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _EPOCH = datetime(1899, 12, 30)
+_DAY0 = _Day0()
 _COLS: dict[str, int] = {}
 _LETTERS: list[str] = []
 
@@ -88,39 +100,66 @@ def parse_rows(
     may drop a whole row unparsed."""
     rows: Rows = {}
     attrs: dict[int, str] = {}
-    shared: dict[str, tuple[str, int, int]] = {}
-    for m in _ROW.finditer(data):
-        head, body = m.group(1), m.group(2) or ""
+    heads = list(_ROW_HEAD.finditer(data))
+    runs: list[list[int]] = []  # [start, end) offsets of runs of rows to parse
+    for i, m in enumerate(heads):
+        head = m.group(1)
         number = _ROW_NUMBER.search(head)
         if number is None:
             raise ValueError("a <row> without its number")
-        r = int(number.group(1))
-        extra = re.sub(r'\s*\b(r|spans)="[^"]*"', "", head).strip()
-        if extra:
-            attrs[r] = extra
-        if not body:
+        if head.count('="') > 1:
+            extra = _ROW_OWN.sub("", head).strip()
+            if extra:
+                attrs[int(number.group(1))] = extra
+        end = heads[i + 1].start() if i + 1 < len(heads) else len(data)
+        if skip is not None and _skipped(data, m.end(), end, int(number.group(1)), skip):
             continue
-        if skip is not None:
-            first, last = _FIRST_COL.search(body), _LAST_COL.match(body)
-            if first and last and skip(r, col_number(first[1]), col_number(last[1])):
-                continue
-        cells = _parse_cells(body, r, strings, date_styles, shared)
-        if cells:
-            rows[r] = cells
+        if runs and runs[-1][1] == m.start():
+            runs[-1][1] = end
+        else:
+            runs.append([m.start(), end])
+    shared: dict[str, tuple[str, int, int]] = {}
+    for start, end in runs:
+        _parse_run(data, start, end, rows, strings, date_styles, shared)
     return rows, attrs
 
 
-def _parse_cells(body, r, strings, date_styles, shared) -> dict[int, tuple[object, int]]:
-    out: dict[int, tuple[object, int]] = {}
-    n = 0
-    for col, _row, s, t, inner in _CELL.findall(body):
-        n += 1
-        style = int(s) if s else 0
-        c = col_number(col)
-        out[c] = (_value(inner, t, style, strings, date_styles, shared, c, r), style)
-    if n != len(_ANY_CELL.findall(body)):
-        raise ValueError(f"row {r}: a cell written in an unexpected form")
-    return out
+def _skipped(data: str, start: int, end: int, r: int, skip) -> bool:
+    first = _CELL_COL.match(data, start)
+    last_at = data.rfind('<c r="', start, end)
+    if first is None or last_at < 0:
+        return False
+    last = _CELL_COL.match(data, last_at)
+    return last is not None and skip(r, col_number(first[1]), col_number(last[1]))
+
+
+def _parse_run(data, start, end, rows, strings, date_styles, shared) -> None:
+    found = _CELL.findall(data, start, end)
+    if len(found) != data.count("<c ", start, end) + data.count("<c>", start, end):
+        m = _ROW_NUMBER.search(data, start, end)
+        raise ValueError(f"row {m.group(1) if m else '?'}: a cell written in an unexpected form")
+    cols = _COLS
+    cur_r = None
+    cur: dict = {}
+    for col, rn, s, t, inner in found:
+        if rn != cur_r:
+            cur_r = rn
+            cur = rows.setdefault(int(rn), {})
+        c = cols.get(col) or col_number(col)
+        st = int(s) if s else 0
+        if not inner:
+            v = None
+        elif inner[:3] == "<v>" and (not t or t == "n"):
+            x = inner[3:-4]
+            v = float(x) if ("." in x or "E" in x or "e" in x) else int(x)
+            if st in date_styles:
+                v = _DAY0 + v if type(v) is int and v > 60 else from_excel(v)
+        elif t == "inlineStr" and inner[:7] == "<is><t>" and "<" not in inner[7:-9]:
+            x = inner[7:-9]
+            v = unescape(x) if "&" in x else x
+        else:
+            v = _value(inner, t, st, strings, date_styles, shared, c, int(rn))
+        cur[c] = (v, st)
 
 
 def _value(inner, t, style, strings, date_styles, shared, col, row) -> object:
@@ -165,8 +204,6 @@ def _formula(attrs: str, text: str | None, shared, col: int, row: int) -> Formul
 
 
 def _from_serial(number: float) -> datetime | time:
-    from openpyxl.utils.datetime import from_excel
-
     return from_excel(number)
 
 
