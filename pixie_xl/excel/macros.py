@@ -45,7 +45,8 @@ def _entry(fn):
     def wrapper():
         book = _book()
         try:
-            fn(book)
+            with book.quiet():  # screen updating and calculation off while it writes
+                fn(book)
         except PixieError as exc:
             book.status(f"failed: {exc.message}")
             book.alert(exc.message)

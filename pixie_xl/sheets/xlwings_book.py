@@ -2,13 +2,17 @@
 
 Thin on purpose: every decision is in the actions and writers, which the file and fake books
 run in tests; this class only moves values to and from an ``xw.Book``. It uses the xlwings
-Community Edition API only (``sheet.tables``, ``Range.value/formula/number_format/color``,
-``Table.resize``, ``Chart.set_source_data``, ``App.alert``, ``App.status_bar``).
+Community Edition API only (``sheet.tables``, ``Range.raw_value/formula/number_format/color/
+clear_contents/address``, ``Table.range/show_totals/resize``, ``Chart.set_source_data``,
+``App.alert/status_bar/screen_updating/calculation``) and xlwings' own value conversions,
+in block calls: a refresh makes the same small number of calls into Excel for 100 or
+10,000 budget lines (see :mod:`pixie_xl.sheets.xlwings_blocks`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from collections.abc import Sequence
 
@@ -25,6 +29,7 @@ from pixie_xl.sheets.cells import (
     split_cell,
 )
 from pixie_xl.sheets.filebook import MARK_FILLS, total_formula
+from pixie_xl.sheets.xlwings_blocks import Conversions, address, areas, bounds, format_areas
 
 
 def _rgb(argb: str) -> tuple[int, int, int]:
@@ -41,10 +46,6 @@ _EXCEL_PARSES = re.compile(
     r"|^\s*(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?[\s/-]*\d",
     re.IGNORECASE,
 )
-
-#: how a range is read: always 2-D; Excel's error values as their text (``#REF!``), which
-#: xlwings otherwise turns into None
-_READ = {"ndim": 2, "err_to_str": True}
 
 
 def to_excel(value: object) -> object:
@@ -91,40 +92,86 @@ def grid(value: object, n_rows: int, n_cols: int) -> list[list[object]]:
     return [flat] if n_rows == 1 else [[v] for v in flat]
 
 
-def _read(rng) -> list[list[object]]:
-    """Every cell of ``rng`` as a value or a Formula: one read of the values and one of the
-    formulas, however many rows."""
-    n_rows, n_cols = rng.shape
-    values = grid(rng.options(**_READ).value, n_rows, n_cols)
-    formulas = grid(rng.formula, n_rows, n_cols)
-    return [
-        [_cell(v, f) for v, f in zip(vrow, frow, strict=True)]
-        for vrow, frow in zip(values, formulas, strict=True)
-    ]
+def _fresh(method):
+    """Outside :meth:`XlwingsBook.quiet` nothing read before is trusted: another book or
+    the user may have changed the workbook since (inside, only this book writes)."""
+
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        if not self._quiet:
+            self._forget()
+        return method(self, *args, **kwargs)
+
+    return run
 
 
 class XlwingsBook:
-    """An open workbook in Excel (``xw.Book``)."""
+    """An open workbook in Excel (``xw.Book``), written and read in block calls (see
+    :mod:`pixie_xl.sheets.xlwings_blocks`): each output table is one values write, one
+    resize, a number-format write per run of columns and one total-row write, whatever
+    the number of rows. The sheets and tables found are kept for the book's life, as are
+    the application and its engine; inside :meth:`quiet` (one button press, during which
+    only this book changes the workbook) also each table's place, each table read and
+    each sheet's used range, until the book writes to that sheet."""
 
     def __init__(self, book) -> None:
         self.book = book
+        self._sheets: dict[str, object] = {}
+        self._tables: dict[tuple[str, str], object] = {}
+        #: (first row, first column, rows with header and total row, columns, total row)
+        self._geo: dict[tuple[str, str], tuple[int, int, int, int, bool]] = {}
+        self._used: dict[str, tuple[int, int, list[list[object]]]] = {}
+        self._read_tables: dict[tuple[str, str], Table] = {}
+        self._all_sheets = None
+        self._fills_clear: set[str] = set()
+        self._charts: list | None = None
+        self._quiet = 0
+        self._charts_due = False
+        self._app = None
+        self._conv: Conversions | None = None
+
+    @property
+    def app(self):
+        """The xlwings ``App`` of the book (found once)."""
+        if self._app is None:
+            self._app = self.book.app
+        return self._app
+
+    @property
+    def conv(self) -> Conversions:
+        if self._conv is None:
+            self._conv = Conversions(self.app.engine.name)
+        return self._conv
 
     def sheet_names(self) -> list[str]:
-        return [s.name for s in self.book.sheets]
+        if self._all_sheets is None:
+            self._all_sheets = self.book.sheets
+        return [s.name for s in self._all_sheets]
 
+    @_fresh
     def read_table(self, sheet: str, table: str) -> Table:
-        tbl = self._table(sheet, table)
-        header_rng = tbl.header_row_range
-        header = tuple(
-            "" if h is None else str(h)
-            for h in grid(header_rng.options(**_READ).value, 1, header_rng.shape[1])[0]
-        )
-        width = len(header)
-        body = tbl.data_body_range
-        rows = [tuple(r) for r in _read(body)] if body is not None else []
+        """The table, read once until the book writes to its sheet."""
+        key = (sheet, table)
+        if key not in self._read_tables:
+            self._read_tables[key] = self._read_table(sheet, table)
+        return self._read_tables[key]
+
+    def _read_table(self, sheet: str, table: str) -> Table:
+        if (sheet, table) in self._geo:
+            row, col, n_all, width, has_totals = self._geo[(sheet, table)]
+            whole = self._sheet(sheet).range(address(row, col, row + n_all - 1, col + width - 1))
+        else:  # the table's range read as it gives the table's place
+            tbl = self._table(sheet, table)
+            whole = tbl.range
+            row, col, n_all, width = bounds(whole.address)
+            has_totals = bool(tbl.show_totals)
+            self._geo[(sheet, table)] = (row, col, n_all, width, has_totals)
+        values, formulas = self._grids(whole, n_all, width)
+        header = tuple("" if h is None else str(h) for h in values[0])
+        cells = _cells(values[1 : n_all - has_totals], formulas[1 : n_all - has_totals])
+        rows = [tuple(r) for r in cells]
         while rows and all(is_blank(v) for v in rows[-1]):
             rows.pop()
-        col, row = header_rng.column, header_rng.row
         return Table(
             sheet=sheet,
             name=table,
@@ -134,6 +181,7 @@ class XlwingsBook:
             columns=tuple(col_letter(col + i) for i in range(width)),
         )
 
+    @_fresh
     def write_table(
         self,
         sheet: str,
@@ -141,78 +189,86 @@ class XlwingsBook:
         columns: Sequence[Column],
         rows: Sequence[Sequence[object]],
     ) -> None:
-        ws = self.book.sheets[sheet]
-        tbl = self._table(sheet, table)
-        header_rng = tbl.header_row_range
-        col, row = header_rng.column, header_rng.row
-        width = len(columns) if columns else header_rng.shape[1]
-        body = tbl.data_body_range
-        old_n = body.shape[0] if body is not None else 1
-        has_totals = tbl.totals_row_range is not None
-        if body is not None:
-            body.clear_contents()
+        ws = self._sheet(sheet)
+        row, col, n_all, old_width, has_totals = self._geometry(sheet, table)
+        width = len(columns) if columns else old_width
         n = max(len(rows), 1)
-        # as xlwings' own Table.update: the new range is the header and the data rows; Excel
-        # moves the total row along
-        tbl.resize(ws.range((row, col), (row + n, col + width - 1)))
-        old_last, new_last = row + old_n + has_totals, row + n + has_totals
-        if old_last > new_last:  # what the shrunk table left behind
-            ws.range((new_last + 1, col), (old_last, col + width - 1)).clear_contents()
-        if columns:
-            ws.range((row, col)).value = [[c.header for c in columns]]
-        if rows:
-            ws.range((row + 1, col)).value = [[to_excel(v) for v in list(r)[:width]] for r in rows]
-        for i, c in enumerate(columns):
-            if c.number_format:
-                ws.range((row + 1, col + i), (row + n, col + i)).number_format = c.number_format
-        totals = tbl.totals_row_range
-        if totals is not None:
-            for i, c in enumerate(columns):
-                cell = ws.range((row + n + 1, col + i))
-                if c.total == "sum":
-                    cell.formula = total_formula(table, c.header)
-                elif c.total is not None:
-                    cell.value = c.total
+        if (n, width) != (n_all - 1 - has_totals, old_width):
+            # as xlwings' own Table.update: the new range is the header and the data rows;
+            # Excel moves the total row along (written below with the rows)
+            rng = ws.range(address(row, col, row + n, col + width - 1))
+            self._table(sheet, table).resize(rng)
+            self._geo[(sheet, table)] = (row, col, 1 + n + has_totals, width, has_totals)
+            self._changed(sheet, grown=True)
+        # one block: header, rows, total row, and blanks over what the old table covered
+        wide = max(width, old_width)
+        block = [_padded([c.header for c in columns], wide)] if columns else []
+        block += [_padded([to_excel(v) for v in list(r)[:width]], wide) for r in rows]
+        block += [] if rows else [[None] * wide]
+        block += [_padded(_totals(table, columns), wide)] if has_totals else []
+        top = row if columns else row + 1
+        blank = row + n_all - 1 - (top + len(block) - 1)
+        block += [[None] * wide for _ in range(blank)]
+        self._write(sheet, address(top, col, top + len(block) - 1, col + wide - 1), block)
+        for ref, fmt in format_areas(columns, row + 1, row + n + has_totals, col):
+            ws.range(ref).number_format = fmt
 
+    @_fresh
     def get_value(self, sheet: str, cell: str) -> object:
-        return _read(self.book.sheets[sheet].range(cell))[0][0]
+        return self._read(self._sheet(sheet).range(cell), 1, 1)[0][0]
 
+    @_fresh
     def set_value(self, sheet: str, cell: str, value: object) -> None:
-        rng = self.book.sheets[sheet].range(cell)
-        if isinstance(value, Formula):
-            rng.formula = str(value)
-        else:
-            rng.value = to_excel(value)
+        self._write(sheet, cell, [[to_excel(value)]])
 
+    @_fresh
     def write_range(self, sheet: str, cell: str, rows: Sequence[Sequence[object]]) -> None:
         if rows:
             width = max(len(r) for r in rows)
-            data = [[to_excel(v) for v in r] + [None] * (width - len(r)) for r in rows]
-            self.book.sheets[sheet].range(cell).value = data
+            data = [_padded([to_excel(v) for v in r], width) for r in rows]
+            col, row = split_cell(cell)
+            ref = address(row, col, row + len(data) - 1, col + width - 1)
+            self._write(sheet, ref, data)
 
+    @_fresh
     def clear_range(self, sheet: str, cell: str, n_cols: int, n_rows: int) -> None:
         col, row = split_cell(cell)
-        ws = self.book.sheets[sheet]
-        ws.range((row, col), (row + n_rows - 1, col + n_cols - 1)).clear_contents()
+        ref = address(row, col, row + n_rows - 1, col + n_cols - 1)
+        self._sheet(sheet).range(ref).clear_contents()
+        self._changed(sheet)
 
+    @_fresh
     def mark_cells(self, sheet: str, cells: Sequence[str], severity: Severity) -> None:
-        """Clear the fills of the sheet's input table, then fill the cells with findings."""
-        ws = self.book.sheets[sheet]
-        for tbl in ws.tables:
-            if tbl.data_body_range is not None:
-                tbl.data_body_range.color = None
+        """Clear the fills of the sheet's input table, then fill the cells with findings,
+        a few hundred cells per multi-area range; fills this book already cleared, with
+        nothing marked since, are not cleared again."""
+        ws = self._sheet(sheet)
+        if sheet not in self._fills_clear:
+            if sheet == layout.BUDGETS_SHEET:  # the input table, whose place is known
+                row, col, n_all, width, totals = self._geometry(sheet, layout.BUDGETS_TABLE)
+                if n_all > 1 + totals:
+                    ws.range(
+                        address(row + 1, col, row + n_all - 1 - totals, col + width - 1)
+                    ).color = None
+            else:
+                for tbl in ws.tables:
+                    body = tbl.data_body_range
+                    if body is not None:
+                        body.color = None
+            self._fills_clear.add(sheet)
         colour = _rgb(MARK_FILLS[severity])
-        for ref in cells:
+        for ref in areas(cells):
             ws.range(ref).color = colour
+            self._fills_clear.discard(sheet)
 
     def status(self, text: str) -> None:
         self.set_value(layout.PIXIE_SHEET, layout.PIXIE_CELLS["status"], text)
         # not every Excel lets a workbook set the status bar
         with contextlib.suppress(Exception):
-            self.book.app.status_bar = text
+            self.app.status_bar = text
 
     def alert(self, text: str) -> None:
-        self.book.app.alert(text, title="Pixie XL")
+        self.app.alert(text, title="Pixie XL")
 
     def save(self) -> None:
         self.book.save()
@@ -223,15 +279,15 @@ class XlwingsBook:
         self, sheet: str, cell: str, n_cols: int, n_rows: int, number_format: str
     ) -> None:
         col, row = split_cell(cell)
-        ws = self.book.sheets[sheet]
-        ws.range((row, col), (row + n_rows - 1, col + n_cols - 1)).number_format = number_format
+        ref = address(row, col, row + n_rows - 1, col + n_cols - 1)
+        self._sheet(sheet).range(ref).number_format = number_format
 
     def set_print_header(self, sheet: str, left: str, center: str, right: str) -> None:
-        setup = self.book.sheets[sheet].api.PageSetup
+        setup = self._sheet(sheet).api.PageSetup
         setup.LeftHeader, setup.CenterHeader, setup.RightHeader = left, center, right
 
     def set_print_area(self, sheet: str, area: str) -> None:
-        self.book.sheets[sheet].api.PageSetup.PrintArea = ",".join(
+        self._sheet(sheet).api.PageSetup.PrintArea = ",".join(
             part.split("!")[-1] for part in area.split(",")
         )
 
@@ -241,61 +297,90 @@ class XlwingsBook:
     def reset_status(self) -> None:
         """Give the status bar back to Excel (``Application.StatusBar = False``)."""
         with contextlib.suppress(Exception):
-            self.book.app.status_bar = False
+            self.app.status_bar = False
+
+    @contextlib.contextmanager
+    def quiet(self):
+        """Screen updating and automatic calculation off while an action writes (Excel
+        would repaint and recalculate after every block), each put back as it was
+        afterwards, and the status bar given back to Excel, whatever happened. The charts
+        are pointed at their data once, at the end."""
+        app, saved = self.app, []
+        for name, off in (("screen_updating", False), ("calculation", "manual")):
+            with contextlib.suppress(Exception):  # Excel may refuse (e.g. a cell in edit)
+                was = getattr(app, name)
+                setattr(app, name, off)
+                saved.append((name, was))
+        self._quiet += 1
+        try:
+            yield self
+            if self._quiet == 1 and self._charts_due:
+                self._rebuild_charts()
+        finally:
+            self._quiet -= 1
+            if not self._quiet:
+                self._forget()
+            for name, was in reversed(saved):
+                with contextlib.suppress(Exception):
+                    setattr(app, name, was)
+            self.reset_status()
 
     def rebuild_charts(self) -> None:
-        """Point the Variance charts at their helper ranges, sized to the data: the helper
-        sheet is read once, and each chart plots its three columns as series."""
-        ws = self.book.sheets[layout.VARIANCE_SHEET]
-        data = self.book.sheets[layout.CHART_DATA_SHEET]
-        used = data.used_range
-        last_used = used.row + used.shape[0] - 1
-        charts = list(ws.charts)
+        """Point the Variance charts at their helper ranges, sized to the data (inside
+        :meth:`quiet`: once, at its end)."""
+        if self._quiet:
+            self._charts_due = True
+        else:
+            self._rebuild_charts()
+
+    def _rebuild_charts(self) -> None:
+        """Each chart's first helper column is read once, and the chart plots its three
+        columns as series."""
+        self._charts_due = False
+        if self._charts is None:
+            self._charts = list(self._sheet(layout.VARIANCE_SHEET).charts)
+        data = self._sheet(layout.CHART_DATA_SHEET)
+        top, _, n_used, _ = bounds(data.used_range.address)
+        last_used = top + n_used - 1
         for chart, cell in zip(
-            charts, (layout.CHART_ACTIVITY_CELL, layout.CHART_MONTH_CELL), strict=False
+            self._charts, (layout.CHART_ACTIVITY_CELL, layout.CHART_MONTH_CELL), strict=False
         ):
             col, row = split_cell(cell)
             n = max(last_used - row + 1, 1)
-            column = grid(data.range((row, col), (row + n - 1, col)).options(ndim=2).value, n, 1)
+            raw = data.range(address(row, col, row + n - 1, col)).raw_value
+            column = grid(self.conv.from_raw(raw), n, 1)
             last = row + next((i for i, r in enumerate(column) if is_blank(r[0])), n) - 1
-            chart.set_source_data(
-                data.range((row, col), (max(last, row + 1), col + 2)), plot_by="columns"
-            )
+            source = data.range(address(row, col, max(last, row + 1), col + 2))
+            chart.set_source_data(source, plot_by="columns")
 
+    @_fresh
     def grow_table(self, sheet: str, table: str) -> int:
-        """Rows typed directly under the table join it (see ``Book.grow_table``); the rows
-        below are read in one block up to the sheet's used range."""
-        ws = self.book.sheets[sheet]
-        tbl = self._table(sheet, table)
-        if tbl.totals_row_range is not None:
+        """Rows typed directly under the table join it (see ``Book.grow_table``), found in
+        the sheet's used range (read once)."""
+        row, col, n_rows, n_cols, has_totals = self._geometry(sheet, table)
+        if has_totals:
             return 0
-        whole = tbl.range
-        row, col = whole.row, whole.column
-        n_rows, n_cols = whole.shape
-        used = ws.used_range
-        below = used.row + used.shape[0] - 1 - (row + n_rows - 1)
-        if below <= 0:
-            return 0
+        top, left, cells = self._used_range(sheet)
         first = row + n_rows
-        block = grid(
-            ws.range((first, col), (first + below - 1, col + n_cols - 1)).options(**_READ).value,
-            below,
-            n_cols,
-        )
-        added = next((i for i, r in enumerate(block) if all(is_blank(v) for v in r)), below)
+        block = [
+            [r[j - left] if 0 <= j - left < len(r) else None for j in range(col, col + n_cols)]
+            for r in cells[max(first - top, 0) :]
+        ]
+        added = next((i for i, r in enumerate(block) if all(is_blank(v) for v in r)), len(block))
         if added:
-            tbl.resize(ws.range((row, col), (row + n_rows - 1 + added, col + n_cols - 1)))
+            ws = self._sheet(sheet)
+            last = row + n_rows - 1 + added
+            self._table(sheet, table).resize(ws.range(address(row, col, last, col + n_cols - 1)))
+            self._geo[(sheet, table)] = (row, col, n_rows + added, n_cols, False)
+            self._changed(sheet, grown=True)
         return added
 
+    @_fresh
     def stray_cells(self, sheet: str, table: str) -> list[str]:
-        """Every non-blank cell outside the table, from one read of the used range."""
-        ws = self.book.sheets[sheet]
-        whole = self._table(sheet, table).range
-        r1, c1 = whole.row, whole.column
-        r2, c2 = r1 + whole.shape[0] - 1, c1 + whole.shape[1] - 1
-        used = ws.used_range
-        top, left = used.row, used.column
-        cells = grid(used.options(**_READ).value, *used.shape)
+        """Every non-blank cell outside the table, from the sheet's used range."""
+        r1, c1, n_rows, n_cols, _ = self._geometry(sheet, table)
+        r2, c2 = r1 + n_rows - 1, c1 + n_cols - 1
+        top, left, cells = self._used_range(sheet)
         return [
             cell_name(left + j, top + i)
             for i, values in enumerate(cells)
@@ -303,9 +388,89 @@ class XlwingsBook:
             if not is_blank(v) and not (r1 <= top + i <= r2 and c1 <= left + j <= c2)
         ]
 
+    # --- the calls --------------------------------------------------------------------------
+
+    def _sheet(self, name: str):
+        """The ``xw.Sheet`` by name (one ``Worksheets.Item`` call per book)."""
+        ws = self._sheets.get(name)
+        if ws is None:
+            if self._all_sheets is None:
+                self._all_sheets = self.book.sheets
+            ws = self._sheets[name] = self._all_sheets[name]
+        return ws
+
     def _table(self, sheet: str, table: str):
-        """The table by name: one ``ListObjects.Item`` call, not a walk over the tables."""
-        try:
-            return self.book.sheets[sheet].tables[table]
-        except KeyError:
-            raise KeyError(f"the sheet {sheet!r} has no table {table!r}") from None
+        """The table by name: one ``ListObjects.Item`` call per book, not a walk over the
+        tables."""
+        key = (sheet, table)
+        tbl = self._tables.get(key)
+        if tbl is None:
+            try:
+                tbl = self._tables[key] = self._sheet(sheet).tables[table]
+            except KeyError:
+                raise KeyError(f"the sheet {sheet!r} has no table {table!r}") from None
+        return tbl
+
+    def _geometry(self, sheet: str, table: str) -> tuple[int, int, int, int, bool]:
+        """Where the table is: one ``Range.Address`` and one ``ShowTotals`` per book."""
+        key = (sheet, table)
+        if key not in self._geo:
+            tbl = self._table(sheet, table)
+            self._geo[key] = (*bounds(tbl.range.address), bool(tbl.show_totals))
+        return self._geo[key]
+
+    def _used_range(self, sheet: str) -> tuple[int, int, list[list[object]]]:
+        """(first row, first column, values) of the sheet's used range, read once until the
+        book writes to the sheet."""
+        if sheet not in self._used:
+            used = self._sheet(sheet).used_range
+            top, left, h, w = bounds(used.address)
+            self._used[sheet] = (top, left, grid(self.conv.from_raw(used.raw_value), h, w))
+        return self._used[sheet]
+
+    def _forget(self) -> None:
+        """Drop what was read of the workbook (the sheets and tables found stay)."""
+        self._geo.clear()
+        self._used.clear()
+        self._read_tables.clear()
+        self._fills_clear.clear()
+
+    def _changed(self, sheet: str, grown: bool = False) -> None:
+        """The book wrote to ``sheet`` (``grown``: a table there was resized)."""
+        self._used.pop(sheet, None)
+        for key in [k for k in self._read_tables if k[0] == sheet]:
+            del self._read_tables[key]
+        if grown:
+            self._fills_clear.discard(sheet)
+
+    def _write(self, sheet: str, ref: str, rows: list[list[object]]) -> None:
+        """Values (already through :func:`to_excel`) into the range ``ref`` in one call."""
+        self._sheet(sheet).range(ref).raw_value = self.conv.to_raw(rows)
+        self._changed(sheet)
+
+    def _grids(self, rng, n_rows: int, n_cols: int) -> tuple[list[list], list[list]]:
+        """The values and the formulas of ``rng``: one read of each, however many rows."""
+        values = grid(self.conv.from_raw(rng.options(err_to_str=True).raw_value), n_rows, n_cols)
+        return values, grid(rng.formula, n_rows, n_cols)
+
+    def _read(self, rng, n_rows: int, n_cols: int) -> list[list[object]]:
+        """Every cell of ``rng`` as a value or a Formula."""
+        return _cells(*self._grids(rng, n_rows, n_cols))
+
+
+def _totals(table: str, columns: Sequence[Column]) -> list[object]:
+    """The total row: a ``sum`` column's SUBTOTAL, a label, else blank (as a file refresh
+    writes it)."""
+    return [total_formula(table, c.header) if c.total == "sum" else c.total for c in columns]
+
+
+def _padded(row: list[object], width: int) -> list[object]:
+    """A row as wide as the range it is written to (Excel takes only rectangles)."""
+    return row + [None] * (width - len(row))
+
+
+def _cells(values: list[list[object]], formulas: list[list[object]]) -> list[list[object]]:
+    return [
+        [_cell(v, f) for v, f in zip(vrow, frow, strict=True)]
+        for vrow, frow in zip(values, formulas, strict=True)
+    ]

@@ -262,6 +262,32 @@ class Range(COM):
         return None
 
 
+class Areas(COM):
+    """A multi-area range (``Range("H2:H9,C4")``): its areas' cells, fill, number format
+    and address."""
+
+    def __init__(self, sheet, parts):
+        object.__setattr__(self, "_app", sheet._app)
+        self.sheet, self._parts = sheet, parts
+
+    Interior = property(lambda self: Interior(self))
+    Address = property(lambda self: ",".join(p._address() for p in self._parts))
+    Count = property(lambda self: sum(p.Count for p in self._parts))
+
+    def cells(self):
+        return [c for p in self._parts for c in p.cells()]
+
+    @property
+    def NumberFormat(self):
+        formats = {c.number_format for c in self.cells()}
+        return formats.pop() if len(formats) == 1 else None
+
+    @NumberFormat.setter
+    def NumberFormat(self, fmt):
+        for c in self.cells():
+            c.number_format = fmt
+
+
 class _OleObj:
     """``_oleobj_.GetTypeInfo().GetTypeAttr().iid`` of a Range (is_range_instance)."""
 
