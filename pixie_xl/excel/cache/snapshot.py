@@ -130,7 +130,8 @@ def _pull(client, cursor: str, currencies, default: str, say) -> _Pulled:
 def _arrow_page(pulled: _Pulled, t: pa.Table) -> tuple[bool, str]:
     meta = t.schema.metadata or {}
     is_line = pc.equal(t["type"], "line")
-    live_lines = t.filter(pc.and_(is_line, pc.invert(t["deleted"])))
+    only_live_lines = pc.all(is_line).as_py() is not False and not pc.any(t["deleted"]).as_py()
+    live_lines = t if only_live_lines else t.filter(pc.and_(is_line, pc.invert(t["deleted"])))
     pulled.lines.append(
         pa.table(
             {
