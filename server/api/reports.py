@@ -50,6 +50,7 @@ from .. import budget_store, clock, db
 from ..auth import require
 from ..edge import strict_date
 from ..records import load_objects, load_profiles, load_settings
+from ..report_delta import Tables
 
 bp = Blueprint("reports", __name__, url_prefix="/api/v1")
 
@@ -301,27 +302,30 @@ def _report(object_id: str | None, key: str, pick):
     stamp = (frm, to, object_id, version)
     facts = cache.get(("facts", *stamp), lambda: facts_for(session, frm, to, object_id), version)
     today = clock.now().astimezone(ZoneInfo(facts.settings.timezone)).date()
-    rows = cache.get(
+    # after a write: the previous table of this period with the changed objects' rows
+    # worked out again (pixie_server.report_delta)
+    tables = current_app.extensions.setdefault("pixie_tables", Tables())
+    rows, as_json = cache.get(
         ("table", *stamp, today),
-        lambda: tuple(variance.variance_rows(facts, frm, to, today)),
+        lambda: tables.rows((frm, to, object_id, today), version, facts, frm, to, today, row_json),
         version,
     )
     answer = cache.get(
         ("answer", key, *stamp, today),
-        lambda: _answer(frm, to, today, facts.settings.currency, pick(list(rows)), key),
+        lambda: _answer(frm, to, today, facts.settings.currency, pick(list(rows)), key, as_json),
         version,
     )
     return jsonify(answer)
 
 
-def _answer(frm, to, today, currency, rows, key: str) -> dict:
+def _answer(frm, to, today, currency, rows, key: str, as_json=row_json) -> dict:
     totals = variance.totals(rows, currency)
     return {
         "from": frm.isoformat(),
         "to": to.isoformat(),
         "today": today.isoformat(),
         "currency": currency,
-        key: [row_json(r) for r in rows],
+        key: [as_json(r) for r in rows],
         "totals": {k: str(v) for k, v in totals.items()},
     }
 
