@@ -267,7 +267,9 @@ def run() -> list[Result]:
                     )
                 )
                 # The memo is keyed by the database's stamp: right after a write, the 20
-                # clients' first asks wait for one fresh computation (single flight).
+                # clients' first asks wait for one computation (single flight), which reads
+                # the aggregates and works out again only the rows of the objects the write
+                # changed (issue 12.5). Target: within 2x the warm p99 of this run.
                 http.post(
                     f"{url}/api/v1/ingest",
                     data=_csv([(*rows[0][:7], "1.23", rows[0][8])]),
@@ -277,11 +279,12 @@ def run() -> list[Result]:
                     url, auth, "/api/v1/variance", {"from": "2026-01-01", "to": "2026-03-31"}, 1
                 )
                 results.append(
-                    absolute(
+                    relative(
                         "server_variance_after_a_write_p99_20_clients",
                         _pct(cold, 0.99) * 1000,
+                        _pct(var_lat, 0.99) * 1000,
                         "ms",
-                        None,
+                        2.0,
                     )
                 )
             else:
