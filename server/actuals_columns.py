@@ -99,15 +99,21 @@ def check_columns(
     minor = _minor_units(amounts, places)
     if days is None or instants is None or minor is None:
         return None
-    if len(set(zip(tasks, objs, acts, created, strict=True))) != len(set(tasks)):
-        return None  # a task with two objects, activities or creation times: the row checks
+    found = _tasks(tasks, objs, acts, created, instants)
+    if found is None:
+        return None
     stored = {text: day.isoformat() if sqlite else day for text, day in days.items()}
     lines = list(zip(ids, tasks, kinds, map(stored.__getitem__, dates), minor, refs, strict=True))
-    return lines, _tasks(tasks, objs, acts, created, instants)
+    return lines, found
 
 
-def _tasks(tasks, objs, acts, created, instants: dict[str, datetime]) -> dict:
-    """task → (object, activity, created, the row it first appears in)."""
+def _tasks(tasks, objs, acts, created, instants: dict[str, datetime]) -> dict | None:
+    """task → (object, activity, created, the row it first appears in), in the order of
+    their first rows; None when a task comes with two objects, activities or creation
+    times (written two ways, or a conflict: the row checks tell which)."""
+    distinct = set(zip(tasks, objs, acts, created, strict=True))
     first = dict(zip(reversed(tasks), range(len(tasks) + 1, 1, -1), strict=True))
-    spec = dict(zip(tasks, zip(objs, acts, created, strict=True), strict=True))
-    return {t: (o, a, instants[c], first[t]) for t, (o, a, c) in spec.items()}
+    if len(distinct) != len(first):
+        return None
+    spec = {t: (o, a, instants[c]) for t, o, a, c in distinct}
+    return {t: (*spec[t], first[t]) for t in dict.fromkeys(tasks)}

@@ -63,7 +63,7 @@ def _upsert_lines(s: Session, lines: list, sqlite: bool) -> int:
         # One statement over a JSON array: SQLite parses and inserts it in C without the
         # GIL, so the parser thread keeps running meanwhile (executemany takes the GIL back
         # for every row). Text with NUL characters takes the executemany way.
-        blob = json.dumps(lines, ensure_ascii=False)
+        blob = json.dumps(lines, ensure_ascii=False, check_circular=False)
         if "\\u0000" not in blob:
             select = (
                 "SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4,"
@@ -124,32 +124,25 @@ def _upsert_tasks(s: Session, tasks: dict, sqlite: bool) -> list[str]:
                 created = datetime.fromisoformat(created).replace(tzinfo=UTC)
             existing[tid] = (obj, act, created.astimezone(UTC))
     changed = [t for t, v in existing.items() if v != tasks[t][:3]]
-    fresh = [t for t in tasks if t not in existing]
-
-    stamps: dict[datetime, str] = {}
-
-    def row(t):
-        obj, act, created, _ = tasks[t]
-        if not sqlite:
-            return (t, obj, act, created)
-        stamp = stamps.get(created)
-        if stamp is None:
-            stamp = stamps[created] = sqlite_instant(created)
-        return (t, obj, act, stamp)
-
+    if sqlite:  # the stored text of each distinct creation instant, made once
+        stamps = {c: sqlite_instant(c) for c in {v[2] for v in tasks.values()}}
+        rows = {t: (t, obj, act, stamps[c]) for t, (obj, act, c, _n) in tasks.items()}
+    else:
+        rows = {t: (t, obj, act, c) for t, (obj, act, c, _n) in tasks.items()}
+    fresh = [r for t, r in rows.items() if t not in existing] if existing else list(rows.values())
     if fresh and sqlite:
         conn.exec_driver_sql(
             "INSERT INTO tasks (id, object_id, activity_code, created_at)"
             " SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3 FROM json_each(?) AS j",
-            (json.dumps([row(t) for t in fresh], ensure_ascii=False),),
+            (json.dumps(fresh, ensure_ascii=False, check_circular=False),),
         )
     elif fresh:
         sql = "INSERT INTO tasks (id, object_id, activity_code, created_at) VALUES "
-        conn.exec_driver_sql(sql + f"({', '.join([ph] * 4)})", [row(t) for t in fresh])
+        conn.exec_driver_sql(sql + f"({', '.join([ph] * 4)})", fresh)
     if changed:
         aggregates.move_tasks(s, changed, -1)  # issue 12.5: their lines' sums move with them
         sql = f"UPDATE tasks SET object_id = {ph}, activity_code = {ph}, created_at = {ph} "
-        conn.exec_driver_sql(sql + f"WHERE id = {ph}", [(*row(t)[1:], t) for t in changed])
+        conn.exec_driver_sql(sql + f"WHERE id = {ph}", [(*rows[t][1:], t) for t in changed])
         aggregates.move_tasks(s, changed, 1)
     return changed
 
