@@ -59,3 +59,33 @@ def pytest_addoption(parser):
     parser.addoption(
         "--excel", action="store_true", help="also run the tests that drive a real Excel"
     )
+
+
+#: the service's clock in these tests: early November 2026, Amsterdam time
+CLOCK_AT = "2026-11-02T09:00:00+01:00"
+
+
+@pytest.fixture(scope="session")
+def live_service(tmp_path_factory):
+    """``(url, folder)`` of a running ``pixie-xl serve`` holding the demo dataset: one per
+    session, for the cli and excel tests (a module that imports this fixture would make a
+    session fixture of its own, so a second service: request it, do not import it)."""
+    from pixie_xl import client as wire
+    from pixie_xl.demo import dataset
+    from pixie_xl.demo.run import service
+
+    folder = tmp_path_factory.mktemp("service")
+    files = dataset.write(dataset.generate(), folder / "data")
+    old = os.environ.get("PIXIE_TOKEN_FILE")
+    os.environ["PIXIE_TOKEN_FILE"] = str(folder / "token")
+    try:
+        with service(folder, CLOCK_AT) as url:
+            client = wire.Client(url)
+            for name in ("objects", "activities", "actuals", "purchase_orders"):
+                client.ingest(files[name])
+            yield url, folder
+    finally:
+        if old is None:
+            os.environ.pop("PIXIE_TOKEN_FILE", None)
+        else:
+            os.environ["PIXIE_TOKEN_FILE"] = old

@@ -1,44 +1,19 @@
 """A live sync service for the workbook-side tests: ``pixie-xl serve`` in a subprocess.
 
-The service runs on a free loopback port with a temporary SQLite file and token file, its
-clock pinned (``PIXIE_CLOCK_AT``) so that the locking rules give the same answers on any
-day; the demo dataset is ingested once.
+The service (``live_service``, in tests/conftest.py so that the excel tests share the same
+one) runs on a free loopback port with a temporary SQLite file and token file, its clock
+pinned (``PIXIE_CLOCK_AT``) so that the locking rules give the same answers on any day; the
+demo dataset is ingested once per session.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from pixie_xl import client as wire
-
-#: the service's clock in these tests: early November 2026, Amsterdam time
-CLOCK_AT = "2026-11-02T09:00:00+01:00"
-
-
-@pytest.fixture(scope="session")
-def live_service(tmp_path_factory):
-    """``(url, folder)`` of a running service holding the demo dataset."""
-    from pixie_xl.demo import dataset
-    from pixie_xl.demo.run import service
-
-    folder = tmp_path_factory.mktemp("service")
-    files = dataset.write(dataset.generate(), folder / "data")
-    old = os.environ.get("PIXIE_TOKEN_FILE")
-    os.environ["PIXIE_TOKEN_FILE"] = str(folder / "token")
-    try:
-        with service(folder, CLOCK_AT) as url:
-            client = wire.Client(url)
-            for name in ("objects", "activities", "actuals", "purchase_orders"):
-                client.ingest(files[name])
-            yield url, folder
-    finally:
-        if old is None:
-            os.environ.pop("PIXIE_TOKEN_FILE", None)
-        else:
-            os.environ["PIXIE_TOKEN_FILE"] = old
+from tests.conftest import CLOCK_AT  # noqa: F401 - the tests import it from here
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 
 from pixie_xl.excel import macros
 from pixie_xl.sheets import layout
-from tests.cli.conftest import client, env, live_service  # noqa: F401 - the live service
+from tests.cli.conftest import client, env  # noqa: F401 - the live service's fixtures
 from tests.excel.test_macros import _alerts, _calling
 
 PIXIE, CELLS = layout.PIXIE_SHEET, layout.PIXIE_CELLS

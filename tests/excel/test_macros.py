@@ -14,7 +14,7 @@ from pixie_xl.demo.run import free_port
 from pixie_xl.excel import macros
 from pixie_xl.sheets import layout, tables
 from pixie_xl.sheets.xlwings_book import XlwingsBook
-from tests.cli.conftest import client, env, live_service  # noqa: F401 - the live service
+from tests.cli.conftest import client, env  # noqa: F401 - the live service's fixtures
 
 PIXIE, CELLS = layout.PIXIE_SHEET, layout.PIXIE_CELLS
 #: every button of the workbook and its entry point (new buttons are covered as they come)

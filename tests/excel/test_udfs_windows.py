@@ -23,7 +23,7 @@ from pixie_xl.excel import actions
 from pixie_xl.excel import udfs as plain_udfs
 from pixie_xl.sheets import layout
 from pixie_xl.sheets.xlwings_book import XlwingsBook
-from tests.cli.conftest import env, live_service  # noqa: F401 - the live service
+from tests.cli.conftest import env  # noqa: F401 - the live service's fixtures
 
 NAME = "pixie_udfs_as_on_windows"
 MISSING = -2147352572  # DISP_E_PARAMNOTFOUND: an optional argument left out in Excel
