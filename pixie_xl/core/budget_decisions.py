@@ -98,8 +98,8 @@ class Decider:
     def report(self, g: Group, decision: Decision | None) -> None:
         if decision is None or decision.action is Action.UNCHANGED:
             return
-        first = g.first
         if decision.action is Action.REFUSE:
+            first = g.first
             key = _REFUSAL_CELL.get(decision.code, "budget_id")
             message = decision.message
             if decision.code == "dates_locked":

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from itertools import count
 from operator import attrgetter
 
-from .budget_rows import BAD, Findings, Row, first_column
+from .budget_rows import BAD, Findings, Row, TableRows, first_column
 from .cells import show
 from .fast_records import budget_line, source_ref
 from .findings import SourceRef
@@ -30,31 +31,91 @@ _AGREE = (
 
 
 class Group:
-    """The rows of one budget, the draft they make and what is known about it."""
+    """The rows of one budget, the draft they make and what is known about it.
 
-    __slots__ = ("bad", "budget_id", "draft", "end", "object", "rows", "span", "start", "version")
+    The rows of a table (:class:`~pixie_xl.core.budget_rows.TableRows`) are held by their
+    indices, and a Row is made only where one is needed (a finding, a message, a budget
+    that is not the usual case); ``rows`` makes them all.
+    """
 
-    def __init__(self, first: Row):
-        self.rows = [first]
-        self.budget_id = first.budget_id if isinstance(first.budget_id, str) else None
+    __slots__ = (
+        "_rows", "bad", "budget_id", "draft", "end", "indices", "object", "span", "start",
+        "table", "version",
+    )  # fmt: skip
+
+    def __init__(self, first: Row | None, table: TableRows | None = None, index: int = 0):
+        self._rows = None if first is None else [first]
+        self.table = table
+        self.indices = None if table is None else [index]
+        bid = first.budget_id if first is not None else table.clean[0][index]
+        self.budget_id = bid if isinstance(bid, str) else None
         self.object = self.start = self.end = self.version = None
         self.bad = False
         self.draft: BudgetDraft | None = None
         self.span: Span | None = None
 
     @property
+    def rows(self) -> list[Row]:
+        if self._rows is None:
+            self._rows = list(map(self.table.row, self.indices))
+        return self._rows
+
+    @property
     def first(self) -> Row:
-        return self.rows[0]
+        return self.rows[0] if self._rows is not None else self.table.row(self.indices[0])
+
+    def clean(self) -> list[int] | None:
+        """The indices of a table's rows when every one is clean and none has an error."""
+        if self.indices is None:
+            return None
+        made = self.table.made
+        if made and any((r := made.get(i)) is not None and (r.bad or r.line is None)
+                        for i in self.indices):  # fmt: skip
+            return None
+        return self.indices
+
+    def any_bad(self) -> bool:
+        """Whether any row has an error (a row never made has none)."""
+        if self._rows is None and self.indices is not None:
+            made = self.table.made
+            if not made:  # (no row read cell by cell, none made for a finding)
+                return False
+            return any((r := made.get(i)) is not None and r.bad for i in self.indices)
+        return any(map(_IS_BAD, self.rows))
+
+    def first_period(self) -> tuple:
+        """(object, start, end) of the first row."""
+        if self._rows is None and self.indices[0] not in self.table.made:
+            clean, i = self.table.clean, self.indices[0]
+            return clean[2][i], clean[3][i], clean[4][i]
+        first = self.first
+        return first.object, first.start, first.end
+
+    def first_ref(self):
+        """``first.ref()``: the first cell of the first row."""
+        if self._rows is None and self.indices[0] not in self.table.made:
+            return self.table.ref(self.indices[0])
+        return self.first.ref()
+
+    def first_place(self) -> tuple[str, int]:
+        """(sheet, row number) of the first row."""
+        if self._rows is None and self.indices[0] not in self.table.made:
+            table = self.table.table
+            return table.sheet, table.numbers[self.indices[0]]
+        return self.first.sheet, self.first.number
 
     @property
     def label(self) -> str:
         if self.budget_id:
             return f"budget {self.budget_id}"
-        return f"the new budget of {self.first.sheet} row {self.first.number}"
+        sheet, number = self.first_place()
+        return f"the new budget of {sheet} row {number}"
 
 
-def group_rows(rows: list[Row]) -> list[Group]:
+def group_rows(rows: list[Row] | TableRows) -> list[Group]:
     """The budgets the rows make, in the order of their first rows."""
+    if isinstance(rows, TableRows):
+        return _group_table(rows)
     groups: dict[tuple, Group] = {}
     found = groups.get
     for row in rows:
@@ -76,6 +137,34 @@ def group_rows(rows: list[Row]) -> list[Group]:
     return list(groups.values())
 
 
+def _group_table(rows: TableRows) -> list[Group]:
+    """``group_rows`` over a table's columns (a row read cell by cell gives its values)."""
+    groups: dict[tuple, Group] = {}
+    found = groups.get
+    dirty, blank = rows.dirty, rows.blank
+    bids, objs, starts, ends = rows.clean[0], rows.clean[2], rows.clean[3], rows.clean[4]
+    for index, bid, obj, start, end in zip(count(), bids, objs, starts, ends, strict=False):
+        if dirty and index in dirty:
+            row = dirty[index]
+            bid, obj, start, end = row.budget_id, row.object, row.start, row.end
+        elif blank and index in blank:
+            continue
+        if isinstance(bid, str):
+            key: tuple = ("id", bid)
+        elif bid is None:
+            if type(obj) is not str or type(start) is not date or type(end) is not date:
+                continue  # a row without a readable budget: its cells already have findings
+            key = ("new", obj, start, end)
+        else:
+            continue
+        group = found(key)
+        if group is None:
+            groups[key] = Group(None, rows, index)
+        else:
+            group.indices.append(index)
+    return list(groups.values())
+
+
 class BudgetChecks:
     """Check each group as a whole (SPEC §3) and build its draft."""
 
@@ -87,6 +176,14 @@ class BudgetChecks:
 
     def agree(self, g: Group) -> None:
         """Rows of one Budget ID must agree on object, dates and version."""
+        idx = g.clean()
+        if idx is not None:  # a table's clean rows: compared in their columns
+            _, ver, objs, starts, ends = g.table.clean[:5]
+            i = idx[0]
+            same = (objs[i], starts[i], ends[i], ver[i])
+            if all((objs[j], starts[j], ends[j], ver[j]) == same for j in idx):
+                g.object, g.start, g.end, g.version = same
+                return
         first = g.first
         same = (first.object, first.start, first.end, first.version)
         if BAD not in same and None not in same[:3]:
@@ -114,6 +211,11 @@ class BudgetChecks:
 
     def lines(self, g: Group, known: BudgetHistory | None) -> tuple[BudgetLine, ...]:
         """The group's lines, one per activity; rows with a bad cell give none."""
+        idx = g.clean()
+        if idx is not None:  # a table's clean rows: their activities are known codes
+            activities = set(map(g.table.clean[5].__getitem__, idx))
+            if len(activities) == len(idx) and self.inactive.isdisjoint(activities):
+                return tuple(map(g.table.lines.__getitem__, idx))
         rows = g.rows
         if not any(map(_IS_BAD, rows)):  # the usual case: a line per row
             activities = {row.activity for row in rows}
@@ -179,7 +281,7 @@ class BudgetChecks:
         """Check the group as a whole; set its draft, span and whether it is bad."""
         bid = g.budget_id
         if bid is None:
-            g.object, g.start, g.end = g.first.object, g.first.start, g.first.end
+            g.object, g.start, g.end = g.first_period()
             g.version = None
         else:
             self.agree(g)
@@ -212,10 +314,10 @@ class BudgetChecks:
                 f"Version is missing for budget {bid}; it is filled in when the budget is "
                 "saved or refreshed, and tells the server which version you edited",
             )
-        g.draft = BudgetDraft(bid, g.object, g.start, g.end, lines, g.version, g.first.ref())
-        g.bad = any(map(_IS_BAD, g.rows))
+        g.draft = BudgetDraft(bid, g.object, g.start, g.end, lines, g.version, g.first_ref())
+        g.bad = g.any_bad()
         if g.end >= g.start:
-            label = bid or f"in {g.first.sheet} row {g.first.number}"
+            label = bid or "in {} row {}".format(*g.first_place())
             g.span = Span(label, g.object, g.start, g.end)
 
 

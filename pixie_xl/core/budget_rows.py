@@ -160,6 +160,48 @@ class _Source:
         return self.table[index] if len(values) == len(_KEYS) else values.values()
 
 
+class TableRows:
+    """The rows of a :class:`~pixie_xl.core.raw_table.RawTable` as read: the clean ones as
+    the clean columns (a :class:`Row` is made the first time one is asked for, then kept, so
+    a finding marks that Row), the others read cell by cell (``dirty``; ``blank`` ones are
+    skipped)."""
+
+    __slots__ = ("blank", "clean", "dirty", "lines", "made", "table")
+
+    def __init__(self, table: RawTable, clean: list, lines: list, dirty: dict[int, Row]):
+        self.table = table
+        self.clean = clean
+        #: each clean row's budget line (made a column at a time)
+        self.lines = lines
+        #: index → Row of the rows read cell by cell (the blank ones are not rows)
+        self.dirty = dirty
+        self.blank: set[int] = set()
+        #: index → Row of every Row made or read so far
+        self.made: dict[int, Row] = dict(dirty)
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def row(self, index: int) -> Row:
+        row = self.made.get(index)
+        if row is None:
+            t = self.table
+            row = self.made[index] = Row()
+            row.index, row.bad, row.line = index, False, self.lines[index]
+            row.sheet, row.number, row.columns = t.sheet, t.numbers[index], t.columns
+            (
+                row.budget_id, row.version, row.object, row.start, row.end,
+                row.activity, row.income, row.cost, row.phasing, row.note,
+            ) = (column[index] for column in self.clean)  # fmt: skip
+        return row
+
+    def ref(self, index: int) -> SourceRef:
+        """``self.row(index).ref()``, without making the Row."""
+        t = self.table
+        col = next(iter(t.columns.values()), "A")
+        return SourceRef(t.sheet, f"{col}{t.numbers[index]}")
+
+
 class RowReader:
     """Reads rows against a :class:`~pixie_xl.core.validation.Context`."""
 
@@ -177,12 +219,13 @@ class RowReader:
         self.date_cache: dict[object, object] = {}
         self.lowered: dict[str, dict[str, str]] = {}
 
-    def read_all(self, rows: Sequence[RawRow]) -> list[Row]:
+    def read_all(self, rows: Sequence[RawRow]) -> list[Row] | TableRows:
         """Every non-blank row, read and checked on its own.
 
         The clean cells are read a column at a time (:mod:`~pixie_xl.core.budget_columns`);
         a row with any other cell is read cell by cell, with its findings. A
-        :class:`~pixie_xl.core.raw_table.RawTable` hands its columns over as they are.
+        :class:`~pixie_xl.core.raw_table.RawTable` hands its columns over as they are, and
+        its clean rows stay columns (:class:`TableRows`).
         """
         if not rows:
             return []
@@ -195,6 +238,8 @@ class RowReader:
         for column in clean:
             if column.dirty:
                 dirty.update(i for i, v in enumerate(column) if v is DIRTY)
+        if isinstance(rows, RawTable):
+            return self._read_table(rows, source, clean, dirty)
         out = []
         append = out.append
         new_row = Row.__new__
@@ -214,6 +259,21 @@ class RowReader:
             row.phasing, row.note = phasing, note
             append(row)
         return out
+
+    def _read_table(self, table: RawTable, source: _Source, clean, dirty: set) -> TableRows:
+        sheet, columns = table.sheet, table.columns
+        read = {}
+        blank = set()
+        for index in sorted(dirty):
+            if _blank(source.present(index)):
+                blank.add(index)
+            else:
+                number = table.numbers[index]
+                read[index] = self.read(index, sheet, number, columns, source.row(index))
+        lines = list(source.places(clean)[3])
+        rows = TableRows(table, clean, lines, read)
+        rows.blank = blank
+        return rows
 
     def cell(self, row: Row, key: str, read, value, *args):
         """``read(value, header, *args)``, or ``BAD`` with a finding at the cell."""

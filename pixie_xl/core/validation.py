@@ -69,7 +69,6 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from operator import attrgetter
 
 from .budget_decisions import Decider, overlap_partners
 from .budget_groups import BudgetChecks, group_rows
@@ -78,8 +77,6 @@ from .findings import Finding
 from .gcpause import no_gc
 from .records import Activity, BudgetDraft, BudgetHistory, CrmObject, RawRow
 from .rules import Decision
-
-_IS_BAD = attrgetter("bad")
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +155,7 @@ def _validate(rows: Sequence[RawRow], context: Context) -> Result:
             continue
         decision = decider.decide(g, partners.get(id(g), []))
         decider.report(g, decision)
-        g.bad = g.bad or any(map(_IS_BAD, g.rows))
+        g.bad = g.bad or g.any_bad()
         if decision is not None and not g.bad and context.now is not None:
             decisions.append((g.draft, decision))
     drafts = tuple(g.draft for g in groups if g.draft is not None)

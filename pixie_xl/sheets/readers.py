@@ -110,8 +110,11 @@ def _raw_rows(
 
 def _no_blanks(column: Sequence[object]) -> Sequence[object]:
     """The column with blank cells ("") as None."""
-    if "" not in column:
+    blanks = column.count("")
+    if not blanks:
         return column
+    if blanks == len(column):  # a column left blank (no IDs yet, no notes)
+        return [None] * blanks
     return [None if v == "" else v for v in column]
 
 
@@ -137,6 +140,7 @@ def read_budget_file(path: Path | str) -> RawTable:
         if formulas:
             rows = _with_formulas(rows, formulas)
         out = _raw_rows(path.name, rows, 2, keys, columns)
+        del rows  # (freed now, not walked by the collector's next pass when it is back on)
     if not out:
         raise BadFile(
             f"{path.name}: no budget rows under the header; write one budget line per row",

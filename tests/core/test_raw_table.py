@@ -3,7 +3,7 @@ budgets as the same rows one record at a time, and records made fast equal to th
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import date, datetime
 
 import pytest
@@ -24,6 +24,7 @@ from pixie_xl.core.records import (
     RawRow,
 )
 from pixie_xl.core.validation import Context, validate_rows
+from tests.builders import at, history, line, version
 
 CONTEXT = Context(
     activities=[
@@ -37,6 +38,16 @@ CONTEXT = Context(
         CrmObject("P3", "Tokyo", ObjectKind.PROJECT, currency="JPY"),
     ],
     profiles=frozenset({"Summer"}),
+)
+# with the service's budgets and time: B1 a locked master, B2 an editable one (version 3)
+ONLINE = replace(
+    CONTEXT,
+    budgets={
+        "B1": history(version("B1", lines=[line("ROAD", cost="1000.00"), line("OLD")])),
+        "B2": history(version("B2", object="P2", created_at="2026-02-01T08:00+00:00", revision=3)),
+    },
+    now=at("2026-02-01T10:00+00:00"),
+    timezone="Europe/Copenhagen",
 )
 
 
@@ -84,8 +95,8 @@ _AMOUNT = st.sampled_from([0.5, 12.25, 100, "12,5O", -3.0, None, 0.1 + 0.2, floa
                            "#DIV/0!", 1e20, True, "99.999", Formula("=600*2")])  # fmt: skip
 _ROW = st.fixed_dictionaries(
     {
-        "budget_id": st.sampled_from([None, None, "B1", "B2"]),
-        "version": st.sampled_from([None, 1.0, 2, "x", 0]),
+        "budget_id": st.sampled_from([None, None, "B1", "B2", "B9"]),
+        "version": st.sampled_from([None, 1.0, 3, "x", 0]),
         "object": _TEXT,
         "start": _DAY,
         "end": _DAY,
@@ -94,6 +105,22 @@ _ROW = st.fixed_dictionaries(
         "cost": _AMOUNT,
         "phasing": st.sampled_from([None, "days", "Months", "summer", "weekly", 3.0]),
         "note": st.sampled_from([None, "", "a note", 7.0]),
+    }
+)
+
+# rows that read cleanly (the column path), of budgets that the rules then decide about
+_CLEAN_ROW = st.fixed_dictionaries(
+    {
+        "budget_id": st.sampled_from([None, "B1", "B2"]),
+        "version": st.sampled_from([None, 1.0, 3.0]),
+        "object": st.sampled_from(["P1", "P2"]),
+        "start": st.just(date(2026, 1, 1)),
+        "end": st.sampled_from([date(2026, 12, 31), date(2026, 6, 30)]),
+        "activity": st.sampled_from(["ROAD", "MAINT", "OLD"]),
+        "income": st.sampled_from([0.5, 12.25, None]),
+        "cost": st.sampled_from([1000.0, 12.25, 7]),
+        "phasing": st.sampled_from([None, "days", "Summer"]),
+        "note": st.sampled_from([None, "a note"]),
     }
 )
 
@@ -116,12 +143,15 @@ def _outcome(result):
     )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
-    st.lists(_ROW, min_size=1, max_size=12),
+    st.lists(st.one_of(_CLEAN_ROW, _CLEAN_ROW, _ROW), min_size=1, max_size=12),
     st.sampled_from([tuple(BUDGET_COLUMNS), ("object", "start", "end", "activity", "income",
                      "cost"), ("cost", "activity", "end", "start", "object", "income", "note")]),
 )  # fmt: skip
 def test_columns_and_rows_give_the_same_findings_and_budgets(rows, keys):
     table, listed = _as_table(rows, keys)
-    assert _outcome(validate_rows(table, CONTEXT)) == _outcome(validate_rows(listed, CONTEXT))
+    for ctx in (CONTEXT, ONLINE):
+        by_table, by_rows = validate_rows(table, ctx), validate_rows(listed, ctx)
+        assert _outcome(by_table) == _outcome(by_rows)
+        assert by_table.decisions == by_rows.decisions
