@@ -218,3 +218,14 @@ def test_the_running_sums_equal_the_core_facts(cache, lines, orders, period):
                 name = "committed" if column == "committed" else kind
                 assert lk.amount(node, act, frm.toordinal(), to.toordinal(), name) == want, (
                     node, act, name)  # fmt: skip
+
+
+def test_fill_takes_dates_as_objects_or_text_with_a_time(cache):
+    created = "2026-01-31T23:30:00+00:00"
+    late = "2026-02-04T23:00:00+01:00"  # its own date, not UTC's
+    rows = [("L1", "T1", "P1", "ROAD", "cost", date(2026, 2, 3), created, 1, ""),
+            ("L2", "T1", "P1", "ROAD", "cost", late, created, 2, "")]  # fmt: skip
+    cache.fill(settings=SETTINGS, objects=OBJECTS, activities=[], lines=rows)
+    assert cache.lines()["date"].to_pylist() == [date(2026, 2, 3), date(2026, 2, 4)]
+    cache.fill(settings=SETTINGS, objects=OBJECTS, activities=[], lines=rows[1:])
+    assert cache.lines()["date"].to_pylist() == [date(2026, 2, 3), date(2026, 2, 4)]

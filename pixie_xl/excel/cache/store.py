@@ -24,9 +24,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pixie_xl import client as wire
 from pixie_xl.arrow_sync import instants
+from pixie_xl.core.gcpause import no_gc
 from pixie_xl.core.records import (
     Activity,
     BudgetHistory,
@@ -293,17 +295,31 @@ def _set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
 def lines_table(rows: Iterable[tuple]) -> pa.Table:
     """``(line_id, task_id, object, activity, kind, date, task_created, amount_minor,
     reference)`` tuples (dates and instants as ISO text or objects) → a :data:`LINES` table."""
-    cols = list(zip(*rows, strict=True)) or [()] * len(LINES)
-    arrays = []
-    for field, values in zip(LINES, cols, strict=True):
-        if field.name == "task_created":
-            arr = instants(values) if values else pa.array([], field.type)
-        elif field.name == "date":
-            arr = pa.array([str(v)[:10] for v in values], pa.string()).cast(pa.date32())
-        else:
-            arr = pa.array(values, field.type)
-        arrays.append(arr)
-    return pa.Table.from_arrays(arrays, schema=LINES)
+    with no_gc():  # a million small tuples and no cycles among them
+        cols = list(zip(*rows, strict=True)) or [()] * len(LINES)
+        arrays = []
+        for field, values in zip(LINES, cols, strict=True):
+            if field.name == "task_created":
+                arr = instants(values) if values else pa.array([], field.type)
+            elif field.name == "date":
+                arr = _days(values)
+            else:
+                arr = pa.array(values, field.type)
+            arrays.append(arr)
+        return pa.Table.from_arrays(arrays, schema=LINES)
+
+
+def _days(values) -> pa.Array:
+    """Dates, datetimes or ISO text (a time part ignored) → date32."""
+    try:
+        arr = pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # a mix: each as text
+        arr = pa.array([str(v) for v in values], pa.string())
+    if pa.types.is_timestamp(arr.type):  # a datetime's own (local) date, as its text has it
+        arr = pa.array([str(v) for v in values], pa.string())
+    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+        return pc.utf8_slice_codeunits(arr, 0, 10).cast(pa.date32())
+    return arr.cast(pa.date32())
 
 
 def invalidate(path: Path) -> None:
