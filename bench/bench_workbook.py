@@ -11,6 +11,9 @@
    row per object, activity, kind and month), Alerts and the drop-downs written, the
    workbook saved; against openpyxl loading and saving that refreshed workbook unchanged
    (target: within 2×).
+4. The calls into Excel's object model of the same refresh of 10,000 budget lines in Excel
+   for Windows, through xlwings' own Windows layer over the COM stand-in of the tests
+   (target: at most 200, the same for 100 lines).
 """
 
 from __future__ import annotations
@@ -230,11 +233,34 @@ def bench_refresh(folder: Path, n_budget_lines: int = 10_000, n_actuals: int = 1
     ]
 
 
+# --- 4. COM calls of a refresh in Excel -----------------------------------------------------
+
+
+def bench_excel_refresh_com_calls(folder: Path, n_budget_lines: int = 10_000) -> list[Result]:
+    """The calls into Excel's object model that the workbook side of a Refresh of
+    ``n_budget_lines`` budget lines makes, through xlwings' own Windows layer over the COM
+    stand-in of the tests (``tests/excel/comexcel_refresh.py``); target: at most 200."""
+    from tests.excel.comexcel_refresh import prepared, refresh_calls
+    from tests.excel.conftest import WindowsExcel
+    from tests.excel.pywin32_stub import windows_xlwings
+
+    os.environ["PIXIE_CACHE_DIR"] = str(folder / "cache-com-calls")
+    with windows_xlwings() as (xlwings, xlwindows, udfs):
+        excel = WindowsExcel(xlwings, xlwindows, udfs)
+        # a one-month report: the calls are those of a year's, the stand-in's work less
+        small = refresh_calls(excel, *prepared(folder / "com-calls", 100), to=date(2026, 1, 31))
+        big = prepared(folder / "com-calls", n_budget_lines)
+        n = refresh_calls(excel, *big, to=date(2026, 1, 31))
+    # floor: the same refresh of 100 budget lines (a ratio of 1.0: independent of the rows)
+    return [absolute("excel_refresh_com_calls", n, "calls", 200.0, floor=small)]
+
+
 def run() -> list[Result]:
     results: list[Result] = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        for bench in (bench_read_validate, bench_lookups, bench_refresh):
+        for bench in (bench_read_validate, bench_lookups, bench_refresh,
+                      bench_excel_refresh_com_calls):  # fmt: skip
             try:
                 results += bench(folder)
             except Exception as exc:  # report a broken benchmark and go on with the rest

@@ -122,7 +122,7 @@ class XlwingsBook:
         self._geo: dict[tuple[str, str], tuple[int, int, int, int, bool]] = {}
         self._used: dict[str, tuple[int, int, list[list[object]]]] = {}
         self._read_tables: dict[tuple[str, str], Table] = {}
-        self._all_sheets = None
+        self._names: list[str] | None = None
         self._fills_clear: set[str] = set()
         self._charts: list | None = None
         self._quiet = 0
@@ -144,9 +144,15 @@ class XlwingsBook:
         return self._conv
 
     def sheet_names(self) -> list[str]:
-        if self._all_sheets is None:
-            self._all_sheets = self.book.sheets
-        return [s.name for s in self._all_sheets]
+        """The sheets' names, in order (one walk over the sheets, which also finds each
+        sheet for later; inside :meth:`quiet` walked once)."""
+        if self._names is None or not self._quiet:
+            self._names = []
+            for ws in self.book.sheets:
+                name = ws.name
+                self._names.append(name)
+                self._sheets.setdefault(name, ws)
+        return list(self._names)
 
     @_fresh
     def read_table(self, sheet: str, table: str) -> Table:
@@ -325,6 +331,7 @@ class XlwingsBook:
                     setattr(app, name, was)
             self.reset_status()
 
+    @_fresh
     def rebuild_charts(self) -> None:
         """Point the Variance charts at their helper ranges, sized to the data (inside
         :meth:`quiet`: once, at its end)."""
@@ -334,22 +341,26 @@ class XlwingsBook:
             self._rebuild_charts()
 
     def _rebuild_charts(self) -> None:
-        """Each chart's first helper column is read once, and the chart plots its three
-        columns as series."""
+        """The helper sheet's used range is read once; each chart plots its three columns,
+        down to the first blank in the first, as series."""
         self._charts_due = False
         if self._charts is None:
             self._charts = list(self._sheet(layout.VARIANCE_SHEET).charts)
         data = self._sheet(layout.CHART_DATA_SHEET)
-        top, _, n_used, _ = bounds(data.used_range.address)
-        last_used = top + n_used - 1
+        top, left, cells = self._used_range(layout.CHART_DATA_SHEET)
+
+        def value(r: int, c: int) -> object:
+            i, j = r - top, c - left
+            return cells[i][j] if 0 <= i < len(cells) and 0 <= j < len(cells[i]) else None
+
         for chart, cell in zip(
             self._charts, (layout.CHART_ACTIVITY_CELL, layout.CHART_MONTH_CELL), strict=False
         ):
             col, row = split_cell(cell)
-            n = max(last_used - row + 1, 1)
-            raw = data.range(address(row, col, row + n - 1, col)).raw_value
-            column = grid(self.conv.from_raw(raw), n, 1)
-            last = row + next((i for i, r in enumerate(column) if is_blank(r[0])), n) - 1
+            last = row
+            while last < top + len(cells) and not is_blank(value(last, col)):
+                last += 1
+            last -= 1
             source = data.range(address(row, col, max(last, row + 1), col + 2))
             chart.set_source_data(source, plot_by="columns")
 
@@ -391,12 +402,15 @@ class XlwingsBook:
     # --- the calls --------------------------------------------------------------------------
 
     def _sheet(self, name: str):
-        """The ``xw.Sheet`` by name (one ``Worksheets.Item`` call per book)."""
+        """The ``xw.Sheet`` by name: all found in one walk over the sheets (a name of each
+        sheet, cheaper than an ``Item`` call for each sheet used), once per book."""
         ws = self._sheets.get(name)
         if ws is None:
-            if self._all_sheets is None:
-                self._all_sheets = self.book.sheets
-            ws = self._sheets[name] = self._all_sheets[name]
+            if self._names is None:
+                self.sheet_names()
+            ws = self._sheets.get(name)
+        if ws is None:
+            ws = self._sheets[name] = self.book.sheets[name]  # KeyError as xlwings says
         return ws
 
     def _table(self, sheet: str, table: str):

@@ -211,21 +211,23 @@ def test_com_calls_of_a_table_read_and_write_do_not_grow_with_the_rows(windows_e
 
 #: the calls of one Refresh in Excel (issue 12 item 6 asks for at most 200; see
 #: docs/decisions.md "Helper C" for where the rest go)
-REFRESH_CALLS = 260
+REFRESH_CALLS = 240
 
 
-def test_a_refresh_makes_the_same_few_com_calls_for_100_or_10000_budget_lines(
+@pytest.mark.slow
+def test_a_refresh_makes_the_same_few_com_calls_for_100_or_3000_budget_lines(
     windows_excel, tmp_path, monkeypatch
 ):
     """Issue 12 item 6: each output table is written in a handful of block calls, never
-    per row or per cell, so a Refresh of 10,000 budget lines makes the calls of one of
-    100 (the workbook side, after the sync)."""
+    per row or per cell, so a Refresh of 3,000 budget lines makes the calls of one of 100
+    (the workbook side, after the sync). 10,000 lines take minutes in the openpyxl-backed
+    stand-in: ``bench_excel_refresh_com_calls`` counts those, beside 100."""
     from tests.excel.comexcel_refresh import prepared, refresh_calls
 
     monkeypatch.setenv("PIXIE_CACHE_DIR", str(tmp_path / "cache"))
     one_month = date(2026, 1, 31)
     small = refresh_calls(windows_excel, *prepared(tmp_path, 100), to=one_month)
-    large = refresh_calls(windows_excel, *prepared(tmp_path, 10_000), to=one_month)
+    large = refresh_calls(windows_excel, *prepared(tmp_path, 3_000), to=one_month)
     assert abs(large - small) <= 4, (small, large)
     assert large <= REFRESH_CALLS, large
     assert windows_excel.app.ScreenUpdating is True
