@@ -2,10 +2,11 @@
 
 A report's rows are each an object's own figures: a row depends only on that object's
 budgets, actual sums and committed sums, and on the settings, profiles and object tree. So
-when a write changed only some objects' sums (an ingest of lines or orders, the usual
-write), the table of the new state is the previous table with those objects' rows worked
-out again by the core's engine, and every other row (and its JSON) kept as it was. Any
-other change (settings, profiles, the tree, any budget) works the whole table out afresh.
+when a write changed only some objects' budgets or sums (an ingest of lines or orders, a
+budget saved: the usual writes), the table of the new state is the previous table with
+those objects' rows worked out again by the core's engine, and every other row (and its
+JSON) kept as it was. A change of settings, profiles or the tree works the whole table out
+afresh.
 
 :class:`Tables` keeps, per process, the last table of each (period, object filter, today)
 with the facts it was computed from. Nothing is trusted that the new facts do not show:
@@ -26,13 +27,19 @@ from pixie_xl.core.records import Kind, VarianceRow
 
 
 def _static_equal(a: variance.Facts, b: variance.Facts) -> bool:
-    """Whether everything but the actual and committed sums is the same in ``a`` and ``b``."""
+    """Whether the settings, profiles and tree are the same in ``a`` and ``b``."""
     return (
         a.settings == b.settings
         and dict(a.profiles) == dict(b.profiles)
         and a.objects.objects == b.objects.objects
-        and list(a.budgets) == list(b.budgets)
     )
+
+
+def _budgets(facts: variance.Facts) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for h in facts.budgets:
+        out.setdefault(h.current.object, []).append(h)
+    return out
 
 
 def _sums(frame, cols: list[str]) -> dict:
@@ -41,8 +48,9 @@ def _sums(frame, cols: list[str]) -> dict:
 
 
 def changed_objects(a: variance.Facts, b: variance.Facts) -> set[str]:
-    """The objects whose actual or committed sums differ between ``a`` and ``b``."""
-    out: set[str] = set()
+    """The objects whose budgets, actual or committed sums differ between ``a`` and ``b``."""
+    x, y = _budgets(a), _budgets(b)
+    out = {o for o in x.keys() | y.keys() if x.get(o) != y.get(o)}
     for name, cols in (
         ("actuals", ["object", "activity", "kind"]),
         ("commitments", ["object", "activity"]),

@@ -72,6 +72,16 @@ batch = st.one_of(
         st.lists(st.sampled_from(ORDER_IDS), max_size=2, unique=True),
     ),
     st.tuples(
+        st.just("budget"),
+        st.sampled_from(OBJECTS),
+        st.lists(
+            st.tuples(st.sampled_from(ACTIVITIES), st.integers(0, 9_000), st.integers(0, 9_000)),
+            min_size=1,
+            max_size=2,
+            unique_by=lambda r: r[0],
+        ),
+    ),
+    st.tuples(
         st.just("settings"),
         st.sampled_from(ZONES),
         st.sampled_from(["expense", "task_created"]),
@@ -85,7 +95,29 @@ def _money(minor: int) -> str:
     return f"{'-' if minor < 0 else ''}{abs(minor) // 100}.{abs(minor) % 100:02d}"
 
 
+def _budget(client, admin, obj: str, lines) -> None:
+    """The object's budget over the whole week: created, or saved from its version."""
+    body = {
+        "object": obj,
+        "start": DAY0.isoformat(),
+        "end": (DAY0 + timedelta(days=6)).isoformat(),
+        "lines": [
+            {"activity": a, "income": _money(i * 100), "cost": _money(c * 100)} for a, i, c in lines
+        ],
+    }
+    found = client.get("/api/v1/budgets", query_string={"object": obj}, headers=admin)
+    budgets = found.get_json()["budgets"]
+    if budgets:
+        body["version"] = budgets[0]["version"]
+        resp = client.put(f"/api/v1/budgets/{budgets[0]['id']}", json=body, headers=admin)
+    else:
+        resp = client.post("/api/v1/budgets", json=body, headers=admin)
+    assert resp.status_code < 300, resp.get_json()
+
+
 def _write(client, h, admin, op) -> None:
+    if op[0] == "budget":
+        return _budget(client, admin, op[1], op[2])
     if op[0] == "settings":
         _, zone, cost_date, income_date = op
         body = {"timezone": zone, "cost_date": cost_date, "income_date": income_date}
