@@ -67,14 +67,17 @@ def test_a_plain_install_builds_a_workbook(tmp_path):
     import sys
 
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    # a venv without pip of its own, filled by this interpreter's pip (``--python``), and no
+    # byte-compiling: the same packages installed, minutes less of the suite's time
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     py = venv / "bin" / "python"
     tree = _copy_of_the_tree(tmp_path)
-    pip = [str(py), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    subprocess.run([*pip, str(tree)], check=True, timeout=600)
+    pip = [sys.executable, "-m", "pip", "--python", str(py), "--disable-pip-version-check"]
+    subprocess.run([*pip, "install", "--quiet", "--no-compile", str(tree)], check=True, timeout=600)
     listed = subprocess.run(
-        [str(py), "-m", "pip", "list", "--format=freeze"], capture_output=True, text=True
+        [*pip, "list", "--format=freeze"], capture_output=True, text=True, check=True
     ).stdout.lower()
+    assert "pixie-xl" in listed and "openpyxl" in listed  # the install went into this venv
     assert "pyopenvba" not in listed and "oletools" not in listed
     out = tmp_path / "X.xlsm"
     done = subprocess.run(
