@@ -110,12 +110,14 @@ def days(tmp_path, monkeypatch):
         stack.enter_context(service(folder, clock, port))
         return wire.Client(f"http://127.0.0.1:{port}")
 
-    client = start(DAY1)
-    client.put_settings({"timezone": "Europe/Amsterdam", "currency": "EUR"})
-    for name in ("objects", "activities"):
-        client.ingest(files[name])
-    yield start
-    stack.close()
+    try:  # the service stops even when the set-up below or the test fails
+        client = start(DAY1)
+        client.put_settings({"timezone": "Europe/Amsterdam", "currency": "EUR"})
+        for name in ("objects", "activities"):
+            client.ingest(files[name])
+        yield start
+    finally:
+        stack.close()
 
 
 def test_a_transfer_on_a_locked_budget_becomes_a_correction_total_unchanged(days, tmp_path):

@@ -58,14 +58,16 @@ def story(tmp_path, monkeypatch):
             return result.output
 
     s = Story()
-    s.start(DAY1)
-    client = wire.Client(s.url)
-    client.put_settings({"timezone": "Europe/Amsterdam", "currency": "EUR"})
-    for name in ("objects", "activities"):
-        client.ingest(files[name])
-    s.client = client
-    yield s
-    s.stack.close()
+    try:  # the service stops even when the set-up below or the test fails
+        s.start(DAY1)
+        client = wire.Client(s.url)
+        client.put_settings({"timezone": "Europe/Amsterdam", "currency": "EUR"})
+        for name in ("objects", "activities"):
+            client.ingest(files[name])
+        s.client = client
+        yield s
+    finally:
+        s.stack.close()
 
 
 def rows(path):
