@@ -101,9 +101,12 @@ def sync():
         line_rows = s.execute(lines_q, args).all()
         order_rows = s.execute(orders_q, args).all()
         return _json_page(line_rows, order_rows, cursor, high, limit, places)
+    bare = {"live": live}
     with sync_arrow.no_gc():
         body = sync_arrow.page(
-            s.execute(lines_q, args).all(), s.execute(orders_q, args).all(),
+            s.execute(text(sync_arrow.LINES.format(**bare)), args).all(),
+            s.execute(orders_q, args).all(),
+            s.execute(text(sync_arrow.TASKS.format(**bare)), args).all(),
             cursor=cursor, high=high, limit=limit, currency=currency, scale=places,
         )  # fmt: skip
     return Response(body, mimetype=sync_arrow.MEDIA_TYPE)
