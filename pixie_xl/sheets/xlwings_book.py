@@ -13,83 +13,27 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import re
 from collections.abc import Sequence
 
 from pixie_xl.core.findings import Severity
-from pixie_xl.core.records import Formula
 from pixie_xl.sheets import layout
 from pixie_xl.sheets.book import Column, Table
 from pixie_xl.sheets.cells import (
     cell_name,
     col_letter,
     is_blank,
-    is_risky_text,
-    plain,
     split_cell,
 )
-from pixie_xl.sheets.filebook import MARK_FILLS, total_formula
+from pixie_xl.sheets.filebook import MARK_FILLS
 from pixie_xl.sheets.xlwings_blocks import Conversions, address, areas, bounds, format_areas
-
-
-def _rgb(argb: str) -> tuple[int, int, int]:
-    return int(argb[2:4], 16), int(argb[4:6], 16), int(argb[6:8], 16)
-
-
-#: text that Excel would turn into a number, a date, a boolean or an error when written as a
-#: value (Excel parses what it is given as if typed): it is written with the apostrophe
-_EXCEL_PARSES = re.compile(
-    r"^\s*[-+(]?\s*[$€£¥]?\s*\.?\d"  # numbers, dates, times, percentages, currency
-    r"|^\s*(true|false)\s*$"
-    r"|^\s*#"  # #N/A, #REF!, …
-    r"|^'"  # Excel takes a leading apostrophe for the prefix, not for text
-    r"|^\s*(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?[\s/-]*\d",
-    re.IGNORECASE,
+from pixie_xl.sheets.xlwings_values import (
+    cells_of,
+    grid,
+    padded,
+    rgb,
+    to_excel,
+    total_row,
 )
-
-
-def to_excel(value: object) -> object:
-    """A value as xlwings should write it: text that Excel would take for a formula, a
-    number, a date or an error gets Excel's apostrophe prefix so that it stays text.
-
-    >>> to_excel("=2+3"), to_excel("Road"), to_excel(Formula("=A1")), to_excel("00123")
-    ("'=2+3", 'Road', '=A1', "'00123")
-    """
-    if isinstance(value, Formula):
-        return str(value)
-    value = plain(value)
-    if isinstance(value, str) and (is_risky_text(value) or _EXCEL_PARSES.match(value)):
-        return "'" + value
-    return value
-
-
-def _cell(value: object, formula: object) -> object:
-    """The cell's value, or its Formula. Excel's ``Range.Formula`` of a text cell such as
-    ``'=HYPERLINK(…)`` (kept as text) is that text, equal to the value; a real formula's
-    text differs from what it computes.
-
-    >>> [type(_cell(7.0, "=3+4")).__name__, _cell("=cmd", "=cmd"), _cell(None, "")]
-    ['Formula', '=cmd', None]
-    """
-    if isinstance(formula, str) and formula.startswith("=") and formula != value:
-        return Formula(formula)
-    return value
-
-
-def grid(value: object, n_rows: int, n_cols: int) -> list[list[object]]:
-    """A range's contents as rows of cells, whatever shape the engine handed over: a scalar
-    for one cell, a flat sequence for one row or column (xlwings' default ``.value``), or
-    a tuple of tuples (pywin32's raw ``Range.Formula`` on Windows).
-
-    >>> grid("=1", 1, 1), grid(((1, 2), (3, 4)), 2, 2), grid([5, 6], 2, 1)
-    ([['=1']], [[1, 2], [3, 4]], [[5], [6]])
-    """
-    if not isinstance(value, list | tuple):
-        return [[value]]
-    if value and all(isinstance(r, list | tuple) for r in value):
-        return [list(r) for r in value]
-    flat = list(value)
-    return [flat] if n_rows == 1 else [[v] for v in flat]
 
 
 def _fresh(method):
@@ -174,7 +118,7 @@ class XlwingsBook:
             self._geo[(sheet, table)] = (row, col, n_all, width, has_totals)
         values, formulas = self._grids(whole, n_all, width)
         header = tuple("" if h is None else str(h) for h in values[0])
-        cells = _cells(values[1 : n_all - has_totals], formulas[1 : n_all - has_totals])
+        cells = cells_of(values[1 : n_all - has_totals], formulas[1 : n_all - has_totals])
         rows = [tuple(r) for r in cells]
         while rows and all(is_blank(v) for v in rows[-1]):
             rows.pop()
@@ -208,10 +152,10 @@ class XlwingsBook:
             self._changed(sheet, grown=True)
         # one block: header, rows, total row, and blanks over what the old table covered
         wide = max(width, old_width)
-        block = [_padded([c.header for c in columns], wide)] if columns else []
-        block += [_padded([to_excel(v) for v in list(r)[:width]], wide) for r in rows]
+        block = [padded([c.header for c in columns], wide)] if columns else []
+        block += [padded([to_excel(v) for v in list(r)[:width]], wide) for r in rows]
         block += [] if rows else [[None] * wide]
-        block += [_padded(_totals(table, columns), wide)] if has_totals else []
+        block += [padded(total_row(table, columns), wide)] if has_totals else []
         top = row if columns else row + 1
         blank = row + n_all - 1 - (top + len(block) - 1)
         block += [[None] * wide for _ in range(blank)]
@@ -231,7 +175,7 @@ class XlwingsBook:
     def write_range(self, sheet: str, cell: str, rows: Sequence[Sequence[object]]) -> None:
         if rows:
             width = max(len(r) for r in rows)
-            data = [_padded([to_excel(v) for v in r], width) for r in rows]
+            data = [padded([to_excel(v) for v in r], width) for r in rows]
             col, row = split_cell(cell)
             ref = address(row, col, row + len(data) - 1, col + width - 1)
             self._write(sheet, ref, data)
@@ -262,7 +206,7 @@ class XlwingsBook:
                     if body is not None:
                         body.color = None
             self._fills_clear.add(sheet)
-        colour = _rgb(MARK_FILLS[severity])
+        colour = rgb(MARK_FILLS[severity])
         for ref in areas(cells):
             ws.range(ref).color = colour
             self._fills_clear.discard(sheet)
@@ -469,22 +413,4 @@ class XlwingsBook:
 
     def _read(self, rng, n_rows: int, n_cols: int) -> list[list[object]]:
         """Every cell of ``rng`` as a value or a Formula."""
-        return _cells(*self._grids(rng, n_rows, n_cols))
-
-
-def _totals(table: str, columns: Sequence[Column]) -> list[object]:
-    """The total row: a ``sum`` column's SUBTOTAL, a label, else blank (as a file refresh
-    writes it)."""
-    return [total_formula(table, c.header) if c.total == "sum" else c.total for c in columns]
-
-
-def _padded(row: list[object], width: int) -> list[object]:
-    """A row as wide as the range it is written to (Excel takes only rectangles)."""
-    return row + [None] * (width - len(row))
-
-
-def _cells(values: list[list[object]], formulas: list[list[object]]) -> list[list[object]]:
-    return [
-        [_cell(v, f) for v, f in zip(vrow, frow, strict=True)]
-        for vrow, frow in zip(values, formulas, strict=True)
-    ]
+        return cells_of(*self._grids(rng, n_rows, n_cols))
