@@ -235,13 +235,17 @@ def token_file(tmp_path):
 
 
 @pytest.fixture
-def app(db_url, clock, token_file):
+def app(request, db_url, clock, token_file):
+    """The service on ``db_url`` with the movable ``clock``; a test adds settings of its own
+    with ``@pytest.mark.app_config(PIXIE_LOCK_TIMEOUT="0.5")``."""
+    marker = request.node.get_closest_marker("app_config")
     app = create_app(
         {
             "TESTING": True,
             "PIXIE_DATABASE_URL": db_url,
             "PIXIE_CLOCK": clock,
             "PIXIE_TOKEN_FILE": str(token_file),
+            **(marker.kwargs if marker else {}),
         }
     )
     yield app

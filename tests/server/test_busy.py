@@ -10,31 +10,13 @@ import time
 
 import pytest
 import requests
-from pixie_server import auth, create_app, db
+from pixie_server import create_app, db
 from sqlalchemy import text
 
 from tests.server.conftest import free_port, spawn_server, stop_server
 from tests.server.data import ACTIVITIES, OBJECTS, lines
 
 ROWS = 200_000
-
-
-@pytest.fixture
-def busy_app(db_url, clock, token_file):
-    app = create_app(
-        {
-            "TESTING": True,
-            "PIXIE_DATABASE_URL": db_url,
-            "PIXIE_CLOCK": clock,
-            "PIXIE_TOKEN_FILE": str(token_file),
-            "PIXIE_LOCK_TIMEOUT": "0.5",
-        },
-        first_token=False,
-    )
-    with app.app_context(), db.transaction(app) as s:
-        app.config["ADMIN"] = {"Authorization": f"Bearer {auth.add_token(s, 'admin', 'a', app)}"}
-    yield app
-    db.engine(app).dispose()
 
 
 def hold_write_lock(db_url: str):
@@ -46,9 +28,11 @@ def hold_write_lock(db_url: str):
     return engine, conn
 
 
+@pytest.mark.app_config(PIXIE_LOCK_TIMEOUT="0.5")
 @pytest.mark.timeout(60)
-def test_a_write_that_cannot_get_the_lock_in_time_answers_503_busy(busy_app, db_url):
-    client, h = busy_app.test_client(), busy_app.config["ADMIN"]
+def test_a_write_that_cannot_get_the_lock_in_time_answers_503_busy(app, admin_headers, db_url):
+    client, h = app.test_client(), admin_headers
+    assert db.lock_timeout(app) == 0.5  # the app_config marker reached the app
     engine, conn = hold_write_lock(db_url)
     try:
         began = time.monotonic()
