@@ -101,5 +101,5 @@ def test_every_cent_amount_survives_an_excel_float(minor):
 
 
 @given(st.integers(min_value=-(10**13), max_value=10**13))
-def test_text_round_trip(minor):
+def test_money_shown_as_text_parses_back_to_the_same_minor_units(minor):
     assert parse_text(str(Money(minor))).minor == minor

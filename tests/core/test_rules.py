@@ -401,7 +401,7 @@ SAVE_CASES = [
     [case[1:] for case in SAVE_CASES],
     ids=[case[0] for case in SAVE_CASES],
 )
-def test_what_a_save_does(draft_, history_, others, now, action, code):
+def test_each_save_case_gets_its_action_and_code(draft_, history_, others, now, action, code):
     decision = decide_save(draft_, history_, others, now, CPH)
     assert (decision.action, decision.code) == (action, code)
     assert decision.ok is (action is not Action.REFUSE)

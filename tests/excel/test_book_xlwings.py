@@ -36,7 +36,7 @@ def _budget_row(obj, cost):
     return ["", None, obj, None, None, "ROAD", 0, cost]
 
 
-def test_it_is_a_book(opened):
+def test_the_xlwings_workbook_is_a_pixie_book(opened):
     assert isinstance(opened[0], Book)
 
 

@@ -43,7 +43,7 @@ ROLES = ["viewer", "accountant", "integration", "admin"]
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_route_by_role(client, headers, role):
+def test_each_route_answers_only_the_roles_it_allows(client, headers, role):
     for method, path, kwargs, allowed in ROUTES:
         resp = client.open(path, method=method, headers=headers(role), **kwargs)
         if role in allowed:
