@@ -17,7 +17,6 @@ from pixie_xl.core.money import MAX_SIGNIFICANT_DIGITS, exponent
 from pixie_xl.core.records import INGEST_FORMATS as FORMATS
 
 from . import master
-from .actuals_columns import check_columns
 from .edge import MAX_ID, MAX_TEXT, strict_date
 from .ingest_values import Collector, known_ids, minor_units, parse_instant
 from .records import load_settings
@@ -56,12 +55,6 @@ def check_actuals(s: Session, header: Sequence[str], rows: Iterable[list[str]], 
         ix["reference"],
     )
     width = len(cols)
-    if i_op is None and i_del is None:
-        rows = rows if isinstance(rows, list) else list(rows)
-        if rows and min(map(len, rows)) == width == max(map(len, rows)):
-            clean = check_columns(rows, ix, (objects, activities), places, tz, sqlite)
-            if clean is not None:
-                return CheckedActuals(clean[0], clean[1], [], len(rows), sqlite)
     c = Collector(source)
     lines: list[list] = []
     deletes: list[str] = []

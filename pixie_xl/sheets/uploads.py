@@ -62,15 +62,6 @@ def read_csv_upload(data: bytes | str) -> tuple[list[str], Iterator[list[str]]]:
     except csv.Error as exc:
         raise _bad_csv(1, str(exc)) from None
     _single_lines(header, 1)
-    if '"' not in data and data.count("\r") == data.count("\r\n"):
-        # without quotes no field can span lines or break strict parsing: only a row's
-        # width can be wrong, and that is checked over all of them at once
-        rows = list(reader)
-        widths = set(map(len, rows))
-        if widths <= {0, len(header)}:
-            return header, iter([r for r in rows if r] if 0 in widths else rows)
-        reader = csv.reader(io.StringIO(data, newline=""), strict=True)  # to name the line
-        next(reader)
     return header, _strict_rows(reader, len(header))
 
 

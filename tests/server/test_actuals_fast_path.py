@@ -1,17 +1,14 @@
-"""The column checks of a clean actual-lines batch give what the row checks give (issue 12.4).
+"""The fast path of the actual-lines checks gives what the full row checks give.
 
-The row checks run when a batch has an ``op`` column (blank here, so it deletes nothing):
-the same rows through both give the same lines and tasks. A batch the column checks do not
-accept whole is checked row by row, so its findings still name every row and field.
+The full checks run for every row when a batch has an ``op`` column (blank here, so it
+deletes nothing): the same rows through both give the same lines and tasks, also for rows
+the fast path leaves to the full checks. Findings of a long batch name their rows.
 """
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 import pytest
 from pixie_server import actuals_check, db
-from pixie_server.actuals_columns import check_columns
 
 from tests.server.data import LINES_HEADER, lines, seed, send
 
@@ -24,26 +21,24 @@ ROWS = [
 ]
 
 
-def _both(app, rows: list[list[str]], columns_take_it: bool):
+def _both(app, rows: list[list[str]]):
     with app.app_context():
         s = db.session()
-        ix = {name: i for i, name in enumerate(HEADER)}
-        known = ({"D-1", "P-1", "P-2"}, {"ROAD", "MAINT"})
-        taken = check_columns(rows, ix, known, 2, ZoneInfo("Europe/Berlin"), True)
-        assert (taken is not None) == columns_take_it
-        by_columns = actuals_check.check_actuals(s, HEADER, [list(r) for r in rows], "t.csv")
-        by_rows = actuals_check.check_actuals(s, [*HEADER, "op"], [[*r, ""] for r in rows], "t.csv")
+        fast = actuals_check.check_actuals(s, HEADER, [list(r) for r in rows], "t.csv")
+        full = actuals_check.check_actuals(s, [*HEADER, "op"], [[*r, ""] for r in rows], "t.csv")
         s.rollback()
-    return by_columns, by_rows
+    return fast, full
 
 
-def test_a_clean_batch_gives_the_same_lines_and_tasks_by_columns_as_by_rows(app, client, headers):
+def test_a_clean_batch_gives_the_same_lines_and_tasks_fast_as_by_the_full_checks(
+    app, client, headers
+):
     seed(client, headers("integration"))
-    by_columns, by_rows = _both(app, ROWS, columns_take_it=True)
-    assert by_columns.lines == by_rows.lines
-    assert by_columns.tasks == by_rows.tasks
-    assert (by_columns.rows, by_columns.deletes) == (by_rows.rows, by_rows.deletes) == (4, [])
-    assert by_columns.lines[1] == ("L-2", "T-1", "income", by_columns.lines[1][3], -5, "")
+    fast, full = _both(app, ROWS)
+    assert fast.lines == full.lines
+    assert fast.tasks == full.tasks
+    assert (fast.rows, fast.deletes) == (full.rows, full.deletes) == (4, [])
+    assert fast.lines[1] == ("L-2", "T-1", "income", fast.lines[1][3], -5, "")
 
 
 @pytest.mark.parametrize(
@@ -66,15 +61,13 @@ def test_a_clean_batch_gives_the_same_lines_and_tasks_by_columns_as_by_rows(app,
     ],
     ids=["short decimals", "kind with a space", "id with a space", "instant written twice"],
 )
-def test_a_batch_the_columns_do_not_take_whole_is_checked_row_by_row_alike(
-    app, client, headers, row
-):
-    """What the row checks accept and the column checks leave to them gives the same."""
+def test_rows_the_fast_path_leaves_give_the_same_lines_and_tasks(app, client, headers, row):
+    """What the full checks accept and the fast path leaves to them gives the same."""
     seed(client, headers("integration"))
     rows = [*ROWS[:1], row]
     rows[0] = [*rows[0][:4], "2026-03-02T00:00:00Z", *rows[0][5:]]
-    by_columns, by_rows = _both(app, rows, columns_take_it=False)
-    assert (by_columns.lines, by_columns.tasks) == (by_rows.lines, by_rows.tasks)
+    fast, full = _both(app, rows)
+    assert (fast.lines, fast.tasks) == (full.lines, full.tasks)
 
 
 def test_findings_of_a_large_batch_still_name_their_rows(client, headers):
