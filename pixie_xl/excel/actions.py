@@ -191,7 +191,8 @@ def _check(book: Book, client: wire.Client | None, cache: Cache | None):
     source = _source(book, client, cache)
     stray = budget_view.tidy(book)
     marks = budget_view.delete_marks(budget_view.View.read(book))
-    rows = [r for r in read_budget_rows(book) if r.row not in marks.rows]
+    table = read_budget_rows(book)  # (as columns: the checks read them so, when nothing is marked)
+    rows = [r for r in table if r.row not in marks.rows] if marks.rows else table
     profiles, bad_profiles = read_profiles(book)
     result = validate_rows(rows, _context(source, profiles))
     tz = source.settings.timezone
