@@ -25,11 +25,10 @@ def write_actuals(s: Session, batch: CheckedActuals) -> dict:
     again here, in case one went away meanwhile."""
     _refuse_gone_master_data(s, batch.tasks)
     changed = _upsert_tasks(s, batch.tasks, batch.sqlite)
+    aggregates.apply_batch(s, batch.lines, batch.tasks)  # issue 12.5: report sums, same txn
     if batch.staged is not None:
-        aggregates.apply_staged(s, batch.staged)  # issue 12.5: the report sums, same txn
         written = staging.merge(s, batch.staged, len(batch.lines), batch.sqlite)
     else:
-        aggregates.apply_lines(s, batch.lines)  # issue 12.5: the report sums, same txn
         written = sum(
             _upsert_lines(s, batch.lines[i : i + CHUNK], batch.sqlite)
             for i in range(0, len(batch.lines), CHUNK)
