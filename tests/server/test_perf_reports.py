@@ -146,3 +146,26 @@ def test_entries_of_an_older_stamp_are_dropped_once_a_newer_one_is_seen():
     # a request that read the old stamp is answered, but its result is not kept
     assert memo.get(("P1", (5, 1)), lambda: "old, once more", (5, 1)) == "old, once more"
     assert memo.get(("P1", (6, 2)), lambda: "not computed", (6, 2)) == "after the write"
+
+
+def test_a_write_works_out_again_only_the_rows_of_the_objects_it_changed(reports):  # noqa: F811
+    """After an ingest for P2, the table of January keeps the very row records of P1 and P3
+    (not worked out again) and has P2's new figure (pixie_server.report_delta)."""
+    integration = _token(reports, "integration")
+
+    def table():
+        reports.call("GET", f"/api/v1/variance?{JAN}")
+        (entry,) = [
+            e for fam, e in reports.app.extensions["pixie_tables"]._last.items() if fam[2] is None
+        ]
+        return {(r.object, r.activity, r.kind.value): r for r in entry[2]}
+
+    before = table()
+    _ingest(reports, integration, "X9,TX9,P2,ROAD,2026-01-03T08:00:00+00:00,cost,2026-01-03,5.00,")
+    after = table()
+    assert after.keys() == before.keys()
+    for key, row in after.items():
+        if key[0] == "P2":
+            assert row is not before[key] and str(row.actual) == "905.00"
+        else:
+            assert row is before[key]
