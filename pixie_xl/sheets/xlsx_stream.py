@@ -40,6 +40,12 @@ _CELL = re.compile(
 _ROW_HEAD = re.compile(r"<row\b([^>]*?)/?>")
 _ROW_NUMBER = re.compile(r'\br="(\d+)"')
 _ROW_OWN = re.compile(r'\s*\b(?:r|spans)="[^"]*"')
+#: the same, a lone value or a plain inline string taken out by the pattern itself
+_TYPED_CELL = re.compile(
+    r'<c r="([A-Z]{1,3})(\d+)"(?: s="(\d+)")?(?: t="(\w+)")?(?: [^>]*?)?'
+    r"(?:/>|><v>([^<]*)</v></c>|><is><t>([^<&]*)</t></is></c>|>(.*?)</c>)",
+    re.S,
+)
 _CELL_COL = re.compile(r'<c r="([A-Z]{1,3})')
 _V = re.compile(r"<v>(.*?)</v>", re.S)
 _F = re.compile(r"<f\b([^>]*?)(?:/>|>(.*?)</f>)", re.S)
@@ -134,31 +140,31 @@ def _skipped(data: str, start: int, end: int, r: int, skip) -> bool:
 
 
 def _parse_run(data, start, end, rows, strings, date_styles, shared) -> None:
-    found = _CELL.findall(data, start, end)
+    found = _TYPED_CELL.findall(data, start, end)
     if len(found) != data.count("<c ", start, end) + data.count("<c>", start, end):
         m = _ROW_NUMBER.search(data, start, end)
         raise ValueError(f"row {m.group(1) if m else '?'}: a cell written in an unexpected form")
     cols = _COLS
     cur_r = None
     cur: dict = {}
-    for col, rn, s, t, inner in found:
+    for col, rn, s, t, x, text, inner in found:
         if rn != cur_r:
             cur_r = rn
             cur = rows.setdefault(int(rn), {})
         c = cols.get(col) or col_number(col)
         st = int(s) if s else 0
-        if not inner:
-            v = None
-        elif inner[:3] == "<v>" and (not t or t == "n"):
-            x = inner[3:-4]
+        if x and (not t or t == "n"):
             v = float(x) if ("." in x or "E" in x or "e" in x) else int(x)
             if st in date_styles:
                 v = _DAY0 + v if type(v) is int and v > 60 else from_excel(v)
-        elif t == "inlineStr" and inner[:7] == "<is><t>" and "<" not in inner[7:-9]:
-            x = inner[7:-9]
-            v = unescape(x) if "&" in x else x
-        else:
+        elif text and t == "inlineStr":
+            v = text
+        elif x:
+            v = _value(f"<v>{x}</v>", t, st, strings, date_styles, shared, c, int(rn))
+        elif inner:
             v = _value(inner, t, st, strings, date_styles, shared, c, int(rn))
+        else:
+            v = None
         cur[c] = (v, st)
 
 
