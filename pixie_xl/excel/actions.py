@@ -331,13 +331,12 @@ def build_variance(
             sorted(code for code, a in lk.activities.items() if a.active),
             sorted(lk.profiles),
         )
-    _set_pixie(book, "report_from", a)
-    _set_pixie(book, "report_to", b)
     local = None
     if lk.refreshed is not None:
         tz = ZoneInfo(lk.settings.timezone)
         local = lk.refreshed.astimezone(tz).replace(tzinfo=None)
-        _set_pixie(book, "last_refresh", local)
+    shown = {"report_from": a, "report_to": b}
+    _set_pixie_cells(book, shown if local is None else {**shown, "last_refresh": local})
     from pixie_xl.sheets.look import set_page_headers
 
     set_page_headers(book, a, b, local, len(rows))  # issue 11: period, refresh time, print
@@ -356,15 +355,47 @@ def _previous_statuses(book: Book, a: date, b: date):
     """The statuses the Variance table shows, if it shows the period ``a..b``."""
     from pixie_xl.excel.changes import previous_statuses
 
-    shown = (_as_date(pixie_value(book, "report_from")), _as_date(pixie_value(book, "report_to")))
+    got = _pixie_values(book, ("report_from", "report_to"))
+    shown = (_as_date(got["report_from"]), _as_date(got["report_to"]))
     return previous_statuses(book) if shown == (a, b) else None
 
 
-def _set_pixie(book: Book, name: str, value: object) -> None:
-    cell = layout.PIXIE_CELLS.get(name)
-    if cell:
-        if isinstance(value, date) and not isinstance(value, datetime):
-            value = datetime.combine(value, time())
+def _pixie_values(book: Book, names: Sequence[str]) -> dict[str, object]:
+    """:func:`pixie_value` of each name; a book that reads ranges (Excel) reads the cells
+    of a run down the column in one read (issue 12 item 6)."""
+    read = getattr(book, "read_range", None)
+    cells = [layout.PIXIE_CELLS[n] for n in names]
+    run = _one_run(cells)
+    if read is None or run is None:
+        return {n: pixie_value(book, n) for n in names}
+    values = [r[0] for r in read(layout.PIXIE_SHEET, cells[0], 1, len(cells))]
+    return {n: None if v in ("", None) else v for n, v in zip(names, values, strict=True)}
+
+
+def _one_run(cells: Sequence[str]) -> int | None:
+    """The first row of ``cells`` if they are one run down one column, else None."""
+    from pixie_xl.sheets.cells import split_cell
+
+    places = [split_cell(c) for c in cells]
+    col, row = places[0]
+    return row if places == [(col, row + i) for i in range(len(places))] else None
+
+
+def _set_pixie_cells(book: Book, values: dict[str, object]) -> None:
+    """Control-panel values (a date as a datetime at midnight): one write where their
+    cells are one run down the column and the book writes ranges, else cell by cell."""
+    named = {n: v for n, v in values.items() if n in layout.PIXIE_CELLS}
+    out = {
+        layout.PIXIE_CELLS[n]: datetime.combine(v, time())
+        if isinstance(v, date) and not isinstance(v, datetime)
+        else v
+        for n, v in named.items()
+    }
+    cells = list(out)
+    if len(cells) > 1 and hasattr(book, "write_range") and _one_run(cells) is not None:
+        book.write_range(layout.PIXIE_SHEET, cells[0], [[v] for v in out.values()])
+        return
+    for cell, value in out.items():
         book.set_value(layout.PIXIE_SHEET, cell, value)
 
 

@@ -107,22 +107,38 @@ def block_rows(
     return [income, cost, net]
 
 
-def clear_block(book: Book, sheet: str, width: int, n_rows: int) -> None:
+def clear_block(
+    book: Book, sheet: str, width: int, n_rows: int, new_rows: int | None = None
+) -> int:
     """Clear the three rows under a table as it is (``n_rows`` data rows): to be called
-    before the table is rewritten, as the old rows may fall inside the new table."""
-    book.clear_range(sheet, cell_name(1, block_start(n_rows)), width, len(LABELS))
+    before the table is rewritten, as the old rows may fall inside the new table.
+
+    Given the new table's ``new_rows``, only what the table and block writes that follow
+    will not cover is cleared (issue 12 item 6: no separate clear where a write follows):
+    nothing when the old rows lie where the block goes or inside the new data rows; when
+    they lie below the new block, nothing either, and the number of blank rows the block
+    write is to add under it (for :func:`write_kind_totals` ``pad``) is returned."""
+    old, new = block_start(n_rows), block_start(new_rows if new_rows is not None else -1)
+    if new_rows is not None:
+        if old >= new:
+            return old - new
+        if old + len(LABELS) - 1 <= 1 + new_rows:  # inside the new table's data rows
+            return 0
+    book.clear_range(sheet, cell_name(1, old), width, len(LABELS))
+    return 0
 
 
-def clear_kind_totals(book: Book, n_rows: int) -> None:
+def clear_kind_totals(book: Book, n_rows: int, new_rows: int | None = None) -> int:
     """:func:`clear_block` of the Variance table."""
-    clear_block(book, layout.VARIANCE_SHEET, len(layout.VARIANCE_COLUMNS), n_rows)
+    return clear_block(book, layout.VARIANCE_SHEET, len(layout.VARIANCE_COLUMNS), n_rows, new_rows)
 
 
-def write_kind_totals(book: Book, n_rows: int, currency: str | None = None) -> None:
+def write_kind_totals(book: Book, n_rows: int, currency: str | None = None, pad: int = 0) -> None:
     """The three rows under the Variance table of ``n_rows`` data rows (money cells in the
-    format of ``currency``)."""
+    format of ``currency``), ``pad`` blank rows under them (over an old block lower down)."""
     from pixie_xl.sheets.writers import _write_block
 
     columns = layout.in_currency(layout.VARIANCE_COLUMNS, currency)
     headers = [c.header for c in columns]
-    _write_block(book, layout.VARIANCE_SHEET, block_start(n_rows), block_rows(headers), columns)
+    start = block_start(n_rows)
+    _write_block(book, layout.VARIANCE_SHEET, start, block_rows(headers), columns, pad)

@@ -26,7 +26,7 @@ from pixie_xl.core.records import (
 )
 from pixie_xl.sheets import layout
 from pixie_xl.sheets.book import Book
-from pixie_xl.sheets.cells import split_cell
+from pixie_xl.sheets.cells import col_index, split_cell
 
 
 def _money(m: Money | None) -> Decimal | None:
@@ -87,7 +87,8 @@ def write_variance(book: Book, rows: Sequence[VarianceRow]) -> None:
     (:mod:`pixie_xl.sheets.kind_totals`) and the by-activity chart."""
     from pixie_xl.sheets.kind_totals import clear_kind_totals, write_kind_totals
 
-    clear_kind_totals(book, len(book.read_table(layout.VARIANCE_SHEET, layout.VARIANCE_TABLE).rows))
+    was = _old_rows(book, layout.VARIANCE_SHEET, layout.VARIANCE_TABLE)
+    pad = clear_kind_totals(book, was, len(rows))
     currency = currency_of(rows)
     book.write_table(
         layout.VARIANCE_SHEET,
@@ -95,7 +96,7 @@ def write_variance(book: Book, rows: Sequence[VarianceRow]) -> None:
         layout.in_currency(layout.VARIANCE_COLUMNS, currency),
         [variance_values(r) for r in rows],
     )
-    write_kind_totals(book, len(rows), currency)
+    write_kind_totals(book, len(rows), currency, pad)
     by_activity: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
     for r in rows:
         if r.kind is Kind.COST:
@@ -128,7 +129,7 @@ def write_months(book: Book, rows: Sequence[MonthRow]) -> None:
 
     sheet, table = layout.MONTHS_SHEET, layout.MONTHS_TABLE
     columns = layout.in_currency(layout.MONTHS_COLUMNS, currency_of(rows))
-    clear_block(book, sheet, len(columns), len(book.read_table(sheet, table).rows))
+    pad = clear_block(book, sheet, len(columns), _old_rows(book, sheet, table), len(rows))
     booked = [r.month for r in rows if r.actual.minor]
     last = max(booked) if booked else None
 
@@ -152,10 +153,17 @@ def write_months(book: Book, rows: Sequence[MonthRow]) -> None:
     headers = [c.header for c in columns]
     block = block_rows(headers, table, ("Budget", "Actual", "Variance"), ("Variance",), (),
                        total=kind_sum)  # fmt: skip
-    _write_block(book, sheet, block_start(len(rows)), block, columns)
+    _write_block(book, sheet, block_start(len(rows)), block, columns, pad)
     _write_chart_data(
         book, layout.CHART_MONTH_CELL, ["Month", "Budget", "Actual"], month_chart(rows, last)
     )
+
+
+def _old_rows(book: Book, sheet: str, table: str) -> int:
+    """The data rows of a table as it is, before it is rewritten: from its place where the
+    book knows it (Excel: no read of its cells), else its non-blank rows."""
+    rows = getattr(book, "table_rows", None)
+    return rows(sheet, table) if rows is not None else len(book.read_table(sheet, table).rows)
 
 
 def month_chart(rows: Sequence[MonthRow], last: date | None) -> list[list[object]]:
@@ -187,11 +195,15 @@ def currency_of(rows: Sequence[object]) -> str | None:
     return None
 
 
-def _write_block(book: Book, sheet: str, row: int, block: list[list], columns) -> None:
-    """Totals rows under a table, their money cells in the table's money format."""
+def _write_block(
+    book: Book, sheet: str, row: int, block: list[list], columns, pad: int = 0
+) -> None:
+    """Totals rows under a table, their money cells in the table's money format; ``pad``
+    blank rows written under them (over an old block lower down)."""
     from pixie_xl.sheets.cells import cell_name
 
-    book.write_range(sheet, cell_name(1, row), block)
+    blank = [None] * max((len(r) for r in block), default=0)
+    book.write_range(sheet, cell_name(1, row), [*block, *([blank] * pad)])
     fmt = next((c.number_format for c in columns if c.number_format.startswith("#,##0")), "")
     format_range = getattr(book, "format_range", None)
     if fmt and format_range is not None:
@@ -269,10 +281,23 @@ def write_lists(
         "activities": list(activities),
         "phasings": [PHASING_DAYS, PHASING_MONTHS, *profiles],
     }
-    for key, (_name, col) in layout.LISTS.items():
-        values = columns[key][: layout.LIST_ROWS]
-        book.clear_range(layout.LISTS_SHEET, f"{col}2", 1, layout.LIST_ROWS)
-        book.write_range(layout.LISTS_SHEET, f"{col}2", [[v] for v in values])
+    # one 2-D block (the lists side by side, blank under the shorter ones), then one clear
+    # of the rows under the longest (issue 12 item 6: two calls, not two per list)
+    lists = [columns[key][: layout.LIST_ROWS] for key in layout.LISTS]
+    letters = [col for _name, col in layout.LISTS.values()]
+    first = letters[0]
+    if [col_index(c) for c in letters] != list(
+        range(col_index(first), col_index(first) + len(letters))
+    ):
+        raise ValueError(f"the drop-down lists must be side by side: {letters}")
+    longest = max(len(v) for v in lists)
+    block = [[v[i] if i < len(v) else None for v in lists] for i in range(longest)]
+    if block:
+        book.write_range(layout.LISTS_SHEET, f"{first}2", block)
+    if longest < layout.LIST_ROWS:
+        book.clear_range(
+            layout.LISTS_SHEET, f"{first}{2 + longest}", len(lists), layout.LIST_ROWS - longest
+        )
 
 
 def _write_chart_data(book: Book, cell: str, header: list[str], data: list[list[object]]):

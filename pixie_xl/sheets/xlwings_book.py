@@ -168,6 +168,21 @@ class XlwingsBook:
         return self._read(self._sheet(sheet).range(cell), 1, 1)[0][0]
 
     @_fresh
+    def table_rows(self, sheet: str, table: str) -> int:
+        """The number of data rows the table spans (one when empty), from its place alone
+        (the values are not read; the place is kept for the write that follows)."""
+        _row, _col, n_all, _width, has_totals = self._geometry(sheet, table)
+        return n_all - 1 - has_totals
+
+    @_fresh
+    def read_range(self, sheet: str, cell: str, n_cols: int, n_rows: int) -> list[list[object]]:
+        """The cells of ``n_rows`` x ``n_cols`` from ``cell``, values or Formulas, in one
+        read (as :meth:`get_value` reads one)."""
+        col, row = split_cell(cell)
+        ref = address(row, col, row + n_rows - 1, col + n_cols - 1)
+        return self._read(self._sheet(sheet).range(ref), n_rows, n_cols)
+
+    @_fresh
     def set_value(self, sheet: str, cell: str, value: object) -> None:
         self._write(sheet, cell, [[to_excel(value)]])
 

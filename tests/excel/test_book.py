@@ -231,7 +231,7 @@ def test_fake_book_reads_what_it_was_given():
         book.read_table("Budgets", "Nope")
 
 
-@pytest.mark.parametrize("module", ["cells", "fakebook", "filebook", "readers", "xlwings_book"])
+@pytest.mark.parametrize("module", ["cells", "fakebook", "filebook", "readers", "xlwings_values"])
 def test_the_examples_in_the_sheets_docstrings_hold(module):
     import doctest
     import importlib

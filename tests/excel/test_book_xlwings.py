@@ -189,6 +189,33 @@ def _calls(windows_excel, fn):
     return windows_excel.app.com_calls - before
 
 
+def test_the_totals_under_the_variance_table_follow_it_as_it_grows_and_shrinks(opened):
+    """The income, cost and net rows are written over the old ones (no separate clear in
+    Excel, issue 12 item 6): wherever the old rows were, under the new block, at it or
+    inside the new table, nothing of them is left and the block sits under the table."""
+    from pixie_xl.sheets.kind_totals import LABELS, block_start
+
+    book, _ = opened
+    many = sample_variance() * 8
+    with book.quiet():  # as a button: the table's place kept between the writes
+        for n in (2, 20, 20, 3, 1, 9):
+            tables.write_variance(book, many[:n])
+            column = [book.get_value(VARIANCE, f"A{r}") for r in range(1, 30)]
+            start = block_start(n)
+            assert column[start - 1 : start + 2] == list(LABELS), (n, column)
+            assert all(v not in (None, "") for v in column[1 : n + 1]), (n, column)
+            assert column[start + 2 :] == [None] * (29 - start - 2), (n, column)
+
+
+def test_the_drop_down_lists_are_written_as_one_block_over_the_old_ones(opened):
+    book, _ = opened
+    tables.write_lists(book, [f"P-{i}" for i in range(6)], ["ROAD", "MAINT"], ["Summer"])
+    tables.write_lists(book, ["P-9"], [], [])
+    lists = layout.LISTS_SHEET
+    got = [[book.get_value(lists, f"{c}{r}") for c in "ABC"] for r in range(2, 9)]
+    assert got == [["P-9", None, "days"], [None, None, "months"]] + [[None] * 3] * 5
+
+
 def test_com_calls_of_a_table_read_and_write_do_not_grow_with_the_rows(windows_excel, opened):
     """Outside a button press: the table's place and total row read (three calls), then
     one resize, one values write (header, rows, total row) and one number-format write;
