@@ -52,10 +52,11 @@ def write_months_across(book: Book, report: MonthsAcross) -> None:
     columns = layout.in_currency(plain, currency)
     old = book.read_table(sheet, table)
     wide = max(len(old.header), len(columns))
-    clear_block(book, sheet, wide, len(old.rows))
+    rows = months_values(report)
+    # no separate clear where the writes that follow cover the old totals (issue 12.6)
+    pad = clear_block(book, sheet, wide, len(old.rows), len(rows) if wide == len(columns) else None)
     if len(old.header) > len(columns):  # fewer months: the old headers beyond go
         book.clear_range(sheet, cell_name(len(columns) + 1, 1), len(old.header) - len(columns), 1)
-    rows = months_values(report)
     book.write_table(sheet, table, columns, rows)
     style_header = getattr(book, "style_header", None)
     if style_header is not None:  # the months' headers as the first one (LibreOffice)
@@ -64,4 +65,4 @@ def write_months_across(book: Book, report: MonthsAcross) -> None:
     money = {c.header for c in plain if c.number_format == layout.MONEY}
     adds = {h for h in money if h.endswith("variance")}
     block = block_rows(headers, table, money, adds, (), f'--({table}[Scope]="{OWN}")')
-    _write_block(book, sheet, block_start(len(rows)), block, columns)
+    _write_block(book, sheet, block_start(len(rows)), block, columns, pad)

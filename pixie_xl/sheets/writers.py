@@ -303,15 +303,34 @@ def write_lists(
 def _write_chart_data(book: Book, cell: str, header: list[str], data: list[list[object]]):
     sheet = layout.CHART_DATA_SHEET
     col, row = split_cell(cell)
-    old = 0
-    while book.get_value(sheet, _cell(col, row + old + 1)) not in (None, ""):
-        old += 1
-    if old:
-        book.clear_range(sheet, _cell(col, row + 1), len(header), old)
-    book.write_range(sheet, cell, [header, *data])
+    old = _filled_below(book, sheet, col, row)
+    # the old, longer range blanked by the same write (no separate clear)
+    blank = [[None] * len(header) for _ in range(old - len(data))]
+    book.write_range(sheet, cell, [header, *data, *blank])
     rebuild = getattr(book, "rebuild_charts", None)
     if rebuild is not None:
         rebuild()
+
+
+#: the rows a book that reads ranges reads at a time for the cells under a chart's header
+CHART_READ_ROWS = 64
+
+
+def _filled_below(book: Book, sheet: str, col: int, row: int) -> int:
+    """How many cells directly under ``(col, row)`` are filled (up to the first blank): read
+    a block at a time where the book reads ranges (Excel), else cell by cell."""
+    read = getattr(book, "read_range", None)
+    n = 0
+    while True:
+        if read is None:
+            cells = [book.get_value(sheet, _cell(col, row + n + 1))]
+        else:
+            got = read(sheet, _cell(col, row + n + 1), 1, CHART_READ_ROWS, formulas=False)
+            cells = [r[0] for r in got]
+        for v in cells:
+            if v in (None, ""):
+                return n
+            n += 1
 
 
 def _cell(col: int, row: int) -> str:

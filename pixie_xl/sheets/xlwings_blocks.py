@@ -104,6 +104,56 @@ def areas(cells: Iterable[str], limit: int = MAX_ADDRESS) -> list[str]:
     return _joined(parts, limit)
 
 
+class Formats:
+    """Number formats held back while a button runs, written at its end as one multi-area
+    write per sheet and format (issue 12 item 6): the table's formats and those of the
+    totals under it go out together. An area that overlaps one held for another format
+    first sends the sheet's held formats, so the last format given to a cell is the one
+    it keeps.
+
+    >>> sent = []
+    >>> f = Formats()
+    >>> f.add("S", "B2:B9,D2:D9", "0.00", sent.append)
+    >>> f.add("S", "B11:D13", "0.00", sent.append)
+    >>> f.add("S", "C2:C9", "0%", sent.append)
+    >>> sent
+    []
+    >>> f.add("S", "C5", "0.0", sent.append)
+    >>> f.flush(sent.append)
+    >>> sent  # doctest: +NORMALIZE_WHITESPACE
+    [('S', 'B2:B9,D2:D9,B11:D13', '0.00'), ('S', 'C2:C9', '0%'), ('S', 'C5', '0.0')]
+    """
+
+    def __init__(self) -> None:
+        self._held: dict[str, list[tuple[str, str, tuple[int, int, int, int]]]] = {}
+
+    def add(self, sheet: str, ref: str, number_format: str, write) -> None:
+        """Hold ``number_format`` for the areas of ``ref``; ``write((sheet, ref, format))``
+        is called for held formats that must go first."""
+        held = self._held.setdefault(sheet, [])
+        parts = [(part, number_format, bounds(part)) for part in ref.split(",")]
+        others = [hb for _p, hf, hb in held if hf != number_format]
+        if any(_overlap(b, hb) for _p, _f, b in parts for hb in others):
+            self.flush(write, sheet)
+            held = self._held.setdefault(sheet, [])
+        held += parts
+
+    def flush(self, write, only: str | None = None) -> None:
+        """Write what is held (of the sheet ``only``, or of every sheet)."""
+        for sheet in [only] if only is not None else list(self._held):
+            by_format: dict[str, list[str]] = {}
+            for part, fmt, _b in self._held.pop(sheet, []):
+                by_format.setdefault(fmt, []).append(part)
+            for fmt, refs in by_format.items():
+                for ref in _joined(refs):
+                    write((sheet, ref, fmt))
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    (r1, c1, h1, w1), (r2, c2, h2, w2) = a, b
+    return r1 < r2 + h2 and r2 < r1 + h1 and c1 < c2 + w2 and c2 < c1 + w1
+
+
 class Conversions:
     """Values to and from what the engine's ``Range.raw_value`` takes and gives, by
     xlwings' own stages for the engine (``CleanDataForWriteStage``, and the reader of

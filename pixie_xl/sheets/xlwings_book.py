@@ -25,7 +25,14 @@ from pixie_xl.sheets.cells import (
     split_cell,
 )
 from pixie_xl.sheets.filebook import MARK_FILLS
-from pixie_xl.sheets.xlwings_blocks import Conversions, address, areas, bounds, format_areas
+from pixie_xl.sheets.xlwings_blocks import (
+    Conversions,
+    Formats,
+    address,
+    areas,
+    bounds,
+    format_areas,
+)
 from pixie_xl.sheets.xlwings_values import (
     cells_of,
     grid,
@@ -71,6 +78,8 @@ class XlwingsBook:
         self._charts: list | None = None
         self._quiet = 0
         self._charts_due = False
+        self._formats = Formats()
+        self._setups: dict[str, object] = {}
         self._app = None
         self._conv: Conversions | None = None
 
@@ -161,7 +170,7 @@ class XlwingsBook:
         block += [[None] * wide for _ in range(blank)]
         self._write(sheet, address(top, col, top + len(block) - 1, col + wide - 1), block)
         for ref, fmt in format_areas(columns, row + 1, row + n + has_totals, col):
-            ws.range(ref).number_format = fmt
+            self._number_format(sheet, ref, fmt)
 
     @_fresh
     def get_value(self, sheet: str, cell: str) -> object:
@@ -175,12 +184,17 @@ class XlwingsBook:
         return n_all - 1 - has_totals
 
     @_fresh
-    def read_range(self, sheet: str, cell: str, n_cols: int, n_rows: int) -> list[list[object]]:
+    def read_range(
+        self, sheet: str, cell: str, n_cols: int, n_rows: int, formulas: bool = True
+    ) -> list[list[object]]:
         """The cells of ``n_rows`` x ``n_cols`` from ``cell``, values or Formulas, in one
-        read (as :meth:`get_value` reads one)."""
+        read (as :meth:`get_value` reads one); ``formulas`` False: the values alone."""
         col, row = split_cell(cell)
-        ref = address(row, col, row + n_rows - 1, col + n_cols - 1)
-        return self._read(self._sheet(sheet).range(ref), n_rows, n_cols)
+        rng = self._sheet(sheet).range(address(row, col, row + n_rows - 1, col + n_cols - 1))
+        if not formulas:
+            raw = rng.options(err_to_str=True).raw_value
+            return grid(self.conv.from_raw(raw), n_rows, n_cols)
+        return self._read(rng, n_rows, n_cols)
 
     @_fresh
     def set_value(self, sheet: str, cell: str, value: object) -> None:
@@ -245,16 +259,35 @@ class XlwingsBook:
     ) -> None:
         col, row = split_cell(cell)
         ref = address(row, col, row + n_rows - 1, col + n_cols - 1)
+        self._number_format(sheet, ref, number_format)
+
+    def _number_format(self, sheet: str, ref: str, number_format: str) -> None:
+        """Inside :meth:`quiet` held back and sent at its end, one write per sheet and
+        format (:class:`.xlwings_blocks.Formats`); outside, at once."""
+        if self._quiet:
+            self._formats.add(sheet, ref, number_format, self._send_format)
+        else:
+            self._send_format((sheet, ref, number_format))
+
+    def _send_format(self, held: tuple[str, str, str]) -> None:
+        sheet, ref, number_format = held
         self._sheet(sheet).range(ref).number_format = number_format
 
     def set_print_header(self, sheet: str, left: str, center: str, right: str) -> None:
-        setup = self._sheet(sheet).api.PageSetup
+        setup = self._page_setup(sheet)
         setup.LeftHeader, setup.CenterHeader, setup.RightHeader = left, center, right
 
     def set_print_area(self, sheet: str, area: str) -> None:
-        self._sheet(sheet).api.PageSetup.PrintArea = ",".join(
+        self._page_setup(sheet).PrintArea = ",".join(
             part.split("!")[-1] for part in area.split(",")
         )
+
+    def _page_setup(self, sheet: str):
+        """The sheet's ``PageSetup``, fetched once per book (its header and print area are
+        set through the same object)."""
+        if sheet not in self._setups:
+            self._setups[sheet] = self._sheet(sheet).api.PageSetup
+        return self._setups[sheet]
 
     def style_header(self, sheet: str, cell: str, n_cols: int) -> None:
         """Nothing to do in Excel: the table style draws the header of new columns."""
@@ -279,9 +312,13 @@ class XlwingsBook:
         self._quiet += 1
         try:
             yield self
-            if self._quiet == 1 and self._charts_due:
-                self._rebuild_charts()
+            if self._quiet == 1:
+                self._formats.flush(self._send_format)
+                if self._charts_due:
+                    self._rebuild_charts()
         finally:
+            if self._quiet == 1:  # after a failure too: what was written keeps its formats
+                self._formats.flush(self._send_format)
             self._quiet -= 1
             if not self._quiet:
                 self._forget()

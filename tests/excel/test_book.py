@@ -231,7 +231,9 @@ def test_fake_book_reads_what_it_was_given():
         book.read_table("Budgets", "Nope")
 
 
-@pytest.mark.parametrize("module", ["cells", "fakebook", "filebook", "readers", "xlwings_values"])
+@pytest.mark.parametrize(
+    "module", ["cells", "fakebook", "filebook", "readers", "xlwings_values", "xlwings_blocks"]
+)
 def test_the_examples_in_the_sheets_docstrings_hold(module):
     import doctest
     import importlib
