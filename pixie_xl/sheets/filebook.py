@@ -108,6 +108,13 @@ class FileBook:
             columns=tuple(col_letter(c) for c in range(c1, c2 + 1)),
         )
 
+    def table_rows(self, sheet: str, table: str) -> int:
+        """The data rows the table spans (one when empty), from its ``ref`` alone: the
+        writers place the old totals by it without parsing a streamed sheet's cells."""
+        tbl = self._table(self._ws(sheet), table)
+        _c1, r1, _c2, r2 = parse_ref(tbl.ref)
+        return r2 - (tbl.totalsRowCount or 0) - r1
+
     def write_table(
         self,
         sheet: str,
