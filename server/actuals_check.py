@@ -18,7 +18,7 @@ from pixie_xl.core.records import INGEST_FORMATS as FORMATS
 
 from . import master
 from .edge import MAX_ID, MAX_TEXT, strict_date
-from .ingest_values import Collector, known_ids, minor_units, parse_instant
+from .ingest_values import Collector, known_ids, known_pair, minor_units, parse_instant
 from .records import load_settings
 
 
@@ -134,11 +134,7 @@ def check_actuals(s: Session, header: Sequence[str], rows: Iterable[list[str]], 
             msg = f"reference is {len(r[i_ref])} characters; at most {MAX_TEXT}"
             c.add(n, "reference", "too_long", msg)
             ok = False
-        if obj not in objects:
-            c.add(n, "object", "unknown_object", f'object "{obj}" is not known')
-            ok = False
-        if act not in activities:
-            c.add(n, "activity", "unknown_activity", f'activity "{act}" is not known')
+        if not known_pair(c, n, obj, act, objects, activities):
             ok = False
         kind = r[i_kind].strip().lower()
         if kind not in ("income", "cost"):

@@ -30,7 +30,7 @@ from . import aggregates, db, master
 from .actuals_check import check_actuals
 from .actuals_write import write_actuals
 from .edge import MAX_ID, MAX_TEXT, row_problems, strict_date
-from .ingest_values import Collector, executemany, is_delete, known_ids, minor_units
+from .ingest_values import Collector, executemany, is_delete, known_ids, known_pair, minor_units
 from .records import load_settings
 
 #: the header row of each format (SPEC §5)
@@ -143,11 +143,7 @@ def ingest_purchase_orders(s: Session, rows, source: str) -> dict:
             continue
         ok = _bounded(c, n, r, PO_LIMITS)
         obj, act = (r.get("object") or "").strip(), (r.get("activity") or "").strip()
-        if obj not in objects:
-            c.add(n, "object", "unknown_object", f'object "{obj}" is not known')
-            ok = False
-        if act not in activities:
-            c.add(n, "activity", "unknown_activity", f'activity "{act}" is not known')
+        if not known_pair(c, n, obj, act, objects, activities):
             ok = False
         status = (r.get("status") or "").strip().lower()
         if status not in PO_STATUSES:

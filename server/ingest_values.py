@@ -99,6 +99,19 @@ class Collector:
         raise ValidationFailed(f"{what}: {total} problem(s); nothing was saved", items)
 
 
+def known_pair(c: Collector, row: int, obj: str, act: str, objects, activities) -> bool:
+    """Whether the row's object and activity are both known; a finding for each that is not
+    (one wording for actual lines and purchase orders)."""
+    ok = True
+    if obj not in objects:
+        c.add(row, "object", "unknown_object", f'object "{obj}" is not known')
+        ok = False
+    if act not in activities:
+        c.add(row, "activity", "unknown_activity", f'activity "{act}" is not known')
+        ok = False
+    return ok
+
+
 def is_delete(r: dict) -> bool:
     op = (r.get("op") or "").strip().lower()
     return op == "delete" or master.parse_bool(r.get("deleted") or "false") is True
