@@ -100,6 +100,17 @@ def parse_typed(text: str) -> tuple[object, bool]:
     return text, False
 
 
+def _number_format(rng):
+    """Excel's ``NumberFormat`` of a range: the one format its cells share, else None."""
+    formats = {c.number_format for c in rng.cells()}
+    return formats.pop() if len(formats) == 1 else None
+
+
+def _set_number_format(rng, fmt):
+    for c in rng.cells():
+        c.number_format = fmt
+
+
 class Range(COM):
     def __init__(self, sheet, r1, c1, r2, c2):
         object.__setattr__(self, "_app", sheet._app)
@@ -221,15 +232,7 @@ class Range(COM):
     Formula = property(lambda self: self._grid(self._formula_of), _assign)
     Formula2 = Formula
 
-    @property
-    def NumberFormat(self):
-        formats = {c.number_format for c in self.cells()}
-        return formats.pop() if len(formats) == 1 else None
-
-    @NumberFormat.setter
-    def NumberFormat(self, fmt):
-        for c in self.cells():
-            c.number_format = fmt
+    NumberFormat = property(_number_format, _set_number_format)
 
     def ClearContents(self):
         for c in self.cells():
@@ -277,15 +280,7 @@ class Areas(COM):
     def cells(self):
         return [c for p in self._parts for c in p.cells()]
 
-    @property
-    def NumberFormat(self):
-        formats = {c.number_format for c in self.cells()}
-        return formats.pop() if len(formats) == 1 else None
-
-    @NumberFormat.setter
-    def NumberFormat(self, fmt):
-        for c in self.cells():
-            c.number_format = fmt
+    NumberFormat = property(_number_format, _set_number_format)
 
 
 class _OleObj:

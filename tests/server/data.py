@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import requests
+
 OBJECTS = """id,name,kind,parent,currency
 D-1,Roads,department,,EUR
 P-1,Bridge,project,D-1,EUR
@@ -54,3 +56,16 @@ def apply(state: dict, page: dict) -> None:
         state[("purchase_order", po["po_id"])] = (po["object"], po["amount"], po["status"])
     for t in page["deleted"]:
         state.pop((t["type"], t["id"]), None)
+
+
+def synced_lines(url: str, auth: dict) -> int:
+    """Every live line a full JSON sync returns, page by page from a blank cursor."""
+    seen, cursor = 0, ""
+    while True:
+        page = requests.get(
+            f"{url}/api/v1/sync", params={"cursor": cursor, "limit": 50000}, headers=auth
+        ).json()
+        seen += len(page["lines"])
+        cursor = page["next_cursor"]
+        if not page["more"]:
+            return seen

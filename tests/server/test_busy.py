@@ -14,7 +14,7 @@ from pixie_server import create_app, db
 from sqlalchemy import text
 
 from tests.server.conftest import free_port, spawn_server, stop_server
-from tests.server.data import ACTIVITIES, OBJECTS, lines
+from tests.server.data import ACTIVITIES, OBJECTS, lines, synced_lines
 
 ROWS = 200_000
 
@@ -68,18 +68,6 @@ def test_a_lock_timeout_that_is_not_a_number_of_seconds_stops_the_start(db_url, 
 def staged_count(engine) -> int:
     with engine.connect() as conn:
         return conn.execute(text("SELECT count(*) FROM ingest_staging")).scalar_one()
-
-
-def synced_lines(url: str, auth: dict) -> int:
-    seen, cursor = 0, ""
-    while True:
-        page = requests.get(
-            f"{url}/api/v1/sync", params={"cursor": cursor, "limit": 50000}, headers=auth
-        ).json()
-        seen += len(page["lines"])
-        cursor = page["next_cursor"]
-        if not page["more"]:
-            return seen
 
 
 @pytest.mark.slow

@@ -15,7 +15,7 @@ from pixie_server import db
 from sqlalchemy import text
 
 from tests.server.conftest import free_port, spawn_server
-from tests.server.data import ACTIVITIES, OBJECTS, lines
+from tests.server.data import ACTIVITIES, OBJECTS, lines, synced_lines
 
 ROWS = 200_000
 
@@ -71,17 +71,7 @@ def test_sigkill_during_a_large_ingest_leaves_all_or_nothing(db_url, token_file)
 
     proc = start(db_url, token_file, port)
     try:
-        seen = 0
-        cursor = ""
-        while True:
-            page = requests.get(
-                f"{url}/api/v1/sync", params={"cursor": cursor, "limit": 50000}, headers=auth
-            ).json()
-            seen += len(page["lines"])
-            cursor = page["next_cursor"]
-            if not page["more"]:
-                break
-        assert seen == 0
+        assert synced_lines(url, auth) == 0
         assert staged_count(db_url) == 0  # cleaned at the start
         # the same batch, not cut short this time, is accepted whole
         resp = requests.post(f"{url}/api/v1/ingest", data=body, headers=auth, timeout=120)
