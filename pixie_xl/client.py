@@ -6,11 +6,7 @@ their ``code`` and status, a refused connection is :class:`ServerUnreachable`, 4
 :class:`Unauthorized`/:class:`Forbidden`. Every write carries an ``Idempotency-Key`` that is
 reused when the same write is retried, so a retry never takes effect twice.
 
->>> budget_from_json({"id": "B1", "object": "P1", "start": "2026-01-01",
-...     "end": "2026-12-31", "version": 2, "kind": "master",
-...     "created_at": "2026-01-10T09:00:00+00:00",
-...     "lines": [{"activity": "ROAD", "income": "0", "cost": "1000.00"}]}).lines[0].cost.minor
-100000
+The budget and finding shapes are :mod:`pixie_xl.wire`'s (kept importable from here).
 """
 
 from __future__ import annotations
@@ -25,21 +21,14 @@ from pathlib import Path
 import requests
 
 from pixie_xl.core import errors
-from pixie_xl.core.findings import Finding, Severity, SourceRef
-from pixie_xl.core.money import Money
 from pixie_xl.core.records import (
     Activity,
-    BudgetDraft,
-    BudgetHistory,
-    BudgetLine,
-    BudgetVersion,
     CostDate,
     CrmObject,
     IncomeDate,
     ObjectKind,
     Profile,
     Settings,
-    VersionKind,
 )
 from pixie_xl.tokens import (  # noqa: F401 - the client's public names, kept here too
     DEFAULT_SERVER,
@@ -51,6 +40,12 @@ from pixie_xl.tokens import (  # noqa: F401 - the client's public names, kept he
     token_file,
     token_file_text,
 )
+from pixie_xl.wire.budgets import (  # noqa: F401 - the client's public names, kept here too
+    budget_from_json,
+    draft_to_json,
+    history_from_json,
+)
+from pixie_xl.wire.findings import finding_from_json
 
 #: how often a failed request is tried again (connection errors and 502/503/504 only)
 RETRIES = 2
@@ -72,27 +67,6 @@ _BY_STATUS: dict[int, type[errors.PixieError]] = {
     409: errors.RuleViolation,
     422: errors.InvalidInput,
 }
-
-
-def finding_from_json(f: Mapping) -> Finding:
-    """A finding as the service sends it (``source`` as ``"Sheet!A1"`` or sheet + cell)."""
-    src = f.get("source")
-    if isinstance(src, Mapping):
-        ref = SourceRef(str(src.get("sheet", "")), str(src.get("cell", "")))
-    elif isinstance(src, str) and src:
-        sheet, _, cell = src.partition("!")
-        ref = SourceRef(sheet, cell)
-    elif f.get("sheet"):
-        ref = SourceRef(str(f["sheet"]), str(f.get("cell", "")))
-    else:
-        ref = None
-    sev = str(f.get("severity", "error")).lower()
-    return Finding(
-        ref,
-        str(f.get("code", "error")),
-        str(f.get("message", "")),
-        Severity(sev) if sev in Severity._value2member_map_ else Severity.ERROR,
-    )
 
 
 #: error answers a proxy or waitress itself may give in front of a Pixie service
@@ -416,80 +390,5 @@ def settings_from_json(s: Mapping) -> Settings:
 def profile_from_json(p: Mapping) -> Profile:
     weights = p.get("weights")
     if weights is None:
-        months = [
-            "jan",
-            "feb",
-            "mar",
-            "apr",
-            "may",
-            "jun",
-            "jul",
-            "aug",
-            "sep",
-            "oct",
-            "nov",
-            "dec",
-        ]
-        weights = [p.get(m, p.get(m.title(), 0)) for m in months]
+        weights = [p.get(m, p.get(m.title(), 0)) for m in MONTHS]
     return Profile(str(p.get("name") or p.get("profile")), tuple(Decimal(str(w)) for w in weights))
-
-
-def _money(value: object, currency: str) -> Money:
-    if value in (None, ""):
-        return Money.zero(currency)
-    return Money.of(str(value), currency)
-
-
-def budget_from_json(b: Mapping, currency: str = "EUR", seq: int = 0) -> BudgetVersion:
-    """One budget state (current figures, or one entry of ``/versions``)."""
-    kind = VersionKind(b.get("kind") or ("master" if seq == 0 else "correction"))
-    created = b.get("created_at")
-    return BudgetVersion(
-        budget_id=str(b["id"]),
-        seq=int(b.get("seq", seq)),
-        kind=kind,
-        object=str(b["object"]),
-        start=date.fromisoformat(str(b["start"])[:10]),
-        end=date.fromisoformat(str(b["end"])[:10]),
-        lines=tuple(
-            BudgetLine(
-                str(ln["activity"]),
-                _money(ln.get("income"), currency),
-                _money(ln.get("cost"), currency),
-                ln.get("phasing") or "days",
-                ln.get("note") or "",
-            )
-            for ln in b.get("lines") or ()
-        ),
-        created_at=datetime.fromisoformat(created) if created else datetime.min,
-        revision=int(b.get("version") or 1),
-    )
-
-
-def history_from_json(versions: Sequence[Mapping], currency: str = "EUR") -> BudgetHistory:
-    """A budget's ``/versions`` (oldest first) as a history."""
-    return BudgetHistory(tuple(budget_from_json(v, currency, i) for i, v in enumerate(versions)))
-
-
-def draft_to_json(d: BudgetDraft) -> dict:
-    """The body of one budget in a batch save."""
-    body: dict = {
-        "object": d.object,
-        "start": d.start.isoformat(),
-        "end": d.end.isoformat(),
-        "lines": [
-            {
-                "activity": ln.activity,
-                "income": str(ln.income),
-                "cost": str(ln.cost),
-                "phasing": ln.phasing,
-                "note": ln.note,
-            }
-            for ln in d.lines
-        ],
-    }
-    if d.budget_id:
-        body["id"] = d.budget_id
-    if d.based_on is not None:
-        body["version"] = d.based_on
-    return body

@@ -21,31 +21,31 @@ from datetime import UTC, date, datetime, time, tzinfo
 from itertools import accumulate
 
 from pixie_xl.core.errors import InvalidInput
+from pixie_xl.wire.text import (  # noqa: F401 - the wire's bounds, the service's names too
+    INT4_MAX,
+    MAX_ID,
+    MAX_TEXT,
+    is_amount_text,
+    strict_date,
+    text_problem,
+)
+from pixie_xl.wire.text import SURROGATES as _SURROGATES
 
 #: deepest nesting of a JSON body (a budget batch needs 4)
 MAX_DEPTH = 32
 #: longest integer literal in a JSON body
 MAX_INT_DIGITS = 30
-#: the width of every id, code and name column (VARCHAR(200))
-MAX_ID = 200
-#: the longest free text (notes, names, references, vendors)
-MAX_TEXT = 4000
-#: the largest value of an int4 column (audit ids, revisions)
-INT4_MAX = 2**31 - 1
 #: the largest value of a bigint column (sync sequence numbers)
 INT8_MAX = 2**63 - 1
 
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _INSTANT = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})?)?",
     re.ASCII,
 )
-_AMOUNT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
 _WHOLE = re.compile(r"\d{1,19}", re.ASCII)
-_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 class BadJson(InvalidInput):
@@ -108,20 +108,6 @@ def _refuse_surrogates(value: object) -> None:
 # --- text ----------------------------------------------------------------------------------
 
 
-def text_problem(value: object, limit: int = MAX_ID, *, nul: bool = True) -> str | None:
-    """Why ``value`` cannot be stored as text of at most ``limit`` characters, or None
-    (``nul=False`` leaves NUL characters to a check of the caller's own)."""
-    if not isinstance(value, str):
-        return f"must be text, not {type(value).__name__}"
-    if len(value) > limit:
-        return f"is {len(value)} characters long; at most {limit}"
-    if nul and "\x00" in value:
-        return "holds a NUL character"
-    if _SURROGATES.search(value):
-        return "holds a lone surrogate, not text"
-    return None
-
-
 def bounded_text(value: object, field: str, limit: int = MAX_ID) -> str:
     """``value`` as text of at most ``limit`` characters, else 422 naming ``field``."""
     why = text_problem(value, limit)
@@ -155,13 +141,6 @@ def row_problems(row: Mapping, limits: Mapping[str, int]) -> list[tuple[str, str
 # --- dates, instants, amounts, numbers, currencies -----------------------------------------
 
 
-def strict_date(value: str) -> date:
-    """An ISO date ``YYYY-MM-DD`` (ASCII digits), else ``ValueError``."""
-    if not _DATE.fullmatch(value):
-        raise ValueError(f'"{value}" is not an ISO date (YYYY-MM-DD)')
-    return date.fromisoformat(value)
-
-
 def strict_instant(value: str, tz: tzinfo) -> datetime:
     """An ISO date or date-time in UTC; without an offset read in ``tz``. ``ValueError``
     when it is not one or its UTC value falls outside the calendar (year 1 to 9999)."""
@@ -178,11 +157,6 @@ def strict_instant(value: str, tz: tzinfo) -> datetime:
         return dt.astimezone(UTC)
     except OverflowError:
         raise ValueError(f'"{value}" lies outside the calendar in UTC') from None
-
-
-def is_amount_text(value: object) -> bool:
-    """A decimal string of ASCII digits with an optional sign and dot (``"-12.50"``)."""
-    return isinstance(value, str) and _AMOUNT.fullmatch(value.strip()) is not None
 
 
 def whole_number(raw: str, name: str, low: int, high: int) -> int:

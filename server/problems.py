@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from pixie_xl.core.errors import PixieError
 from pixie_xl.core.findings import Finding
+from pixie_xl.wire.findings import finding_to_json
 
 log = logging.getLogger("pixie_server")
 
@@ -35,16 +36,6 @@ _HTTP_CODES = {
 }
 
 
-def finding_json(f: Finding) -> dict:
-    src = f.source
-    return {
-        "source": {"sheet": src.sheet, "cell": src.cell} if src else None,
-        "code": f.code,
-        "message": f.message,
-        "severity": str(f.severity),
-    }
-
-
 def problem(status: int, code: str, title: str, detail: str, **extra) -> Response:
     body = {"type": f"about:blank#{code}", "title": title, "status": status, "detail": detail}
     body["code"] = code
@@ -61,7 +52,7 @@ def pixie_problem(exc: PixieError) -> Response:
     extra = dict(exc.detail or {})
     findings = getattr(exc, "findings", None)
     if findings:
-        extra["findings"] = [finding_json(f) if isinstance(f, Finding) else f for f in findings]
+        extra["findings"] = [finding_to_json(f) if isinstance(f, Finding) else f for f in findings]
     title = type(exc).__name__
     return problem(exc.status, exc.code, title, exc.message, **extra)
 

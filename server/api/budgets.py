@@ -34,7 +34,7 @@ import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, g, jsonify, request, url_for
@@ -42,7 +42,6 @@ from werkzeug.exceptions import MethodNotAllowed
 
 from pixie_xl.core import rules
 from pixie_xl.core.errors import (
-    AmountError,
     InvalidInput,
     NotFound,
     RuleViolation,
@@ -50,16 +49,14 @@ from pixie_xl.core.errors import (
     ValidationFailed,
 )
 from pixie_xl.core.findings import Finding, SourceRef
-from pixie_xl.core.money import Money, parse_text
 from pixie_xl.core.records import (
-    PHASING_DAYS,
-    PHASING_MONTHS,
     BudgetDraft,
     BudgetHistory,
-    BudgetLine,
-    BudgetVersion,
 )
 from pixie_xl.core.rules import Action, Decision
+from pixie_xl.wire.budgets import budget_json, history_json
+from pixie_xl.wire.reader import REASONS, BudgetReader, Catalogue
+from pixie_xl.wire.text import clip
 
 from .. import audit, budget_store, clock, db, webhooks
 from ..auth import require
@@ -68,9 +65,7 @@ from ..edge import (
     MAX_ID,
     MAX_TEXT,
     bounded_text,
-    is_amount_text,
     strict_date,
-    text_problem,
     whole_number,
 )
 from ..idempotency import idempotent
@@ -102,239 +97,18 @@ class BatchRefused(ValidationFailed):
     status = 409
 
 
-# --- the wire format ---------------------------------------------------------------------
-
-
-def budget_json(v: BudgetVersion, now: datetime, tz) -> dict:
-    """One budget state in the SPEC §4 shape (amounts as decimal strings)."""
-    return {
-        "id": v.budget_id,
-        "object": v.object,
-        "start": v.start.isoformat(),
-        "end": v.end.isoformat(),
-        "version": v.revision,
-        "kind": v.kind.value,
-        "seq": v.seq,
-        "created_at": v.created_at.isoformat(),
-        "locked": rules.is_locked(v, now, tz),
-        "lines": [
-            {
-                "activity": ln.activity,
-                "income": str(ln.income),
-                "cost": str(ln.cost),
-                "phasing": ln.phasing,
-                "note": ln.note,
-            }
-            for ln in v.lines
-        ],
-    }
-
-
-@dataclass(frozen=True)
-class Catalogue:
-    """What a budget in JSON is checked against: objects, activities, profile names."""
-
-    #: object id → its currency
-    currencies: Mapping[str, str]
-    #: object id → parent id
-    parents: Mapping[str, str | None]
-    #: activity code → active
-    activities: Mapping[str, bool]
-    profiles: frozenset[str]
-    currency: str
-
-    @classmethod
-    def load(cls, session) -> Catalogue:
-        o, a, p = (budget_store.table(n) for n in ("objects", "activities", "profiles"))
-        objects = list(session.execute(o.select()))
-        settings = load_settings(session)
-        return cls(
-            currencies={r.id: r.currency for r in objects},
-            parents={r.id: r.parent_id for r in objects},
-            activities={r.code: bool(r.active) for r in session.execute(a.select())},
-            profiles=frozenset(r.name for r in session.execute(p.select())),
-            currency=settings.currency,
-        )
-
-    def subtree(self, object_id: str) -> set[str]:
-        children: dict[str, list[str]] = {}
-        for oid, parent in self.parents.items():
-            if parent:
-                children.setdefault(parent, []).append(oid)
-        out, stack = set(), [object_id]
-        while stack:
-            node = stack.pop()
-            if node not in out:
-                out.add(node)
-                stack.extend(children.get(node, ()))
-        return out
-
-
-class _Reader:
-    """Reads one budget's JSON into a draft, collecting a finding per bad field."""
-
-    def __init__(self, cat: Catalogue, prefix: str):
-        self.cat = cat
-        self.prefix = prefix
-        self.findings: list[Finding] = []
-
-    def bad(self, field: str, code: str, message: str) -> None:
-        where = f"{self.prefix}{field}"
-        self.findings.append(Finding(SourceRef("request", where), code, f"{where}: {message}"))
-
-    def text(
-        self, body: Mapping, field: str, *, required: bool = True, limit: int = MAX_ID
-    ) -> str | None:
-        value = body.get(field)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                self.bad(field, "missing_value", "is required")
-            return None
-        if not isinstance(value, str):
-            self.bad(field, "wrong_type", f"must be text, not {_show(value)}")
-            return None
-        return self.clean(field, value.strip(), limit)
-
-    def clean(self, field: str, value: str, limit: int = MAX_ID) -> str | None:
-        """Text a column stores: no NUL, no lone surrogate, at most ``limit`` characters."""
-        why = text_problem(value, limit)
-        if why is not None:
-            self.bad(field, "too_long" if len(value) > limit else "bad_character", why)
-            return None
-        return value
-
-    def day(self, body: Mapping, field: str) -> date | None:
-        value = self.text(body, field)
-        if value is None:
-            return None
-        try:
-            return strict_date(value)
-        except ValueError:
-            self.bad(field, "not_a_date", f'"{_clip(value)}" is not an ISO date (YYYY-MM-DD)')
-            return None
-
-    def amount(self, body: Mapping, field: str, currency: str) -> Money | None:
-        value = body.get(field)
-        if value is None or value == "":
-            return Money.zero(currency)
-        if not is_amount_text(value):
-            self.bad(
-                field,
-                "not_a_number",
-                f'must be a decimal string such as "12.50", not {_show(value)}',
-            )
-            return None
-        try:
-            m = parse_text(value, currency)
-        except AmountError as exc:
-            self.bad(field, exc.code, exc.message)
-            return None
-        if m.minor < 0:
-            self.bad(field, "negative_amount", f'"{value}" is negative')
-            return None
-        return m
-
-    def version(self, body: Mapping) -> int | None:
-        value = body.get("version")
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= INT4_MAX:
-            self.bad(
-                "version",
-                "bad_version",
-                f"must be a whole number from 1 to {INT4_MAX}, not {_show(value)}",
-            )
-            return None
-        return value
-
-    def line(self, i: int, body: object, currency: str, known: set[str]) -> BudgetLine | None:
-        at = f"lines[{i}]."
-        if not isinstance(body, Mapping):
-            self.bad(f"lines[{i}]", "wrong_type", "must be an object")
-            return None
-        activity = self.text(body, "activity", required=False)
-        if activity is None:
-            self.bad(at + "activity", "missing_value", "is required")
-        elif activity not in self.cat.activities:
-            self.bad(at + "activity", "unknown_activity", f'no activity has the code "{activity}"')
-            activity = None
-        elif not self.cat.activities[activity] and activity not in known:
-            self.bad(
-                at + "activity",
-                "inactive_activity",
-                f"activity {activity} is inactive and takes no new budget lines",
-            )
-            activity = None
-        income = self._sub(at, "income", lambda: self.amount(body, "income", currency))
-        cost = self._sub(at, "cost", lambda: self.amount(body, "cost", currency))
-        phasing = body.get("phasing") or PHASING_DAYS
-        if not isinstance(phasing, str) or (
-            phasing not in (PHASING_DAYS, PHASING_MONTHS) and phasing not in self.cat.profiles
-        ):
-            self.bad(
-                at + "phasing",
-                "unknown_phasing",
-                f'{_show(phasing)} is not "days", "months" or a profile',
-            )
-            phasing = None
-        note = body.get("note") or ""
-        if not isinstance(note, str):
-            self.bad(at + "note", "wrong_type", f"must be text, not {_show(note)}")
-            note = None
-        else:
-            note = self.clean(at + "note", note, MAX_TEXT)
-        if None in (activity, income, cost, phasing, note):
-            return None
-        return BudgetLine(activity, income, cost, phasing, note)
-
-    def _sub(self, at: str, field: str, read):
-        """Run a field reader with the line's prefix on its findings."""
-        saved = self.prefix
-        self.prefix = saved + at
-        try:
-            return read()
-        finally:
-            self.prefix = saved
-
-    def draft(
-        self, body: object, budget_id: str | None, history: BudgetHistory | None
-    ) -> BudgetDraft | None:
-        if not isinstance(body, Mapping):
-            self.bad("", "wrong_type", "a budget must be a JSON object")
-            return None
-        obj = self.text(body, "object")
-        if obj is not None and obj not in self.cat.currencies:
-            self.bad("object", "unknown_object", f'no object has the id "{obj}"')
-            obj = None
-        start, end = self.day(body, "start"), self.day(body, "end")
-        based_on = self.version(body)
-        currency = self.cat.currencies.get(obj or "", self.cat.currency)
-        raw_lines = body.get("lines")
-        lines: list[BudgetLine | None] = []
-        if not isinstance(raw_lines, list) or not raw_lines:
-            self.bad("lines", "missing_value", "a budget needs at least one line")
-        else:
-            known = {ln.activity for ln in history.current.lines} if history else set()
-            lines = [self.line(i, x, currency, known) for i, x in enumerate(raw_lines)]
-            seen: dict[str, int] = {}
-            for i, ln in enumerate(lines):
-                if ln is None:
-                    continue
-                if ln.activity in seen:
-                    self.bad(
-                        f"lines[{i}].activity",
-                        "duplicate_activity",
-                        f"activity {ln.activity} is already on lines[{seen[ln.activity]}]",
-                    )
-                seen.setdefault(ln.activity, i)
-        if self.findings:
-            return None
-        return BudgetDraft(budget_id, obj, start, end, tuple(lines), based_on)
-
-
-def _show(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+def load_catalogue(session) -> Catalogue:
+    """The objects, activities and profile names a budget's JSON is read against."""
+    o, a, p = (budget_store.table(n) for n in ("objects", "activities", "profiles"))
+    objects = list(session.execute(o.select()))
+    settings = load_settings(session)
+    return Catalogue(
+        currencies={r.id: r.currency for r in objects},
+        parents={r.id: r.parent_id for r in objects},
+        activities={r.code: bool(r.active) for r in session.execute(a.select())},
+        profiles=frozenset(r.name for r in session.execute(p.select())),
+        currency=settings.currency,
+    )
 
 
 def _flag(name: str) -> bool:
@@ -342,15 +116,11 @@ def _flag(name: str) -> bool:
     raw = request.args.get(name, "0")
     if raw not in ("0", "1"):
         raise InvalidInput(
-            f'{name} must be 0 or 1, not "{_clip(raw)}"',
+            f'{name} must be 0 or 1, not "{clip(raw)}"',
             code="bad_parameter",
             detail={"parameter": name},
         )
     return raw == "1"
-
-
-def _clip(value: str) -> str:
-    return value if len(value) <= 40 else value[:37] + "..."
 
 
 def _json_body() -> object:
@@ -370,21 +140,6 @@ class Saved:
     decision: Decision
     #: why the client made the change (``"transfer"``), named in the audit entry
     reason: str | None = None
-
-
-#: the reasons a budget body may give (issue 13: a transfer's audit entry names it)
-REASONS = ("transfer",)
-
-
-def _reason(reader: _Reader, body: object) -> str | None:
-    value = body.get("reason") if isinstance(body, Mapping) else None
-    if value is None:
-        return None
-    if value not in REASONS:
-        known = ", ".join(REASONS)
-        reader.bad("reason", "bad_reason", f"must be one of {known}, not {_show(value)}")
-        return None
-    return value
 
 
 def _new_id(session) -> str:
@@ -409,7 +164,7 @@ def _audit(session, saved: Saved, now: datetime, tz) -> None:
     if saved.decision.action is Action.UNCHANGED:
         return
     ref = saved.after or saved.before
-    after = _history_json(saved.after, now, tz)
+    after = history_json(saved.after, now, tz)
     if saved.reason and after is not None:
         after["reason"] = saved.reason
     audit.record(
@@ -418,15 +173,9 @@ def _audit(session, saved: Saved, now: datetime, tz) -> None:
         f"budget.{saved.decision.action.value}",
         "budget",
         ref.budget_id,
-        _history_json(saved.before, now, tz),
+        history_json(saved.before, now, tz),
         after,
     )
-
-
-def _history_json(h: BudgetHistory | None, now: datetime, tz) -> dict | None:
-    if h is None:
-        return None
-    return {"versions": [budget_json(v, now, tz) for v in h.versions]}
 
 
 def save_drafts(
@@ -439,7 +188,7 @@ def save_drafts(
     ``single``, a refusal raises the core's own code (409 ``stale_version`` …).
     """
     now, tz = clock.now(), clock.company_tz(session)
-    cat = Catalogue.load(session)
+    cat = load_catalogue(session)
     ids = [bid for _, _, bid in items if bid]
     budget_store.lock_budgets(session, ids)
     histories = {
@@ -472,9 +221,9 @@ def save_drafts(
                     )
                 )
                 continue
-        reader = _Reader(cat, prefix)
+        reader = BudgetReader(cat, prefix)
         draft = reader.draft(body, bid, histories.get(bid) if bid else None)
-        reasons[prefix] = _reason(reader, body)
+        reasons[prefix] = reader.read_reason(body)
         findings.extend(reader.findings)
         if draft is not None:
             drafts.append((prefix, draft, histories.get(bid) if bid else None))
@@ -519,7 +268,7 @@ def _summary(findings: Sequence[Finding], what: str) -> str:
 
 def _one(budget_id: str) -> tuple[BudgetHistory, datetime, ZoneInfo]:
     session = db.session()
-    cat = Catalogue.load(session)
+    cat = load_catalogue(session)
     h = budget_store.load_history(session, budget_id, cat.currencies)
     if h is None:
         raise NotFound(f"there is no budget {budget_id}")
@@ -536,7 +285,7 @@ def _based_on() -> int | None:
     try:
         return whole_number(raw.strip(), "version", 1, INT4_MAX)
     except InvalidInput:
-        msg = f'version "{_clip(raw)}" is not a whole number from 1 to {INT4_MAX}'
+        msg = f'version "{clip(raw)}" is not a whole number from 1 to {INT4_MAX}'
         raise InvalidInput(msg, code="bad_version") from None
 
 
@@ -560,7 +309,7 @@ def list_budgets():
     """Budgets with their current figures, by object (``descendants=1`` for its subtree)
     and a day they cover."""
     session = db.session()
-    cat = Catalogue.load(session)
+    cat = load_catalogue(session)
     obj = request.args.get("object") or None
     if obj is not None:
         obj = bounded_text(obj, "object")
@@ -570,7 +319,7 @@ def list_budgets():
         try:
             on = strict_date(on_raw)
         except ValueError:
-            msg = f'date "{_clip(on_raw)}" is not an ISO date (YYYY-MM-DD)'
+            msg = f'date "{clip(on_raw)}" is not an ISO date (YYYY-MM-DD)'
             raise InvalidInput(msg, code="not_a_date") from None
     objects = None
     desc = _flag("descendants")
