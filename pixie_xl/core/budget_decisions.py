@@ -31,7 +31,7 @@ _REFUSAL_CELL = {
     "version_required": "version",
     "object_locked": "object",
     "line_removed": "budget_id",
-    "duplicate_line": "activity",
+    "duplicate_activity": "activity",
     "budget_mismatch": "budget_id",
 }
 
@@ -101,18 +101,10 @@ class Decider:
         if decision.action is Action.REFUSE:
             first = g.first
             key = _REFUSAL_CELL.get(decision.code, "budget_id")
-            message = decision.message
             if decision.code == "dates_locked":
                 master = self.ctx.budgets[g.budget_id].master
                 key = "start" if g.start != master.start else "end"
-            elif decision.code == "stale_version":  # what Refresh does with the edit
-                known = self.ctx.budgets[g.budget_id]
-                message = (
-                    f"Budget {g.budget_id} has changed since version {g.draft.based_on}: the "
-                    f"current version is {known.revision}. Refresh: your rows are kept and "
-                    "the service's figures are named beside them; then Save again"
-                )
-            self.add(first, key, decision.code, message)
+            self.add(first, key, decision.code, decision.message)
         elif decision.action is Action.NEW_CORRECTION and not g.bad:
             self.correction(g)
 

@@ -14,14 +14,18 @@ from itertools import count
 from operator import attrgetter
 
 from .budget_rows import BAD, Findings, Row, TableRows, first_column
-from .cells import show
+from .checks import BUDGET_CHECKS, Known, check
 from .fast_records import budget_line, source_ref
 from .findings import SourceRef
-from .records import BudgetDraft, BudgetHistory, BudgetLine
+from .money import Money
+from .records import PHASING_DAYS, BudgetDraft, BudgetHistory, BudgetLine
 from .rules import Span
 
 #: ``row.bad``, for ``any(map(_IS_BAD, rows))`` (no generator frame per row)
 _IS_BAD = attrgetter("bad")
+#: the cell of a check's field (the others are named alike)
+_CELL = {"id": "budget_id"}
+_ZERO = Money.zero("EUR")
 _AGREE = (
     ("object", "Object"),
     ("start", "Period start"),
@@ -168,11 +172,12 @@ def _group_table(rows: TableRows) -> list[Group]:
 class BudgetChecks:
     """Check each group as a whole (SPEC §3) and build its draft."""
 
-    def __init__(self, findings: Findings, budgets: Mapping[str, BudgetHistory], activities):
+    def __init__(self, findings: Findings, budgets: Mapping[str, BudgetHistory], known: Known):
         self.add = findings.add
         self.budgets = budgets
-        self.activities = activities
-        self.inactive = frozenset(code for code, a in activities.items() if not a.active)
+        self.known = known
+        acts = known.activities
+        self.inactive = frozenset(code for code in acts if not known.active(code))
 
     def agree(self, g: Group) -> None:
         """Rows of one Budget ID must agree on object, dates and version."""
@@ -209,8 +214,9 @@ class BudgetChecks:
                         f"{first_row.number} of {g.label}; all its rows must agree",
                     )
 
-    def lines(self, g: Group, known: BudgetHistory | None) -> tuple[BudgetLine, ...]:
-        """The group's lines, one per activity; rows with a bad cell give none."""
+    def lines(self, g: Group) -> tuple[BudgetLine, ...] | None:
+        """The group's lines when a look over its rows shows no activity is given twice or
+        inactive (the usual case); None when the checks must judge its rows one by one."""
         idx = g.clean()
         if idx is not None:  # a table's clean rows: their activities are known codes
             activities = set(map(g.table.clean[5].__getitem__, idx))
@@ -225,37 +231,37 @@ class BudgetChecks:
                 and self.inactive.isdisjoint(activities)
             ):
                 return self.clean_lines(rows)
-        acts = self.activities
-        had = {ln.activity for ln in known.current.lines} if known else set()
-        seen: dict[str, Row] = {}
-        out = []
-        for row in g.rows:
-            a = row.activity
-            if not isinstance(a, str):
-                continue
-            if a in seen:
-                self.add(
-                    row,
-                    "activity",
-                    "duplicate_activity",
-                    f"Activity {a} already has a line in row {seen[a].number} of this budget; "
-                    "give each activity one line",
-                )
-                continue
-            seen[a] = row
-            act = acts.get(a)
-            if act is not None and not act.active and a not in had:
-                self.add(
-                    row,
-                    "activity",
-                    "inactive_activity",
-                    f"Activity {a} is inactive and takes no new budget lines",
-                )
-            if row.bad:  # every unreadable cell of the row has given a finding
-                continue
-            source = self.row_ref(row)
-            out.append(BudgetLine(a, row.income, row.cost, row.phasing, row.note, source))
-        return tuple(out)
+        return None
+
+    def judged(self, g: Group, known: Known, lines: tuple | None) -> tuple[BudgetLine, ...]:
+        """Run the budget checks over the group; its lines, less the rows found bad.
+
+        Without ``lines`` every row with an activity stands as a line (a placeholder where a
+        cell was bad), so each row is judged; the rows with an error give no line.
+        """
+        rows = None
+        if lines is None:
+            rows = [row for row in g.rows if isinstance(row.activity, str)]
+            lines = tuple(map(self.probe_line, rows))
+        draft = BudgetDraft(g.budget_id, g.object, g.start, g.end, lines, g.version)
+        for p in check(draft, known, BUDGET_CHECKS):
+            row = g.first if p.line is None or rows is None else rows[p.line]
+            self.add(row, _CELL.get(p.field, p.field), p.code, p.message)
+        if rows is None:
+            return lines
+        return tuple(ln for row, ln in zip(rows, lines, strict=True) if not row.bad)
+
+    def probe_line(self, row: Row) -> BudgetLine:
+        """The row's line (its cells as read, zero and days where a cell was bad)."""
+        if not row.bad:
+            return BudgetLine(
+                row.activity, row.income, row.cost, row.phasing, row.note, self.row_ref(row)
+            )
+        zero = _ZERO
+        income = row.income if isinstance(row.income, Money) else zero
+        cost = row.cost if isinstance(row.cost, Money) else zero
+        phasing = row.phasing if isinstance(row.phasing, str) else PHASING_DAYS
+        return BudgetLine(row.activity, income, cost, phasing, "")
 
     def clean_lines(self, rows: list[Row]) -> tuple[BudgetLine, ...]:
         """A line from each row, each from the row's first cell (as ``row_ref`` says)."""
@@ -285,35 +291,18 @@ class BudgetChecks:
             g.version = None
         else:
             self.agree(g)
-        known = self.budgets.get(bid) if bid else None
-        if bid and known is None and self.budgets:
-            self.add(
-                g.first,
-                "budget_id",
-                "unknown_budget",
-                f'Budget ID "{show(bid)}" is not known to the server; clear it to save the '
-                "rows as a new budget",
-            )
-        lines = self.lines(g, known)
-        if g.object is None or g.start is None or g.end is None:
+        history = self.budgets.get(bid) if bid else None
+        lines = self.lines(g)
+        dated = g.start is not None and g.end is not None
+        if (
+            lines is None
+            or (bid is not None and (g.version is None or history is None))
+            or (dated and g.end < g.start)
+        ):  # (else none of the budget checks can find anything)
+            lines = self.judged(g, self.known.about(history), lines)
+        if g.object is None or not dated:
             g.bad = True
             return
-        if g.end < g.start:
-            self.add(
-                g.first,
-                "end",
-                "end_before_start",
-                f"Period end {g.end.isoformat()} is before Period start {g.start.isoformat()}",
-            )
-        elif bid is not None and g.version is None and (known or not self.budgets):
-            # (an ID the server does not know has its own finding; no version is needed then)
-            self.add(
-                g.first,
-                "version",
-                "version_required",
-                f"Version is missing for budget {bid}; it is filled in when the budget is "
-                "saved or refreshed, and tells the server which version you edited",
-            )
         g.draft = BudgetDraft(bid, g.object, g.start, g.end, lines, g.version, g.first_ref())
         g.bad = g.any_bad()
         if g.end >= g.start:

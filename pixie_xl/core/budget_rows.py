@@ -20,6 +20,7 @@ from itertools import count, repeat
 from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING
 
+from . import checks
 from .budget_columns import DIRTY, clean_columns
 from .cells import (
     CACHED_DATE_TYPES,
@@ -28,7 +29,6 @@ from .cells import (
     read_date,
     read_text,
     read_version,
-    show,
 )
 from .fast_records import budget_line, source_ref
 from .findings import Finding, Severity, SourceRef
@@ -217,7 +217,10 @@ class RowReader:
         self.profiles.update({PHASING_DAYS: PHASING_DAYS, PHASING_MONTHS: PHASING_MONTHS})
         self.profiles.update({p: p for p in context.profiles})
         self.date_cache: dict[object, object] = {}
-        self.lowered: dict[str, dict[str, str]] = {}
+        #: the catalogue the checks judge by (shared with the budget checks)
+        self.known = checks.Known(
+            context.objects, context.activities, context.profiles, None, bool(context.budgets)
+        )
 
     def read_all(self, rows: Sequence[RawRow]) -> list[Row] | TableRows:
         """Every non-blank row, read and checked on its own.
@@ -344,12 +347,7 @@ class RowReader:
         if money is BAD:
             return BAD
         if money.minor < 0:
-            self.add(
-                row,
-                key,
-                "negative_amount",
-                f"{BUDGET_COLUMNS[key]} {money} is negative; budgets are amounts from 0 up",
-            )
+            self.add(row, key, "negative_amount", checks.negative_text(key, money))
             return BAD
         if type(value) is float:  # a float's Money depends on its value only (-0.0 is 0)
             cache[value] = money
@@ -371,13 +369,7 @@ class RowReader:
         elif phasing is not BAD:
             known = self.profiles.get(phasing) or self.profiles.get(phasing.lower())
             if known is None:
-                self.add(
-                    row,
-                    "phasing",
-                    "unknown_phasing",
-                    f'Phasing "{show(phasing)}" is not days, months or a profile of the '
-                    "Profiles table",
-                )
+                self.add(row, "phasing", "unknown_phasing", checks.phasing_text(phasing))
                 row.phasing = BAD
             else:
                 row.phasing = known
@@ -385,11 +377,5 @@ class RowReader:
             row.note = ""
 
     def unknown(self, header: str, value: str) -> str:
-        """``Activity "road" is not known; did you mean ROAD?``"""
-        lowered = self.lowered.get(header)
-        if lowered is None:
-            known = self.ctx.objects if header == "Object" else self.ctx.activities
-            lowered = self.lowered[header] = {k.lower(): k for k in known}
-        message = f'{header} "{show(value)}" is not known'
-        near = lowered.get(value.lower())
-        return f"{message}; did you mean {near}?" if near else message
+        """``Activity "road" is not known; did you mean ROAD?`` (the checks' own text)"""
+        return checks.not_known(header, value, self.known)

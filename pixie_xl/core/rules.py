@@ -10,20 +10,22 @@ read in the company timezone:
 and turn an accepted :class:`Decision` into the new history with :func:`apply_save` and
 :func:`apply_delete`. Nothing here reads a clock, a file or a database.
 
-Refusal codes (stable; the service answers 409/422 with them):
+Refusal codes (stable; the service answers 409/422 with them; the messages of
+``end_before_start``, ``version_required`` and ``duplicate_activity`` are those of
+:mod:`pixie_xl.core.checks`, so every path says them alike):
 
-====================  ==============================================================
-``end_before_start``  the period ends before it starts
-``overlap``           R1: another master budget of the same object covers some of the dates
-``version_required``  an edit or delete of an existing budget without the version token
-``stale_version``     R6: the edit was made from an older version than the newest
-``dates_locked``      R3: the dates of a locked budget (or one with corrections) may not change
-``object_locked``     R3: nor may its object
-``line_removed``      R3: a correction drops an activity the latest locked version has
-``duplicate_line``    the draft has two lines for one activity
-``budget_mismatch``   the draft names another budget than the history given
-``locked``            R7: deleting a locked master or correction; nothing locked is deleted
-====================  ==============================================================
+======================  ==============================================================
+``end_before_start``    the period ends before it starts
+``overlap``             R1: another master budget of the same object covers some of the dates
+``version_required``    an edit or delete of an existing budget without the version token
+``stale_version``       R6: the edit was made from an older version than the newest
+``dates_locked``        R3: the dates of a locked budget (or one with corrections) may not change
+``object_locked``       R3: nor may its object
+``line_removed``        R3: a correction drops an activity the latest locked version has
+``duplicate_activity``  the draft has two lines for one activity
+``budget_mismatch``     the draft names another budget than the history given
+``locked``              R7: deleting a locked master or correction; nothing locked is deleted
+======================  ==============================================================
 
 The lock (R2, R4) is the end of the calendar day of creation in the company timezone:
 
@@ -38,11 +40,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from enum import StrEnum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from .errors import InvalidInput, RuleViolation, StaleVersion
+from .checks import duplicate_text, end_text, version_text
+from .errors import RuleViolation, StaleVersion
+from .locks import _aware, is_locked, local_lock
+from .locks import lock_instant as lock_instant  # (the lock times live in .locks)
 from .records import BudgetDraft, BudgetHistory, BudgetVersion, VersionKind
 
 
@@ -84,65 +89,6 @@ class Span:
 
 def _refuse(code: str, message: str) -> Decision:
     return Decision(Action.REFUSE, code, message)
-
-
-def _zone(tz: str | ZoneInfo) -> ZoneInfo:
-    if isinstance(tz, ZoneInfo):
-        return tz
-    try:
-        return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise InvalidInput(
-            f'"{tz}" is not an IANA timezone such as Europe/Copenhagen', code="bad_timezone"
-        ) from None
-
-
-def _aware(instant: datetime, what: str) -> datetime:
-    if instant.tzinfo is None or instant.utcoffset() is None:
-        raise InvalidInput(f"{what} {instant} has no timezone", code="naive_datetime")
-    return instant
-
-
-# --- time -----------------------------------------------------------------------------
-
-
-def lock_instant(created_at: datetime, tz: str | ZoneInfo) -> datetime:
-    """The aware instant a version locks: the next local midnight after ``created_at`` in ``tz``.
-
-    That is the end of its creation day in the company timezone, so the editable time is
-    anything from a minute to a day, and a day is not always 24 hours:
-
-    * created 23:59 local → locks one minute later;
-    * created 00:00 local → locks 24 hours later, but 23 hours on the day clocks go forward
-      (2026-03-29 in Europe/Copenhagen) and 25 hours on the day they go back (2026-10-25).
-
-    Where local midnight does not exist (a zone that moves its clocks at midnight) or happens
-    twice, ``fold=0`` picks the first instant that is no longer the creation day: the
-    moment of the jump, or the first of the two midnights.
-
-    The result is in UTC: Python never finds an ambiguous local time ``==`` to the same
-    instant in another zone (PEP 495), so a UTC instant is the safe one to compare and store;
-    :func:`local_lock` gives the wall time to show.
-
-    >>> from datetime import datetime, timezone
-    >>> str(lock_instant(datetime(2026, 10, 24, 22, 0, tzinfo=timezone.utc), "Europe/Copenhagen"))
-    '2026-10-25 23:00:00+00:00'
-    """
-    zone = _zone(tz)
-    local_day = _aware(created_at, "created_at").astimezone(zone).date()
-    midnight = datetime.combine(local_day + timedelta(days=1), time(0), tzinfo=zone)  # fold=0
-    return midnight.astimezone(UTC)
-
-
-def local_lock(created_at: datetime, tz: str | ZoneInfo) -> str:
-    """The lock instant as an accountant reads it: ``"2026-01-11 00:00 Europe/Copenhagen"``."""
-    zone = _zone(tz)
-    return f"{lock_instant(created_at, zone).astimezone(zone):%Y-%m-%d %H:%M} {zone.key}"
-
-
-def is_locked(version: BudgetVersion, now: datetime, tz: str | ZoneInfo) -> bool:
-    """True once ``now`` has reached the end of ``version``'s creation day (R2, R4)."""
-    return _aware(now, "now") >= lock_instant(version.created_at, tz)
 
 
 def overlaps(a_start: date, a_end: date, b_start: date, b_end: date) -> bool:
@@ -206,10 +152,7 @@ def _duplicate(draft: BudgetDraft) -> Decision | None:
     seen: set[str] = set()
     for ln in draft.lines:
         if ln.activity in seen:
-            return _refuse(
-                "duplicate_line",
-                f"{_name(draft).capitalize()} has two lines for activity {ln.activity}",
-            )
+            return _refuse("duplicate_activity", duplicate_text(ln.activity))
         seen.add(ln.activity)
     return None
 
@@ -219,6 +162,8 @@ def check_version(
 ) -> Decision | None:
     """R6: the refusal when ``based_on`` is missing or not the budget's current version."""
     if based_on is None:
+        if doing == "edit":
+            return _refuse("version_required", version_text(history.budget_id))
         return _refuse(
             "version_required",
             f"To {doing} budget {history.budget_id} give the version you started from "
@@ -228,7 +173,8 @@ def check_version(
         return _refuse(
             "stale_version",
             f"Budget {history.budget_id} has changed since version {based_on}: the current "
-            f"version is {history.revision}. Refresh, then make your change again",
+            f"version is {history.revision}. Refresh: your rows are kept and the service's "
+            "figures are named beside them; then Save again",
         )
     return None
 
@@ -271,11 +217,7 @@ def decide_save(
     refused ``dates_locked``.
     """
     if draft.end < draft.start:
-        return _refuse(
-            "end_before_start",
-            f"{_name(draft).capitalize()} of {draft.object} ends {draft.end.isoformat()}, "
-            f"before it starts {draft.start.isoformat()}",
-        )
+        return _refuse("end_before_start", end_text(draft.start, draft.end))
     refusal = _duplicate(draft)
     if refusal:
         return refusal

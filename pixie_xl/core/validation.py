@@ -142,9 +142,10 @@ def validate_rows(rows: Sequence[RawRow], context: Context) -> Result:
 
 def _validate(rows: Sequence[RawRow], context: Context) -> Result:
     findings = Findings()
-    read = RowReader(context, findings).read_all(rows)
+    reader = RowReader(context, findings)
+    read = reader.read_all(rows)
     groups = group_rows(read)
-    checks = BudgetChecks(findings, context.budgets, context.activities)
+    checks = BudgetChecks(findings, context.budgets, reader.known)
     for g in groups:
         checks.build(g)
     partners = overlap_partners(groups, context.budgets)

@@ -301,7 +301,7 @@ BUDGET_CASES = [
         [
             (
                 "duplicate_activity",
-                "Budgets!F3: Activity ROAD already has a line in row 2 of this budget; "
+                "Budgets!F3: Activity ROAD already has a line in this budget; "
                 "give each activity one line",
             )
         ],
