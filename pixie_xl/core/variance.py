@@ -194,6 +194,8 @@ def _with_to_date(t, facts: Facts, frm: date, to: date, today: date, object_id) 
     cutoff = min(today, to)
     if cutoff < frm or not len(t):
         return t.assign(to_date=np.zeros(len(t), dtype=np.int64))
+    if cutoff == to:  # the whole period is to date: the same sums, not worked out twice
+        return t.assign(to_date=t["current"].to_numpy(np.int64))
     d = period_sums(facts, frm, cutoff, object_id)[[*KEYS, "current"]]
     d = d.rename(columns={"current": "to_date"})
     out = t.merge(d, on=KEYS, how="left", sort=False)
