@@ -18,7 +18,7 @@ rewrites the formula as a CSE array and overwrites the cells around it.
 
 from __future__ import annotations
 
-import functools
+from bisect import bisect_left, bisect_right
 from datetime import date, datetime
 from decimal import Decimal
 from os import environ as _environ
@@ -26,14 +26,16 @@ from time import monotonic
 
 import xlwings as xw
 
-from pixie_xl.core.errors import PixieError
 from pixie_xl.core.money import Money, from_excel
 from pixie_xl.excel import cache as cache_mod
 from pixie_xl.excel.cache import Cache, Lookup, lookup_for
+from pixie_xl.excel.udf_args import ArgError, error_text, readable
+from pixie_xl.excel.udf_args import activity as _activity
+from pixie_xl.excel.udf_args import kind as _kind
+from pixie_xl.excel.udf_args import object_id as _object
+from pixie_xl.excel.udf_args import period as _period
 
-#: Excel's day 0 in the 1900 date system (serial 1 is 1900-01-01 after the leap-year bug)
-_SERIAL_BASE = date(1899, 12, 30).toordinal()
-_KINDS = ("income", "cost")
+__all__ = ["ArgError", "forget", "status", "variance_values"]
 TABLE_HEADER = (
     "Object",
     "Object name",
@@ -50,10 +52,6 @@ TABLE_HEADER = (
     "Forecast",
     "Status",
 )
-
-
-class ArgError(Exception):
-    """A formula argument that cannot be used; its text goes into the cell."""
 
 
 # --- choosing the cache ----------------------------------------------------------------
@@ -92,115 +90,37 @@ def _cache(caller=None) -> Cache | None:
     return Cache.most_recent()
 
 
-#: the last answer for a call without ``caller``: Lookup, when checked, cache generation
-_RECENT: list = [None, 0.0, -1]
+#: the last answer for a call without ``caller``: the Lookup, until when it is trusted (on
+#: the monotonic clock), the cache generation it belongs to, and its checked running sums
+#: once PIXIE_ACTUAL has asked for them
+_RECENT: list = [None, 0.0, -1, None]
+_GENERATION = cache_mod.GENERATION
 
 
 def _lookup(caller=None) -> Lookup:
     if caller is None:  # tests and the CLI: trust the last answer for CHECK_EVERY seconds
-        lk, checked, generation = _RECENT
-        if (
-            lk is not None
-            and generation == cache_mod.GENERATION[0]
-            and monotonic() - checked < cache_mod.CHECK_EVERY
-        ):
+        lk, until, generation, _ = _RECENT
+        if lk is not None and generation == _GENERATION[0] and monotonic() < until:
             return lk
     cache = _cache(caller)
     if cache is None:
         raise ArgError("no data yet: press Refresh actuals (or run pixie-xl refresh)")
     lk = lookup_for(cache)
     if caller is None:
-        _RECENT[:] = [lk, monotonic(), cache_mod.GENERATION[0]]
+        _RECENT[:] = [lk, monotonic() + cache_mod.CHECK_EVERY, _GENERATION[0], None]
     return lk
 
 
 def forget() -> None:
     """Forget which cache each workbook uses (tests, and after a server change)."""
-    _RECENT[:] = [None, 0.0, -1]
+    _RECENT[:] = [None, 0.0, -1, None]
     _CACHES.clear()
     _BOOK_SERVERS.clear()
-
-
-# --- arguments -------------------------------------------------------------------------
-
-
-def _ordinal(value, name: str) -> int:
-    t = type(value)
-    if t is datetime or t is date:  # the common case first: a formula runs often
-        return value.toordinal()
-    if isinstance(value, datetime | date):
-        return value.toordinal()
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if not 0 < value < 2958466:
-            raise ArgError(f"{name} {value!r} is not a date")
-        return _SERIAL_BASE + int(value)
-    if isinstance(value, str) and value.strip():
-        try:
-            return date.fromisoformat(value.strip()[:10]).toordinal()
-        except ValueError:
-            pass
-    raise ArgError(f'{name} "{value}" is not a date')
-
-
-def _object(lk: Lookup, value) -> str:
-    if type(value) is str and (value in lk.tree.objects or value == "*"):
-        return value
-    oid = "" if value is None else str(value).strip()
-    if oid == "*" or oid in lk.tree.objects:
-        return oid
-    raise ArgError(f'unknown object "{oid}"')
-
-
-def _activity(lk: Lookup, value) -> str:
-    if type(value) is str and (value in lk.activities or value == "*"):
-        return value
-    code = "" if value is None else str(value).strip()
-    if code == "*" or code in lk.activities:
-        return code
-    raise ArgError(f'unknown activity "{code}"')
-
-
-def _kind(value) -> str:
-    if value == "cost" or value == "income":
-        return value
-    kind = "cost" if value is None or value == "" else str(value).strip().lower()
-    if kind not in _KINDS:
-        raise ArgError(f'kind "{value}" is not income or cost')
-    return kind
-
-
-def _period(frm, to) -> tuple[int, int]:
-    a, b = _ordinal(frm, "from date"), _ordinal(to, "to date")
-    if b < a:
-        raise ArgError("to date is before from date")
-    return a, b
 
 
 def _number(lk: Lookup, minor: int) -> float:
     # one division of an exact integer: the float nearest the exact decimal amount
     return minor / lk.scale
-
-
-def _error_text(exc: Exception) -> str:
-    """What a cell shows for a failure: ``#PIXIE! …``, never a traceback."""
-    if isinstance(exc, ArgError):
-        return f"#PIXIE! {exc}"
-    if isinstance(exc, PixieError):
-        return f"#PIXIE! {exc.message}"
-    return f"#PIXIE! {type(exc).__name__}: {exc}"
-
-
-def _readable(fn):
-    """Turn every failure of a formula into the text ``#PIXIE! …`` shown in the cell."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except Exception as exc:  # never a crash in a cell
-            return _error_text(exc)
-
-    return wrapper
 
 
 def _figures(lk: Lookup, obj, act, frm: int, to: int, kind: str) -> tuple[int, int, int]:
@@ -221,17 +141,37 @@ def PIXIE_ACTUAL(object, activity, from_date, to_date, kind="cost", caller=None)
     ``PIXIE_ACTUAL("P-100", "ROAD", DATE(2026,1,1), DATE(2026,3,31), "cost")``; object and
     activity may be ``"*"``; dates inclusive; kind ``"income"`` or ``"cost"`` (default).
     """
-    try:  # inline rather than through _readable: the formula a sheet holds most of
-        lk = _lookup(caller)
-        frm, to = _period(from_date, to_date)
-        obj, act, k = _object(lk, object), _activity(lk, activity), _kind(kind)
-        return lk.amount(obj, act, frm, to, k) / lk.scale
+    # the formula a sheet holds most of, so inline: with a known object and activity code,
+    # an exact kind and two dates, one look-up and two bisects; any other call is checked
+    try:
+        lk, until, generation, sums = _RECENT
+        if caller is not None or generation != _GENERATION[0] or monotonic() >= until:
+            lk, sums = _lookup(caller), None
+        if sums is None:
+            sums = lk.checked_sums
+            if caller is None:
+                _RECENT[3] = sums
+        entry = sums.get((object, activity, kind))
+        t, u = type(from_date), type(to_date)
+        if entry is not None and (t is datetime or t is date) and (u is datetime or u is date):
+            frm, to = from_date.toordinal(), to_date.toordinal()
+            if frm <= to:
+                dates, cum = entry
+                return (cum[bisect_right(dates, to)] - cum[bisect_left(dates, frm)]) / lk.scale
+        return _actual(lk, object, activity, from_date, to_date, kind)
     except Exception as exc:  # never a crash in a cell
-        return _error_text(exc)
+        return error_text(exc)
+
+
+def _actual(lk: Lookup, object, activity, from_date, to_date, kind) -> float:
+    """PIXIE_ACTUAL with every argument checked (a call its fast path does not answer)."""
+    frm, to = _period(from_date, to_date)
+    obj, act, k = _object(lk, object), _activity(lk, activity), _kind(kind)
+    return _number(lk, lk.amount(obj, act, frm, to, k))
 
 
 @xw.func
-@_readable
+@readable
 def PIXIE_BUDGET(object, activity, from_date, to_date, kind="cost", version="current", caller=None):
     """Budget prorated to a period by each line's phasing.
 
@@ -249,7 +189,7 @@ def PIXIE_BUDGET(object, activity, from_date, to_date, kind="cost", version="cur
 
 
 @xw.func
-@_readable
+@readable
 def PIXIE_COMMITTED(object, activity, from_date, to_date, caller=None):
     """Committed cost: the uninvoiced rest of approved and received purchase orders,
     dated by their order date."""
@@ -260,7 +200,7 @@ def PIXIE_COMMITTED(object, activity, from_date, to_date, caller=None):
 
 
 @xw.func
-@_readable
+@readable
 def PIXIE_VARIANCE(object, activity, from_date, to_date, kind="cost", caller=None):
     """Variance as in the Variance table, positive when favourable.
 
@@ -274,7 +214,7 @@ def PIXIE_VARIANCE(object, activity, from_date, to_date, kind="cost", caller=Non
 
 
 @xw.func
-@_readable
+@readable
 def PIXIE_AVAILABLE(object, activity, from_date, to_date, caller=None):
     """Cost budget still free: current budget − actual − committed."""
     lk = _lookup(caller)
@@ -285,7 +225,7 @@ def PIXIE_AVAILABLE(object, activity, from_date, to_date, caller=None):
 
 
 @xw.func
-@_readable
+@readable
 def PIXIE_STATUS(object, activity, from_date, to_date, kind="cost", caller=None):
     """The status word of the Variance table: OK, WARN, OVER, BEHIND or UNBUDGETED.
 
@@ -320,7 +260,7 @@ def status(
 
 
 @xw.func
-@_readable
+@readable
 def PIXIE_TABLE(object, from_date, to_date, caller=None):
     """The Variance rows of an object and its descendants (``"*"``: all) as a dynamic
     array, with a header row."""
@@ -340,7 +280,7 @@ def PIXIE_TABLE(object, from_date, to_date, caller=None):
 
 
 @xw.func
-@_readable
+@readable
 def PIXIE_LAST_REFRESH(caller=None):
     """When the cache was last refreshed (in the company timezone), or a text saying never."""
     from zoneinfo import ZoneInfo
@@ -353,7 +293,7 @@ def PIXIE_LAST_REFRESH(caller=None):
 
 @xw.func
 @xw.arg("weights", ndim=2)
-@_readable
+@readable
 def PIXIE_ALLOCATE(amount, weights):
     """Split ``amount`` in proportion to a range of weights; the parts add up exactly.
 

@@ -75,8 +75,12 @@ def lookup(tmp_path, monkeypatch):
     )
     lk = cache.lookup()
     assert lk.today == date(2026, 3, 20)  # the server's day, not this machine's
-    monkeypatch.setattr(udfs, "_lookup", lambda caller=None: lk)
-    return lk
+    # the formulas find it as in Excel without a Pixie sheet: by PIXIE_SERVER
+    monkeypatch.setenv("PIXIE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("PIXIE_SERVER", "http://fake:1")
+    udfs.forget()
+    yield lk
+    udfs.forget()
 
 
 Q1 = (date(2026, 1, 1), date(2026, 3, 31))
@@ -138,6 +142,12 @@ def test_dates_as_excel_serials_datetimes_and_text(lookup):
     assert udfs.PIXIE_ACTUAL("P1", "*", "2026-01-01", "2026-03-31") == expected
 
 
+def test_codes_as_typed_with_spaces_and_the_kind_in_any_case(lookup):
+    assert udfs.PIXIE_ACTUAL(" P1 ", "ROAD ", *Q1, "Cost") == 350.50
+    assert udfs.PIXIE_ACTUAL("P2", "ROAD", *Q1, " INCOME") == 1500.00
+    assert udfs.PIXIE_ACTUAL("P1", "ROAD", *Q1, "") == 350.50  # a blank kind is cost
+
+
 @pytest.mark.parametrize(
     ("args", "text"),
     [
@@ -147,6 +157,9 @@ def test_dates_as_excel_serials_datetimes_and_text(lookup):
         (("P1", "*", Q1[1], Q1[0]), "#PIXIE! to date is before from date"),
         (("P1", "*", *Q1, "profit"), '#PIXIE! kind "profit" is not income or cost'),
         (("P1", "*", None, Q1[1]), '#PIXIE! from date "None" is not a date'),
+        # P1's road work has an open order: its committed sums exist, yet are no actual
+        (("P1", "ROAD", *Q1, "committed"), '#PIXIE! kind "committed" is not income or cost'),
+        (("P1", "ROAD", Q1[1], Q1[0]), "#PIXIE! to date is before from date"),
     ],
 )
 def test_a_bad_argument_gives_readable_text(lookup, args, text):
@@ -217,6 +230,29 @@ def test_a_cache_made_after_the_first_formula_is_found(monkeypatch, tmp_path):
         lines=[("L2", "T2", "P1", "ROAD", "cost", "2026-01-06", None, 50_00, "")],
     )
     assert udfs.PIXIE_ACTUAL("P1", "*", *Q1) == 150.00
+    udfs.forget()
+
+
+def test_a_code_only_the_lines_know_is_refused_as_unknown(monkeypatch, tmp_path):
+    """A line may name an object or an activity that the cache's lists lack; the
+    roll-ups hold its amounts, but a formula naming that code is refused like any other."""
+    monkeypatch.setenv("PIXIE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("PIXIE_SERVER", "http://lines:1")
+    udfs.forget()
+    cache_mod.Cache("http://lines:1").fill(
+        settings={"timezone": "UTC", "currency": "EUR"},
+        objects=[{"id": "P1", "name": "P1", "kind": "project"}],
+        activities=[{"code": "ROAD", "name": "Road"}],
+        lines=[
+            ("L1", "T1", "P1", "ROAD", "cost", "2026-01-05", None, 100_00, ""),
+            ("L2", "T2", "P9", "ROAD", "cost", "2026-01-06", None, 7_00, ""),
+            ("L3", "T3", "P1", "PAVE", "cost", "2026-01-07", None, 5_00, ""),
+        ],
+    )
+    assert udfs.PIXIE_ACTUAL("P9", "ROAD", *Q1) == '#PIXIE! unknown object "P9"'
+    assert udfs.PIXIE_ACTUAL("P1", "PAVE", *Q1) == '#PIXIE! unknown activity "PAVE"'
+    assert udfs.PIXIE_ACTUAL("P1", "*", *Q1) == 105.00
+    assert udfs.PIXIE_ACTUAL("*", "ROAD", *Q1) == 107.00
     udfs.forget()
 
 

@@ -58,13 +58,17 @@ def lookup(tmp_path_factory):
         budgets=budgets,
         server_time=datetime(2026, 11, 2, 8, tzinfo=timezone(timedelta(hours=1))),
     )
-    lk = cache.lookup()
-    return lk
+    return cache.lookup()
 
 
 @pytest.fixture(autouse=True)
 def use(lookup, monkeypatch):
-    monkeypatch.setattr(udfs, "_lookup", lambda caller=None: lookup)
+    """The formulas find the demo cache by PIXIE_SERVER, as in Excel without a Pixie sheet."""
+    monkeypatch.setenv("PIXIE_CACHE_DIR", str(lookup.cache.dir.parent))
+    monkeypatch.setenv("PIXIE_SERVER", "http://demo:1")
+    udfs.forget()
+    yield
+    udfs.forget()
 
 
 def dec(x) -> Decimal:

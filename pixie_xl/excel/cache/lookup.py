@@ -52,6 +52,7 @@ class Lookup:
         self.actuals = dating.dated_actuals(raw, self.settings)
         self.commitments = commitments
         self._sums = None
+        self._checked_sums = None
         self._budget_lines = None
         self._facts = None
 
@@ -61,6 +62,21 @@ class Lookup:
         if self._sums is None:
             self._sums = _running_sums(self.actuals, self.commitments, self.tree)
         return self._sums
+
+    @property
+    def checked_sums(self) -> dict:
+        """The running sums of income and cost whose object and activity a formula may name
+        (known to the cache, or ``"*"``): a key found here needs no other check."""
+        if self._checked_sums is None:
+            objs, acts = self.tree.objects, self.activities
+            self._checked_sums = {
+                k: v
+                for k, v in self.sums.items()
+                if k[2] != "committed"
+                and (k[0] == "*" or k[0] in objs)
+                and (k[1] == "*" or k[1] in acts)
+            }
+        return self._checked_sums
 
     @property
     def budget_lines(self) -> dict:
@@ -210,7 +226,7 @@ def _running_sums(actuals, commitments, tree: ObjectTree) -> dict:
     df = pd.concat([df, df.assign(activity="*")], ignore_index=True)
     g = df.groupby(["key", "activity", "kind", "ord"], sort=True)["amount"].sum().reset_index()
     keys = list(zip(g["key"], g["activity"], g["kind"], strict=True))
-    ords = g["ord"].to_numpy()
+    ords = _shared_ints(g["ord"].to_numpy())
     amounts = g["amount"].to_numpy()
     starts = [0] + [i for i in range(1, len(keys)) if keys[i] != keys[i - 1]] + [len(keys)]
     out = {}
@@ -218,6 +234,19 @@ def _running_sums(actuals, commitments, tree: ObjectTree) -> dict:
         cum = np.concatenate(([0], np.cumsum(amounts[a:b])))
         out[keys[a]] = (ords[a:b].tolist(), [int(x) for x in cum])
     return out
+
+
+def _shared_ints(values):
+    """``values`` as an object array in which equal numbers are one Python int.
+
+    Every key's date list then points into the same few hundred day objects, which stay
+    in the processor's cache, so a formula's two bisects cost less than over lists that
+    each hold their own copies (measured: about a quarter of a look-up).
+    """
+    import numpy as np
+
+    uniq, inverse = np.unique(values, return_inverse=True)
+    return np.array(uniq.tolist(), dtype=object)[inverse]
 
 
 def _budget_index(histories, tree: ObjectTree) -> dict:
