@@ -30,7 +30,7 @@ from .cells import (
     read_text,
     read_version,
 )
-from .fast_records import budget_line, source_ref
+from .fast_records import budget_lines, source_refs
 from .findings import Finding, Severity, SourceRef
 from .money import Money
 from .raw_table import RawTable
@@ -141,9 +141,9 @@ class _Source:
         if not isinstance(rows, RawTable):
             places = map(_SHEET, rows), map(_NUMBER, rows), map(_COLUMNS, rows)
             return (*places, repeat(None))
-        cell = f"{first_column(rows.columns)}{{}}".format
-        sources = map(source_ref, repeat(rows.sheet), map(cell, rows.numbers))
-        lines = map(budget_line, *clean[5:], sources)
+        col = first_column(rows.columns)
+        sources = source_refs(rows.sheet, [f"{col}{n}" for n in rows.numbers])
+        lines = budget_lines(*clean[5:], sources)
         return repeat(rows.sheet), rows.numbers, repeat(rows.columns), lines
 
     def row(self, index: int) -> tuple:

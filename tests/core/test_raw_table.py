@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pixie_xl.core.fast_records import budget_line, source_ref
+from pixie_xl.core.fast_records import budget_line, budget_lines, source_ref, source_refs
 from pixie_xl.core.findings import SourceRef
 from pixie_xl.core.money import Money
 from pixie_xl.core.raw_table import RawTable
@@ -83,6 +83,21 @@ def test_fast_records_equal_the_ones_their_constructors_make():
     assert source_ref("Budgets", "A14") == ref and repr(source_ref("B", "")) == repr(SourceRef("B"))
     assert [f.name for f in fields(BudgetLine)] == ["activity", "income", "cost", "phasing",
                                                     "note", "source"]  # fmt: skip
+
+
+def test_the_column_makers_make_what_the_record_makers_make():
+    a, b = Money(1250, "EUR"), Money(0, "EUR")
+    refs = source_refs("Budgets", ["A2", "A3"])
+    assert refs == [SourceRef("Budgets", "A2"), SourceRef("Budgets", "A3")]
+    lines = budget_lines(["ROAD", "PAVE"], [a, b], [b, a], ["days", "months"], ["", "n"], refs)
+    assert lines == [BudgetLine("ROAD", a, b, "days", "", refs[0]),
+                     BudgetLine("PAVE", b, a, "months", "n", refs[1])]  # fmt: skip
+    assert [ln.source for ln in lines] == refs and repr(lines[1]) == repr(
+        BudgetLine("PAVE", b, a, "months", "n", refs[1])
+    )
+    assert budget_lines([], [], [], [], [], []) == [] and source_refs("B", []) == []
+    with pytest.raises(ValueError, match="columns of"):  # a short column: no half-made line
+        budget_lines(["ROAD"], [a], [a], ["days"], [""], [])
 
 
 # a cell of each kind a sheet holds: clean ones, and ones that give findings
