@@ -20,7 +20,10 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import replace
+
+from flask import current_app
 
 from pixie_xl.core import variance
 from pixie_xl.core.records import Kind, VarianceRow
@@ -110,3 +113,69 @@ class Tables:
             while len(self._last) > self.size:
                 self._last.popitem(last=False)
         return rows, lambda r: json[id(r)]
+
+
+class Memo:
+    """A small per-process memo of computed reports, with single flight.
+
+    Every key a caller uses holds the database's :func:`~pixie_server.db.data_version`,
+    read on each request, so an entry is never answered for a state it was not computed
+    from: a committed write changes the stamp and the next request computes afresh.
+    Entries of a stamp older than the newest one seen are dropped (stamps only grow), and
+    at most ``size`` entries are kept. Nothing here is state the database does not hold,
+    so workers and hosts stay interchangeable (SPEC §6).
+
+    Twenty clients asking for the same report at once compute it once: the first
+    computes, the others wait for its result (or its exception).
+    """
+
+    def __init__(self, size: int = 32):
+        self.size = size
+        self._lock = threading.Lock()
+        self._done: OrderedDict = OrderedDict()  # key → (stamp, value)
+        self._flight: dict = {}
+        self._latest = None
+
+    def get(self, key, compute, stamp=None):
+        """``compute()``'s value under ``key`` (``key`` includes ``stamp``)."""
+        with self._lock:
+            if key in self._done:
+                self._done.move_to_end(key)
+                return self._done[key][1]
+            pending = self._flight.get(key)
+            if pending is None:
+                pending = self._flight[key] = Future()
+                mine = True
+            else:
+                mine = False
+        if not mine:
+            return pending.result()
+        try:
+            value = compute()
+        except BaseException as exc:
+            with self._lock:
+                del self._flight[key]
+            pending.set_exception(exc)
+            raise
+        with self._lock:
+            self._keep(key, stamp, value)
+            del self._flight[key]
+        pending.set_result(value)
+        return value
+
+    def _keep(self, key, stamp, value) -> None:
+        if stamp is not None and (self._latest is None or stamp > self._latest):
+            self._latest = stamp
+            for old in [k for k, (st, _) in self._done.items() if st is not None and st < stamp]:
+                del self._done[old]
+        if stamp is not None and stamp < self._latest:
+            return  # already superseded: answered once, not kept
+        self._done[key] = (stamp, value)
+        while len(self._done) > self.size:
+            self._done.popitem(last=False)
+
+
+def memo(app=None) -> Memo:
+    """The app's report memo (one per app and process)."""
+    app = app or current_app
+    return app.extensions.setdefault("pixie_reports", Memo())
