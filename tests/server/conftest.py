@@ -294,6 +294,25 @@ def live_server(app):
     server = create_server(app, host="127.0.0.1", port=0, threads=8)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    thread.join(timeout=5)
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        stop_waitress(server, thread)
+
+
+def stop_waitress(server, thread: threading.Thread) -> None:
+    """Stop a waitress server whose loop runs in ``thread``: first its worker threads finish
+    their answers and are joined (``task_dispatcher.shutdown``; a worker wakes the loop
+    through the trigger, which is still open then), then the loop itself closes every
+    channel (the listening socket, open connections, the trigger), so that no descriptor is
+    closed under its ``select`` (the EBADF of ``server.close()`` from here); with nothing
+    left to watch, the loop ends."""
+
+    def close_all() -> None:
+        for channel in list(server._map.values()):
+            channel.close()
+
+    server.task_dispatcher.shutdown()
+    server.trigger.pull_trigger(close_all)
+    thread.join(timeout=10)
+    assert not thread.is_alive(), "the waitress loop did not end"
