@@ -32,6 +32,16 @@ class CheckedActuals:
     rows: int
     sqlite: bool
     staged: str | None = None  # the staging batch id once staged (pixie_server.staging)
+    count: int = -1  # the number of lines (``len(lines)`` unless given)
+    #: a batch read a column at a time (pixie_server.actuals_columns) has no ``lines`` but
+    #: their JSON texts, one per staging chunk, the JSON array of their ids and their sums
+    chunks: list[str] | None = None
+    ids: str | None = None
+    sums: tuple[dict, dict] | None = None
+
+    def __post_init__(self) -> None:
+        if self.count < 0:
+            self.count = len(self.lines)
 
 
 def check_actuals(s: Session, header: Sequence[str], rows: Iterable[list[str]], source: str):

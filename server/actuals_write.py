@@ -25,15 +25,15 @@ def write_actuals(s: Session, batch: CheckedActuals) -> dict:
     again here, in case one went away meanwhile."""
     _refuse_gone_master_data(s, batch.tasks)
     changed = _upsert_tasks(s, batch.tasks, batch.sqlite)
-    aggregates.apply_batch(s, batch.lines, batch.tasks)  # issue 12.5: report sums, same txn
+    aggregates.apply_batch(s, batch)  # issue 12.5: report sums, same txn
     if batch.staged is not None:
-        written = staging.merge(s, batch.staged, len(batch.lines), batch.sqlite)
+        written = staging.merge(s, batch.staged, batch.count, batch.sqlite)
     else:
         written = sum(
             _upsert_lines(s, batch.lines[i : i + CHUNK], batch.sqlite)
             for i in range(0, len(batch.lines), CHUNK)
         )
-    done = _finish_actuals(s, batch.sqlite, written, len(batch.lines), batch.deletes, changed)
+    done = _finish_actuals(s, batch.sqlite, written, batch.count, batch.deletes, changed)
     return done | {"rows": batch.rows}
 
 

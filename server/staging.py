@@ -73,34 +73,43 @@ def new_batch_id() -> str:
     return uuid.uuid4().hex
 
 
-def stage(app: Flask, batch: str, lines: list, sqlite: bool) -> int:
-    """Write ``lines`` (checked ``(id, task, kind, day, minor, reference)`` tuples) into the
-    staging table in chunks, each its own short transaction; returns the number staged."""
+def stage(app: Flask, batch: str, checked) -> int:
+    """Write the lines of a ``CheckedActuals`` batch (checked ``(id, task, kind, day,
+    minor, reference)`` tuples, or the JSON texts of its chunks) into the staging table in
+    chunks of :data:`CHUNK`, each its own short transaction; returns the number staged."""
     with suppress(DBAPIError):  # a busy database: the next batch cleans them
         clean(db.engine(app), older_than=MAX_AGE)
     limit = db.lock_timeout(app)
-    for start in range(0, len(lines), CHUNK):
+    for start in range(0, checked.count, CHUNK):
         db.let_waiting_writers_go(limit)
-        chunk = lines[start : start + CHUNK]
+        size = min(CHUNK, checked.count - start)
+        if checked.chunks is None:
+            blob = _json(checked.lines[start : start + CHUNK])
+        else:
+            blob = checked.chunks[start // CHUNK]
         for attempt in range(CHUNK_TRIES):
             try:
                 with db.staging_transaction(app) as s:
-                    _insert(s, batch, start, chunk, sqlite)
+                    _insert(s, batch, start, size, blob, checked.sqlite)
                 break
             except DBAPIError as exc:
                 if db.is_busy(exc) is None or attempt == CHUNK_TRIES - 1:
                     raise
-    return len(lines)
+    return checked.count
 
 
-def _insert(s: Session, batch: str, start: int, chunk: list, sqlite: bool) -> None:
-    """One chunk as one row: its lines as a JSON array (dates as ISO text; flat tuples, so
-    there are no cycles for the encoder to look for)."""
+def _json(lines: list) -> str:
+    """Lines as a JSON array (dates as ISO text; flat tuples, so there are no cycles for
+    the encoder to look for)."""
+    return json.dumps(lines, ensure_ascii=False, check_circular=False, default=date.isoformat)
+
+
+def _insert(s: Session, batch: str, start: int, size: int, blob: str, sqlite: bool) -> None:
+    """One chunk of ``size`` lines as one row: ``blob``, their JSON array."""
     ph = "?" if sqlite else "%s"
-    blob = json.dumps(chunk, ensure_ascii=False, check_circular=False, default=date.isoformat)
     s.connection().exec_driver_sql(
         f"INSERT INTO ingest_staging ({COLS}) VALUES ({', '.join([ph] * 5)})",
-        (batch, start, len(chunk), blob, int(time.time())),
+        (batch, start, size, blob, int(time.time())),
     )
 
 

@@ -19,7 +19,7 @@ from pixie_xl.core.gcpause import no_gc
 from pixie_xl.sheets.uploads import XLSX_TYPE as XLSX
 from pixie_xl.sheets.uploads import read_upload
 
-from .. import actuals_check, actuals_write, audit, db, ingest, staging, webhooks
+from .. import actuals_check, actuals_columns, actuals_write, audit, db, ingest, staging, webhooks
 from ..auth import require
 from ..idempotency import idempotent
 
@@ -50,12 +50,11 @@ def _ingest(s):
         if upload is None:
             raise BadFile('the upload needs a "file" field', code="missing_file")
         source = upload.filename or "file"
-        header, rows = read_upload(upload.read(), source, (upload.mimetype or "").lower())
-        since, results = _write_table(s, header, rows, source)
+        body = upload.read()
+        since, results = _write_body(s, body, source, (upload.mimetype or "").lower())
     elif ctype in ("text/csv", "text/plain", XLSX, "application/octet-stream"):
         source = request.args.get("name") or "upload"
-        header, rows = read_upload(request.get_data(cache=False), source, ctype)
-        since, results = _write_table(s, header, rows, source)
+        since, results = _write_body(s, request.get_data(cache=False), source, ctype)
     else:
         raise BadFile(
             f"cannot ingest {ctype or 'a body without Content-Type'}; send text/csv, "
@@ -68,17 +67,24 @@ def _ingest(s):
     return {"results": results}
 
 
-def _write_table(s, header, rows, source: str) -> tuple[int, list[dict]]:
-    """Check, stage when long, then write a table in the write transaction; returns the
-    committed seq before the batch and the batch's result."""
-    if ingest.detect(header) != "actuals":
-        db.lock_writes(s)
-        return db.committed_seq(s), [ingest.ingest_table(s, header, rows, source)]
-    # findings refuse the batch here, before anything is staged
-    batch = actuals_check.check_actuals(s, header, rows, source)
-    if len(batch.lines) > staging.STAGE_ABOVE:
+def _write_body(s, body: bytes, source: str, ctype: str) -> tuple[int, list[dict]]:
+    """Read, check, stage when long, then write an uploaded table in the write transaction;
+    returns the committed seq before the batch and the batch's result. A long plain CSV
+    batch of actual lines is read a column at a time (:mod:`pixie_server.actuals_columns`),
+    anything else row by row."""
+    batch = None
+    if not (ctype.startswith(XLSX) or source.lower().endswith((".xlsx", ".xlsm"))):
+        batch = actuals_columns.check_csv(s, body, source)
+    if batch is None:
+        header, rows = read_upload(body, source, ctype)
+        if ingest.detect(header) != "actuals":
+            db.lock_writes(s)
+            return db.committed_seq(s), [ingest.ingest_table(s, header, rows, source)]
+        # findings refuse the batch here, before anything is staged
+        batch = actuals_check.check_actuals(s, header, rows, source)
+    if batch.count > staging.STAGE_ABOVE:
         batch.staged = g.pixie_staged = staging.new_batch_id()
-        staging.stage(current_app, batch.staged, batch.lines, batch.sqlite)
+        staging.stage(current_app, batch.staged, batch)
     db.lock_writes(s)
     return db.committed_seq(s), [actuals_write.write_actuals(s, batch)]
 
