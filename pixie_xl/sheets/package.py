@@ -51,8 +51,8 @@ def read_sheet(source: Path | bytes, name: str, prefer_sheet: str | None = None)
         check_package(zf, name)
         sheet, part = _pick_sheet(zf, name, prefer_sheet)
         xml = _read_member(zf, part, name)
-    formulas = _formula_cells(xml) if b"<f" in xml else {}
-    if b't="e"' in xml:  # calamine hands error cells over as blanks: take them from the XML
+    formulas = _formula_cells(xml) if holds(xml, b"<f", rare=1) else {}
+    if holds(xml, b't="e"', rare=3):  # calamine hands error cells over as blanks: from the XML
         formulas = _error_cells(xml) | formulas
     del xml
     try:
@@ -68,6 +68,34 @@ def read_sheet(source: Path | bytes, name: str, prefer_sheet: str | None = None)
     if not data:
         raise BadFile(f"{name}: the sheet {sheet!r} is empty")
     return sheet, data[0], data[1:], formulas
+
+
+#: how many times :func:`holds` looks at its rare byte before it scans the plain way
+RARE_LOOKS = 64
+
+
+def holds(xml: bytes, needle: bytes, rare: int) -> bool:
+    """``needle in xml``, found from where its byte at ``rare`` stands.
+
+    A sheet's XML is mostly ``<c r="B7" s="1"><v>12.5</v></c>``: ``<`` and ``"`` are
+    everywhere, so the plain scan for a short needle such as ``<f`` moves a byte at a
+    time (25 ms for the 27 MB of 100,000 budget lines), while a byte that is rare there
+    (``f``, ``e``) is found by ``memchr`` at memory speed. Once that byte turns out not to
+    be rare (text in inline strings, Excel's ``dyDescent`` on every row), the plain scan
+    goes on from there.
+
+    >>> holds(b'<c r="A1"><f>B1*2</f></c>', b"<f", rare=1), holds(b'<c t="s"/>', b"<f", 1)
+    (True, False)
+    """
+    byte = needle[rare : rare + 1]
+    at = xml.find(byte)
+    for _ in range(RARE_LOOKS):
+        if at < 0:
+            return False
+        if at >= rare and xml.startswith(needle, at - rare):
+            return True
+        at = xml.find(byte, at + 1)
+    return at >= 0 and xml.find(needle, max(at - rare, 0)) >= 0
 
 
 def check_package(zf: zipfile.ZipFile, name: str) -> None:

@@ -12,10 +12,13 @@ from pathlib import Path
 
 import pytest
 import xlsxwriter
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pixie_xl.core.errors import BadFile
 from pixie_xl.core.records import Activity, CrmObject, Formula, ObjectKind
 from pixie_xl.core.validation import Context, validate_rows
+from pixie_xl.sheets import package
 from pixie_xl.sheets.readers import read_budget_file, read_rows
 
 HEADER = ["Budget ID", "Version", "Object", "Period start", "Period end", "Activity",
@@ -386,3 +389,46 @@ def test_a_dtd_behind_a_long_comment_is_refused(tmp_path, part, pad):
     with pytest.raises(BadFile, match="declares a DTD or entities") as caught:
         read_budget_file(_zip(tmp_path / "laughs.xlsx", parts))
     assert "laughs.xlsx" in caught.value.message
+
+
+# --- issue 12 item 3: the look for formula and error cells finds what a plain scan finds ---
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    xml=st.binary(max_size=60).map(lambda b: b.translate(bytes(b"<fe=t\"c/> v"[i % 11]
+                                                                for i in range(256)))),
+    looks=st.integers(0, 3),
+)  # fmt: skip
+def test_holds_is_the_plain_scan_whatever_the_bytes(xml, looks):
+    saved, package.RARE_LOOKS = package.RARE_LOOKS, looks  # (a few looks: the fallback too)
+    try:
+        for needle, rare in ((b"<f", 1), (b't="e"', 3), (b"<f", 0)):
+            assert package.holds(xml, needle, rare) is (needle in xml), (xml, needle, rare)
+    finally:
+        package.RARE_LOOKS = saved
+
+
+def test_an_error_and_a_formula_far_down_an_excel_style_sheet_are_found(tmp_path):
+    """Excel writes ``x14ac:dyDescent`` on every row (an ``e`` a row): the look for ``t="e"``
+    soon scans the plain way, and still finds the error cell in the last row."""
+    path = tmp_path / "excel.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Budgets")
+    ws.write_row(0, 0, HEADER)
+    for r in range(1, 300):
+        ws.write_row(r, 0, ["", "", "P-1", date(2026, 1, 1), date(2026, 12, 31), "ROAD", r, 1,
+                            "days", ""])  # fmt: skip
+    ws.write_formula(299, 7, "=600*2", None, 1200)
+    wb.close()
+    parts = {n: zipfile.ZipFile(path).read(n) for n in zipfile.ZipFile(path).namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    sheet = sheet.replace('spans="1:10">', 'spans="1:10" x14ac:dyDescent="0.25">')
+    start = sheet.index('<c r="C300"')
+    end = sheet.index("</c>", start) + 4
+    sheet = sheet[:start] + '<c r="C300" t="e"><v>#REF!</v></c>' + sheet[end:]
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    rows = read_budget_file(_zip(path, parts))
+    assert rows[-1].values["object"] == "#REF!"
+    assert rows[-1].values["cost"] == Formula("=600*2")
+    assert rows[0].values["object"] == "P-1"
