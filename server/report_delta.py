@@ -90,8 +90,8 @@ class Tables:
         self._lock = threading.Lock()
         self._last: OrderedDict = OrderedDict()  # family → (stamp, facts, rows, json by id)
 
-    def rows(self, family, stamp, facts, frm, to, today, render: Callable[[VarianceRow], dict]):
-        """``(rows, json)`` of ``facts``' table: ``json(row)`` is the row's JSON."""
+    def rows(self, family, stamp, facts, frm, to, today, render: Callable[[VarianceRow], str]):
+        """``(rows, text)`` of ``facts``' table: ``text(row)`` is ``render(row)``, kept."""
         with self._lock:
             prev = self._last.get(family)
         fresh = None

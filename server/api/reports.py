@@ -26,7 +26,7 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, request
 
 from pixie_xl.core import variance
 from pixie_xl.core.errors import InvalidInput
@@ -121,29 +121,41 @@ def _report(object_id: str | None, key: str, pick):
     # after a write: the previous table of this period with the changed objects' rows
     # worked out again (pixie_server.report_delta)
     tables = current_app.extensions.setdefault("pixie_tables", Tables())
-    rows, as_json = cache.get(
+    rows, as_text = cache.get(
         ("table", *stamp, today),
-        lambda: tables.rows((frm, to, object_id, today), version, facts, frm, to, today, row_json),
+        lambda: tables.rows((frm, to, object_id, today), version, facts, frm, to, today, _text),
         version,
     )
-    answer = cache.get(
+    body = cache.get(
         ("answer", key, *stamp, today),
-        lambda: _answer(frm, to, today, facts.settings.currency, pick(list(rows)), key, as_json),
+        lambda: _answer(frm, to, today, facts.settings.currency, pick(list(rows)), key, as_text),
         version,
     )
-    return jsonify(answer)
+    return Response(body, mimetype="application/json")
 
 
-def _answer(frm, to, today, currency, rows, key: str, as_json=row_json) -> dict:
+def _text(r: VarianceRow) -> str:
+    """One row's JSON text (kept with the row between requests, see report_delta)."""
+    return _dumps(row_json(r))
+
+
+def _dumps(value) -> str:
+    """JSON text as ``jsonify`` writes it (the app's encoder, compact)."""
+    return current_app.json.dumps(value, separators=(",", ":"))
+
+
+def _answer(frm, to, today, currency, rows, key: str, as_text) -> bytes:
+    """The answer's JSON text, its rows' texts joined as they are (not encoded again)."""
     totals = variance.totals(rows, currency)
-    return {
+    head = {
         "from": frm.isoformat(),
         "to": to.isoformat(),
         "today": today.isoformat(),
         "currency": currency,
-        key: [as_json(r) for r in rows],
-        "totals": {k: str(v) for k, v in totals.items()},
     }
+    listed = ",".join(as_text(r) for r in rows)
+    tail = _dumps({"totals": {k: str(v) for k, v in totals.items()}})
+    return f"{_dumps(head)[:-1]},{_dumps(key)}:[{listed}],{tail[1:]}\n".encode()
 
 
 @bp.get("/variance")
