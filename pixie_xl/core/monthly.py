@@ -15,7 +15,7 @@ import pandas as pd
 
 from .allocation import largest_remainder
 from .errors import InvalidInput
-from .facts import KEYS, Facts, _day, _period_budgets, _sums, as_kind, combine, exact_sum
+from .facts import KEYS, Facts, _day, _period_budgets, _sums, as_kind, combine, exact_sum, texts
 from .gcpause import no_gc
 from .money import Money
 from .phasing import (
@@ -153,19 +153,22 @@ def month_rows(facts: Facts, frm: date, to: date, object_id: str | None = None) 
     """
     t = month_frame(facts, frm, to, object_id)
     cur = facts.settings.currency
-    names = {o: facts.name(o) for o in t["object"].unique()}
+    zero = Money(0, cur)  # one for every empty month: a Money cannot change
     kinds = {k.value: k for k in Kind}
-    firsts = {m: date.fromisoformat(str(m)[:10]) for m in np.unique(t["month"].to_numpy())}
+    codes, firsts = pd.factorize(t["month"])
+    months = np.asarray([d.date() for d in firsts], dtype=object)[codes].tolist()
+    cols = [texts(t[c]) for c in KEYS] + [t[c].tolist() for c in ("budget", "actual")]
+    del t, codes
+    names = {o: facts.name(o) for o in set(cols[0])}
     rows = []
-    cols = [t[c].tolist() for c in (*KEYS, "budget", "actual")]
-    months = [firsts[m] for m in t["month"].to_numpy()]
     with no_gc():
         for o, a, k, bud, act, m in zip(*cols, months, strict=True):
             kind = kinds[k]
             var = act - bud if kind is Kind.INCOME else bud - act
             rows.append(
-                MonthRow(o, names[o], a, kind, m, Money(bud, cur), Money(act, cur), Money(var, cur))
-            )
+                MonthRow(o, names[o], a, kind, m, Money(bud, cur) if bud else zero,
+                         Money(act, cur) if act else zero, Money(var, cur) if var else zero)
+            )  # fmt: skip
     return rows
 
 

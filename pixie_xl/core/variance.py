@@ -54,7 +54,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from .facts import KEYS, Facts, budget_table, period_sums
+from .facts import KEYS, Facts, budget_table, period_sums, texts
 from .gcpause import no_gc
 from .money import Money
 from .monthly import figure, month_rows
@@ -291,9 +291,10 @@ def variance_rows(
 
 
 def frame_to_rows(frame: pd.DataFrame, facts: Facts) -> list[VarianceRow]:
-    """:class:`VarianceRow` records of a :func:`variance_frame`."""
+    """:class:`VarianceRow` records of a :func:`variance_frame` (equal codes one ``str``,
+    every zero amount one ``Money``: a Money cannot change)."""
     cur = facts.settings.currency
-    names = {o: facts.name(o) for o in frame["object"].unique()}
+    zero = Money(0, cur)
     kinds = {k.value: k for k in Kind}
     statuses = {st.value: st for st in Status}
     pcts: dict[int, Decimal] = {}
@@ -304,36 +305,21 @@ def frame_to_rows(frame: pd.DataFrame, facts: Facts) -> list[VarianceRow]:
             d = pcts[x] = Decimal(x).scaleb(-4)
         return d
 
-    cols = [
-        frame[c].tolist()
-        for c in (
-            "object",
-            "activity",
-            "kind",
-            "original",
-            "current",
-            "actual",
-            "committed",
-            "variance",
-            "variance_pct",
-            "used_pct",
-            "has_pct",
-            "available",
-            "forecast",
-            "status",
-            "to_date",
-            "variance_to_date",
-            "estimate",
-            "forecast_phased",
-            "has_phased",
-        )
-    ]
+    def money(values: list) -> list:
+        return [Money(m, cur) if m else zero for m in values]
+
+    cols = [texts(frame[c]) for c in ("object", "activity")]
+    names = {o: facts.name(o) for o in set(cols[0])}
+    cols += [frame[c].tolist() for c in ("kind", "variance_pct", "used_pct", "has_pct", "status",
+                                         "has_phased")]  # fmt: skip
+    cols += [money(frame[c].tolist()) for c in (*MONEY_COLUMNS, "to_date", "variance_to_date",
+                                                "estimate", "forecast_phased")]  # fmt: skip
     rows = []
     with no_gc():
-        for o, a, k, orig, curr, act, com, var, vp, up, has, avail, fc, st, *td in zip(
+        for o, a, k, vp, up, has, st, has_fph, orig, curr, act, com, var, avail, fc, *td in zip(
             *cols, strict=True
         ):
-            btd, vtd, eac, fph, has_fph = td
+            btd, vtd, eac, fph = td
             kind = kinds[k]
             is_cost = kind is Kind.COST
             rows.append(
@@ -342,20 +328,20 @@ def frame_to_rows(frame: pd.DataFrame, facts: Facts) -> list[VarianceRow]:
                     object_name=names[o],
                     activity=a,
                     kind=kind,
-                    original=Money(orig, cur),
-                    current=Money(curr, cur),
-                    actual=Money(act, cur),
-                    committed=Money(com, cur) if is_cost else None,
-                    variance=Money(var, cur),
+                    original=orig,
+                    current=curr,
+                    actual=act,
+                    committed=com if is_cost else None,
+                    variance=var,
                     variance_pct=pct(vp) if has else None,
                     used_pct=pct(up) if has else None,
-                    available=Money(avail, cur) if is_cost else None,
-                    forecast=Money(fc, cur),
+                    available=avail if is_cost else None,
+                    forecast=fc,
                     status=statuses[st],
-                    budget_to_date=Money(btd, cur),
-                    variance_to_date=Money(vtd, cur),
-                    estimate=Money(eac, cur),
-                    forecast_phased=Money(fph, cur) if has_fph else None,
+                    budget_to_date=btd,
+                    variance_to_date=vtd,
+                    estimate=eac,
+                    forecast_phased=fph if has_fph else None,
                 )
             )
     return rows
