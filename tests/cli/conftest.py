@@ -37,6 +37,18 @@ def client(env):
 
 
 @pytest.fixture
+def clean(client):
+    """The ``client``; the budgets a test saves on the shared service are deleted when it
+    ends, passed or failed (later tests count theirs; the clock of the service keeps them
+    editable, so they may be deleted)."""
+    before = {b["id"] for b in client.budgets()}
+    yield client
+    for b in client.budgets():
+        if b["id"] not in before:
+            client.delete_budget(str(b["id"]), b["version"])
+
+
+@pytest.fixture
 def workbook(env, tmp_path) -> Path:
     """A fresh .xlsm built by the builder, pointing at the live service."""
     from pixie_xl.excel.builder import build_workbook

@@ -25,16 +25,6 @@ from pixie_xl.sheets.filebook import FileBook
 CHILDREN = ["P-100", "P-200", "P-300"]  # the demo's DEPT-ROADS
 
 
-@pytest.fixture
-def clean(client):
-    """Delete the budgets a test saved on the shared service (others count theirs)."""
-    before = {b["id"] for b in client.budgets()}
-    yield client
-    for b in client.budgets():
-        if b["id"] not in before:
-            client.delete_budget(str(b["id"]), b["version"])
-
-
 def run(*args, code: int = 0) -> str:
     result = CliRunner().invoke(cli, [str(a) for a in args])
     assert result.exit_code == code, result.output
