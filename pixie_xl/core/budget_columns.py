@@ -48,6 +48,9 @@ _AMOUNT_TYPES = frozenset({str, int, float, _NONE})
 def _through(column: Sequence[object], types: frozenset, read: Callable[[object], object]):
     """The column mapped through ``read`` of its distinct values (DIRTY where unclean)."""
     memo: dict[object, object] = {}
+    if column and column[0] is None and column.count(None) == len(column):
+        reading = read(None)  # a column left blank (no IDs yet, no notes): no look at types
+        return Column(repeat(reading, len(column)), reading is DIRTY)
     if set(map(type, column)) <= types:
         for value in dict.fromkeys(column):
             memo[value] = read(value)
