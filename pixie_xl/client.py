@@ -49,7 +49,6 @@ from pixie_xl.wire.findings import finding_from_json
 
 #: how often a failed request is tried again (connection errors and 502/503/504 only)
 RETRIES = 2
-MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
 _BY_CODE: dict[str, type[errors.PixieError]] = {
@@ -181,6 +180,14 @@ class Client:
         except ValueError:
             raise not_pixie(self.base_url, resp) from None
 
+    def _list(self, body: object, key: str) -> list:
+        """The list ``key`` of an answer (``{"objects": [...]}``); without it the answer is
+        not from a Pixie service."""
+        items = body.get(key) if isinstance(body, Mapping) else None
+        if not isinstance(items, list):
+            raise not_pixie(self.base_url)
+        return items
+
     def get(self, path: str, **params) -> object:
         clean = {k: v for k, v in params.items() if v is not None}
         return self._json(self._request("GET", path, params=clean))
@@ -208,10 +215,10 @@ class Client:
         return datetime.fromisoformat(self.healthz()["time"])
 
     def objects(self) -> list[dict]:
-        return _items(self.get("/api/v1/objects"), "objects")
+        return self._list(self.get("/api/v1/objects"), "objects")
 
     def activities(self) -> list[dict]:
-        return _items(self.get("/api/v1/activities"), "activities")
+        return self._list(self.get("/api/v1/activities"), "activities")
 
     def settings(self) -> dict:
         return self.get("/api/v1/settings")
@@ -223,12 +230,12 @@ class Client:
     def profiles(self) -> list[dict]:
         """Seasonal profiles kept on the service (empty where the service has none)."""
         try:
-            return _items(self.get("/api/v1/profiles"), "profiles")
+            return self._list(self.get("/api/v1/profiles"), "profiles")
         except errors.NotFound:
             return []
 
     def budgets(self, object: str | None = None, on: date | None = None) -> list[dict]:
-        return _items(
+        return self._list(
             self.get("/api/v1/budgets", object=object, date=on and on.isoformat()), "budgets"
         )
 
@@ -236,7 +243,7 @@ class Client:
         return self.get(f"/api/v1/budgets/{budget_id}")
 
     def versions(self, budget_id: str) -> list[dict]:
-        return _items(self.get(f"/api/v1/budgets/{budget_id}/versions"), "versions")
+        return self._list(self.get(f"/api/v1/budgets/{budget_id}/versions"), "versions")
 
     def histories(self, currencies: Mapping[str, str] | None = None, default: str = "EUR"):
         """Every budget as a :class:`BudgetHistory` (versions fetched only where corrected)."""
@@ -249,7 +256,7 @@ class Client:
 
     def save_batch(self, budgets: Sequence[Mapping]) -> list[dict]:
         """Save many budgets all or nothing; returns the saved budgets in the same order."""
-        return _items(self.post("/api/v1/budgets/batch", {"budgets": list(budgets)}), "budgets")
+        return self._list(self.post("/api/v1/budgets/batch", {"budgets": list(budgets)}), "budgets")
 
     def delete_budget(self, budget_id: str, version: int) -> dict:
         """Delete the newest version while it is editable (R2, R7), made from ``version``."""
@@ -289,7 +296,7 @@ class Client:
         body = self.get(
             "/api/v1/variance", **{"from": frm.isoformat(), "to": to.isoformat()}, object=object
         )
-        return _items(body, "rows")
+        return self._list(body, "rows")
 
     def ingest(self, path: Path | str) -> dict:
         """Upload one file; the service answers with what it wrote (``{"results": [...]}``)."""
@@ -345,16 +352,6 @@ def _count(value: object, key: str) -> str:
     return f"{value} {words}"
 
 
-def _items(body: object, key: str) -> list:
-    if isinstance(body, list):
-        return body
-    if isinstance(body, Mapping):
-        for k in (key, "items", "data", "rows"):
-            if isinstance(body.get(k), list):
-                return body[k]
-    return []
-
-
 # --- wire format ↔ records ------------------------------------------------------------
 
 
@@ -369,10 +366,7 @@ def object_from_json(o: Mapping) -> CrmObject:
 
 
 def activity_from_json(a: Mapping) -> Activity:
-    active = a.get("active", True)
-    if isinstance(active, str):
-        active = active.strip().lower() not in {"0", "false", "no", "n", ""}
-    return Activity(str(a["code"]), str(a.get("name") or a["code"]), bool(active))
+    return Activity(str(a["code"]), str(a.get("name") or a["code"]), bool(a.get("active", True)))
 
 
 def settings_from_json(s: Mapping) -> Settings:
@@ -388,7 +382,4 @@ def settings_from_json(s: Mapping) -> Settings:
 
 
 def profile_from_json(p: Mapping) -> Profile:
-    weights = p.get("weights")
-    if weights is None:
-        weights = [p.get(m, p.get(m.title(), 0)) for m in MONTHS]
-    return Profile(str(p.get("name") or p.get("profile")), tuple(Decimal(str(w)) for w in weights))
+    return Profile(str(p["name"]), tuple(Decimal(str(w)) for w in p["weights"]))

@@ -7,6 +7,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 
+from .openapi_schemas import BOOL, INT, NSTR, STR, obj, ref, schemas
+
 PROBLEM = {
     "description": "problem+json with a stable code",
     "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
@@ -35,23 +37,6 @@ def ok(schema: dict, description: str = "OK") -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def obj(props: dict, required: tuple = (), extra: bool = True) -> dict:
-    out = {"type": "object", "properties": props}
-    if required:
-        out["required"] = list(required)
-    if not extra:
-        out["additionalProperties"] = False
-    return out
-
-
-STR = {"type": "string"}
-NSTR = {"type": ["string", "null"]}
-INT = {"type": "integer"}
-BOOL = {"type": "boolean"}
 DEC = {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}
 #: an id, code or name (the VARCHAR(200) columns, pixie_server.edge.MAX_ID)
 ID = {"type": "string", "minLength": 1, "maxLength": 200}
@@ -59,55 +44,6 @@ ID = {"type": "string", "minLength": 1, "maxLength": 200}
 TEXT = {"type": "string", "maxLength": 4000}
 CURRENCY = {"type": "string", "pattern": "^[A-Z]{3}$"}
 KINDS = ["account", "campaign", "cost_centre", "customer", "department", "project"]
-
-
-def schemas() -> dict:
-    return {
-        "Problem": obj(
-            {
-                "type": STR,
-                "title": STR,
-                "status": INT,
-                "detail": STR,
-                "code": STR,
-                "findings": {"type": "array", "items": ref("Finding")},
-            },
-            ("title", "status", "code"),
-        ),
-        "Finding": obj(
-            {"source": {"type": ["object", "null"]}, "code": STR, "message": STR, "severity": STR}
-        ),
-        "Object": obj(
-            {"id": STR, "name": STR, "kind": STR, "parent": NSTR, "currency": STR},
-            ("id", "name", "kind", "currency"),
-        ),
-        "Activity": obj({"code": STR, "name": STR, "active": BOOL}, ("code", "name", "active")),
-        "Settings": obj(
-            {
-                "timezone": STR,
-                "currency": STR,
-                "cost_date": STR,
-                "income_date": STR,
-                "warn_ratio": STR,
-                "over_ratio": STR,
-                "on_over": {"enum": ["warn", "stop"]},
-            }
-        ),
-        "Profile": obj({"name": STR, "weights": {"type": "array", "items": STR}}),
-        "AuditEntry": obj(
-            {
-                "id": INT,
-                "at": STR,
-                "actor": STR,
-                "action": STR,
-                "entity": STR,
-                "entity_id": STR,
-                "before": {},
-                "after": {},
-                "hash": STR,
-            }
-        ),
-    }
 
 
 def health_paths() -> dict:

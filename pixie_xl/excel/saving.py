@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from pixie_xl import client as wire
 from pixie_xl.core.errors import ValidationFailed
 from pixie_xl.core.findings import Finding, SourceRef, has_errors
-from pixie_xl.core.records import BudgetDraft, BudgetHistory, Profile
+from pixie_xl.core.records import BUDGET_COLUMNS, BudgetDraft, BudgetHistory, Profile
 from pixie_xl.excel import actions
 from pixie_xl.excel.actions import Progress, Source
 from pixie_xl.excel.cache import Cache
 from pixie_xl.sheets import layout
 from pixie_xl.sheets.book import Book
+from pixie_xl.wire.findings import ItemRef
 
 
 @dataclass(frozen=True)
@@ -46,11 +47,14 @@ def _to_save(result) -> tuple[list[BudgetDraft], list[BudgetDraft]]:
 _ROW = re.compile(r"(\d+)$")
 
 
+def _row(ref: SourceRef | None) -> int | None:
+    m = _ROW.search(ref.cell or "") if ref is not None else None
+    return int(m.group(1)) if m else None
+
+
 def _rows_of(d: BudgetDraft) -> list[int]:
-    refs = [ln.source for ln in d.lines if ln.source is not None]
-    if d.source is not None:
-        refs.append(d.source)
-    return sorted({int(m.group(1)) for r in refs if (m := _ROW.search(r.cell or ""))})
+    refs = [ln.source for ln in d.lines] + [d.source]
+    return sorted({row for r in refs if (row := _row(r)) is not None})
 
 
 def save_budgets(book: Book, client: wire.Client, progress: Progress) -> SaveOutcome:
@@ -77,7 +81,8 @@ def save_budgets(book: Book, client: wire.Client, progress: Progress) -> SaveOut
             bodies = control.mark_transfers(book, [wire.draft_to_json(d) for d in todo])
             saved = _save_batch(client, bodies, profiles)
         except ValidationFailed as exc:  # the service decided otherwise (its clock, R1–R7)
-            findings += [_on_sheet(f, todo, book, profiles) for f in exc.findings] or [
+            cols = _columns(book)
+            findings += [_on_sheet(f, todo, book, profiles, cols) for f in exc.findings] or [
                 Finding(None, exc.code, exc.message)
             ]
             actions.report(book, findings)
@@ -128,25 +133,41 @@ def _remember(client: wire.Client, progress: Progress) -> None:
         cache.refresh(client)
 
 
-_ITEM = re.compile(r"^budgets\[(\d+)\]")
-_PROFILE_ITEM = re.compile(r"^profiles\[(\d+)\]")
-
-
-def _on_sheet(f: Finding, drafts: Sequence[BudgetDraft], book=None, profiles=()) -> Finding:
-    """A finding about ``request!budgets[i]…`` pointed at the first row of draft ``i``
-    (``request!profiles[i]`` at the row of profile ``i`` on the Profiles sheet)."""
+def _on_sheet(
+    f: Finding, drafts: Sequence[BudgetDraft], book: Book, profiles: Sequence[Profile], cols
+) -> Finding:
+    """A finding the service placed on an item of the batch (:class:`ItemRef`) pointed at
+    its cell: a line's field at that line's row and column, a budget's own field at the
+    budget's first row, a profile at its row of the Profiles sheet. ``cols``: the Budgets
+    table's column letters by lower-case header."""
     from pixie_xl.excel.profiles_table import cell_of
 
-    m = _PROFILE_ITEM.match(f.source.cell) if f.source and f.source.sheet == "request" else None
-    if m and book is not None and int(m.group(1)) < len(profiles):
-        cell = cell_of(book, profiles[int(m.group(1))].name)
+    src = f.source
+    if not isinstance(src, ItemRef) or src.item is None:
+        return f
+    if src.list == "profiles" and src.item < len(profiles):
+        cell = cell_of(book, profiles[src.item].name)
         return dataclasses.replace(f, source=cell) if cell else f
-    m = _ITEM.match(f.source.cell) if f.source and f.source.sheet == "request" else None
-    if m and int(m.group(1)) < len(drafts):
-        rows = _rows_of(drafts[int(m.group(1))])
-        if rows:
-            return dataclasses.replace(f, source=SourceRef(layout.BUDGETS_SHEET, f"A{rows[0]}"))
-    return f
+    if src.list != "budgets" or src.item >= len(drafts):
+        return f
+    cell = _cell_of(drafts[src.item], src.line, cols.get(BUDGET_COLUMNS.get(src.field, "").lower()))
+    return dataclasses.replace(f, source=cell) if cell else f
+
+
+def _cell_of(d: BudgetDraft, line: int | None, col: str | None) -> SourceRef | None:
+    """The Budgets cell in column ``col`` of line ``line`` of ``d`` (its first row and
+    first cell for a field of the budget itself)."""
+    row = _row(d.lines[line].source) if line is not None and 0 <= line < len(d.lines) else None
+    if row is None:
+        rows = _rows_of(d)
+        return SourceRef(layout.BUDGETS_SHEET, f"A{rows[0]}") if rows else None
+    return SourceRef(layout.BUDGETS_SHEET, f"{col or 'A'}{row}")
+
+
+def _columns(book: Book) -> dict[str, str]:
+    """The Budgets table's column letters by lower-case header."""
+    table = book.read_table(layout.BUDGETS_SHEET, layout.BUDGETS_TABLE)
+    return {h.strip().lower(): c for h, c in zip(table.header, table.columns, strict=True)}
 
 
 def _statuses(budgets: Sequence[dict | BudgetHistory], source: Source) -> list[str]:
@@ -164,8 +185,7 @@ def _statuses(budgets: Sequence[dict | BudgetHistory], source: Source) -> list[s
 def _write_back(
     book: Book, drafts: Sequence[BudgetDraft], saved: Sequence[dict], statuses: Sequence[str]
 ) -> None:
-    table = book.read_table(layout.BUDGETS_SHEET, layout.BUDGETS_TABLE)
-    cols = {h.strip().lower(): c for h, c in zip(table.header, table.columns, strict=True)}
+    cols = _columns(book)
     id_col, ver_col = cols.get("budget id"), cols.get("version")
     status_col = cols.get(layout.STATUS_HEADER.lower())
     for d, s, status in zip(drafts, saved, statuses, strict=False):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from pixie_xl.core.errors import AmountError
-from pixie_xl.core.findings import Finding, SourceRef
+from pixie_xl.core.findings import Finding
 from pixie_xl.core.money import Money, parse_text
 from pixie_xl.core.records import (
     PHASING_DAYS,
@@ -24,6 +24,7 @@ from pixie_xl.core.records import (
     BudgetLine,
 )
 
+from .findings import item_ref
 from .text import INT4_MAX, MAX_ID, MAX_TEXT, clip, is_amount_text, show, strict_date, text_problem
 
 #: the reasons a budget body may give (issue 13: a transfer's audit entry names it)
@@ -58,37 +59,44 @@ class Catalogue:
 
 
 class BudgetReader:
-    """Reads one budget's JSON into a draft, collecting a finding per bad field."""
+    """Reads one budget's JSON into a draft, collecting a finding per bad field.
 
-    def __init__(self, cat: Catalogue, prefix: str):
+    ``item`` is the budget's place in a batch (None for a request of one budget): each
+    finding's source names it, the line and the field (:class:`~.findings.ItemRef`).
+    """
+
+    def __init__(self, cat: Catalogue, item: int | None = None):
         self.cat = cat
-        self.prefix = prefix
+        self.item = item
         self.findings: list[Finding] = []
 
-    def bad(self, field: str, code: str, message: str) -> None:
-        where = f"{self.prefix}{field}"
-        self.findings.append(Finding(SourceRef("request", where), code, f"{where}: {message}"))
+    def bad(self, field: str, code: str, message: str, *, line: int | None = None) -> None:
+        """A finding about ``field`` of the budget, or of its line ``line``."""
+        ref = item_ref("budgets", self.item, field, line=line)
+        self.findings.append(Finding(ref, code, f"{ref.cell}: {message}" if ref.cell else message))
 
     # --- the wire's shapes ----------------------------------------------------------------
 
     def read_text(
-        self, body: Mapping, field: str, *, required: bool = True, limit: int = MAX_ID
+        self, body: Mapping, field: str, *, limit: int = MAX_ID, line: int | None = None
     ) -> str | None:
         value = body.get(field)
         if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                self.bad(field, "missing_value", "is required")
+            self.bad(field, "missing_value", "is required", line=line)
             return None
         if not isinstance(value, str):
-            self.bad(field, "wrong_type", f"must be text, not {show(value)}")
+            self.bad(field, "wrong_type", f"must be text, not {show(value)}", line=line)
             return None
-        return self.clean(field, value.strip(), limit)
+        return self.clean(field, value.strip(), limit, line=line)
 
-    def clean(self, field: str, value: str, limit: int = MAX_ID) -> str | None:
+    def clean(
+        self, field: str, value: str, limit: int = MAX_ID, *, line: int | None = None
+    ) -> str | None:
         """Text a column stores: no NUL, no lone surrogate, at most ``limit`` characters."""
         why = text_problem(value, limit)
         if why is not None:
-            self.bad(field, "too_long" if len(value) > limit else "bad_character", why)
+            code = "too_long" if len(value) > limit else "bad_character"
+            self.bad(field, code, why, line=line)
             return None
         return value
 
@@ -102,23 +110,20 @@ class BudgetReader:
             self.bad(field, "not_a_date", f'"{clip(value)}" is not an ISO date (YYYY-MM-DD)')
             return None
 
-    def read_amount(self, body: Mapping, field: str, currency: str) -> Money | None:
+    def read_amount(self, body: Mapping, field: str, currency: str, line: int) -> Money | None:
         value = body.get(field)
         if value is None or value == "":
             return Money.zero(currency)
         if not is_amount_text(value):
-            self.bad(
-                field,
-                "not_a_number",
-                f'must be a decimal string such as "12.50", not {show(value)}',
-            )
+            message = f'must be a decimal string such as "12.50", not {show(value)}'
+            self.bad(field, "not_a_number", message, line=line)
             return None
         try:
             m = parse_text(value, currency)
         except AmountError as exc:
-            self.bad(field, exc.code, exc.message)
+            self.bad(field, exc.code, exc.message, line=line)
             return None
-        return self.check_amount(field, value, m)
+        return self.check_amount(field, value, m, line)
 
     def read_version(self, body: Mapping) -> int | None:
         value = body.get("version")
@@ -133,12 +138,12 @@ class BudgetReader:
             return None
         return value
 
-    def read_note(self, at: str, body: Mapping) -> str | None:
+    def read_note(self, body: Mapping, line: int) -> str | None:
         note = body.get("note") or ""
         if not isinstance(note, str):
-            self.bad(at + "note", "wrong_type", f"must be text, not {show(note)}")
+            self.bad("note", "wrong_type", f"must be text, not {show(note)}", line=line)
             return None
-        return self.clean(at + "note", note, MAX_TEXT)
+        return self.clean("note", note, MAX_TEXT, line=line)
 
     def read_reason(self, body: object) -> str | None:
         """Why the change was made (``"transfer"``), or None."""
@@ -152,31 +157,19 @@ class BudgetReader:
         return value
 
     def line(self, i: int, body: object, currency: str, known: set[str]) -> BudgetLine | None:
-        at = f"lines[{i}]."
         if not isinstance(body, Mapping):
-            self.bad(f"lines[{i}]", "wrong_type", "must be an object")
+            self.bad("", "wrong_type", "must be an object", line=i)
             return None
-        activity = self.read_text(body, "activity", required=False)
-        if activity is None:
-            self.bad(at + "activity", "missing_value", "is required")
-        else:
-            activity = self.check_activity(at, activity, known)
-        income = self._sub(at, lambda: self.read_amount(body, "income", currency))
-        cost = self._sub(at, lambda: self.read_amount(body, "cost", currency))
-        phasing = self.check_phasing(at, body.get("phasing") or PHASING_DAYS)
-        note = self.read_note(at, body)
+        activity = self.read_text(body, "activity", line=i)
+        if activity is not None:
+            activity = self.check_activity(i, activity, known)
+        income = self.read_amount(body, "income", currency, i)
+        cost = self.read_amount(body, "cost", currency, i)
+        phasing = self.check_phasing(i, body.get("phasing") or PHASING_DAYS)
+        note = self.read_note(body, i)
         if None in (activity, income, cost, phasing, note):
             return None
         return BudgetLine(activity, income, cost, phasing, note)
-
-    def _sub(self, at: str, read):
-        """Run a field reader with the line's prefix on its findings."""
-        saved = self.prefix
-        self.prefix = saved + at
-        try:
-            return read()
-        finally:
-            self.prefix = saved
 
     def draft(
         self, body: object, budget_id: str | None, history: BudgetHistory | None
@@ -210,35 +203,30 @@ class BudgetReader:
             return None
         return obj
 
-    def check_activity(self, at: str, activity: str, known: set[str]) -> str | None:
+    def check_activity(self, i: int, activity: str, known: set[str]) -> str | None:
         """A known activity, active unless the budget already has a line of it."""
         if activity not in self.cat.activities:
-            self.bad(at + "activity", "unknown_activity", f'no activity has the code "{activity}"')
+            message = f'no activity has the code "{activity}"'
+            self.bad("activity", "unknown_activity", message, line=i)
             return None
         if not self.cat.activities[activity] and activity not in known:
-            self.bad(
-                at + "activity",
-                "inactive_activity",
-                f"activity {activity} is inactive and takes no new budget lines",
-            )
+            message = f"activity {activity} is inactive and takes no new budget lines"
+            self.bad("activity", "inactive_activity", message, line=i)
             return None
         return activity
 
-    def check_amount(self, field: str, value: str, m: Money) -> Money | None:
+    def check_amount(self, field: str, value: str, m: Money, i: int) -> Money | None:
         if m.minor < 0:
-            self.bad(field, "negative_amount", f'"{value}" is negative')
+            self.bad(field, "negative_amount", f'"{value}" is negative', line=i)
             return None
         return m
 
-    def check_phasing(self, at: str, phasing: object) -> str | None:
+    def check_phasing(self, i: int, phasing: object) -> str | None:
         if not isinstance(phasing, str) or (
             phasing not in (PHASING_DAYS, PHASING_MONTHS) and phasing not in self.cat.profiles
         ):
-            self.bad(
-                at + "phasing",
-                "unknown_phasing",
-                f'{show(phasing)} is not "days", "months" or a profile',
-            )
+            message = f'{show(phasing)} is not "days", "months" or a profile'
+            self.bad("phasing", "unknown_phasing", message, line=i)
             return None
         return phasing
 
@@ -248,9 +236,6 @@ class BudgetReader:
             if ln is None:
                 continue
             if ln.activity in seen:
-                self.bad(
-                    f"lines[{i}].activity",
-                    "duplicate_activity",
-                    f"activity {ln.activity} is already on lines[{seen[ln.activity]}]",
-                )
+                message = f"activity {ln.activity} is already on lines[{seen[ln.activity]}]"
+                self.bad("activity", "duplicate_activity", message, line=i)
             seen.setdefault(ln.activity, i)

@@ -39,15 +39,16 @@ def post_profiles():
     return {"profiles": save_profiles(db.session(), body_items("profiles"))}
 
 
-def save_profiles(s, items: list, where: str = "profile {n}") -> list[dict]:
+def save_profiles(s, items: list, where="profile {n}") -> list[dict]:
     """Check every profile and upsert them (audited) in the request's transaction, or
     raise ValidationFailed with a finding per bad item and write nothing. ``where`` names
-    an item in a finding: ``{n}`` its number from 1, ``{i}`` its index from 0."""
+    an item in a finding: ``{n}`` its number from 1, ``{i}`` its index from 0 (or a function
+    of the index giving the finding's source)."""
     findings: list[Finding] = []
     saved = []
     for n, item in enumerate(items, 1):
         name, weights = item.get("name"), item.get("weights")
-        ref = SourceRef("request", where.format(n=n, i=n - 1))
+        ref = where(n - 1) if callable(where) else SourceRef("request", where.format(n=n, i=n - 1))
         if (
             not isinstance(name, str)
             or not name.strip()

@@ -233,3 +233,34 @@ def test_a_second_refresh_moves_only_what_changed(client, tmp_path):
     lk = cache.lookup()
     day = date(2026, 10, 30).toordinal()
     assert lk.amount("P-300", "SURVEY", day, day, "cost") >= 12345
+
+
+def test_a_refusal_of_the_second_budgets_second_line_lands_on_its_cell(workbook, client):
+    """The service refuses line 1 of budget 1 of the batch (its activity was made inactive
+    between our check and our save): the finding names item, line and field, and the
+    workbook puts it on that line's Activity cell, not on the first row of the batch."""
+    from pixie_xl import client as wire
+    from pixie_xl.excel import actions
+    from pixie_xl.sheets import layout
+
+    late = workbook.parent / "late_activity.csv"
+    late.write_text("code,name,active\nZLATE,Late activity,true\n")
+    client.ingest(late)
+    row = ["", "", "P-300", "2051-01-01", "2051-12-31", "DESIGN", "", "100.00", "days", ""]
+    rows = [row, [*row[:2], "P-400", *row[3:]], [*row[:2], "P-400", *row[3:5], "ZLATE", *row[6:]]]
+    book = open_with(workbook, rows)
+
+    class Meanwhile(wire.Client):
+        def save_batch(self, budgets):
+            late.write_text("code,name,active\nZLATE,Late activity,false\n")
+            client.ingest(late)
+            return super().save_batch(budgets)
+
+    outcome = actions.save(book, Meanwhile(client.base_url))
+    assert not outcome.ok and outcome.saved == []
+    refused = [f for f in outcome.findings if f.is_error]
+    assert [(str(f.source), f.code) for f in refused] == [("Budgets!F4", "inactive_activity")]
+    book.save()
+    checks = table_dicts(book, layout.CHECKS_SHEET, layout.CHECKS_TABLE)
+    assert any(c.get("Cell") == "F4" and c.get("Code") == "inactive_activity" for c in checks)
+    assert not [b for b in client.budgets() if b["start"] == "2051-01-01"]  # all or nothing

@@ -13,6 +13,7 @@ from pixie_xl import client as wire
 from pixie_xl.core import errors
 from pixie_xl.core.findings import Severity, SourceRef
 from pixie_xl.demo.run import free_port
+from pixie_xl.wire.findings import ItemRef
 
 
 class Recorder(BaseHTTPRequestHandler):
@@ -56,9 +57,18 @@ def fake():
 
 def test_the_token_goes_as_a_bearer_header(fake):
     rec, url = fake
-    rec.script["/api/v1/objects"] = [(200, [{"id": "P1", "name": "Road", "kind": "project"}])]
+    objects = [{"id": "P1", "name": "Road", "kind": "project", "currency": "EUR"}]
+    rec.script["/api/v1/objects"] = [(200, {"objects": objects})]
     assert wire.Client(url, "secret").objects()[0]["id"] == "P1"
     assert rec.seen[0]["headers"]["Authorization"] == "Bearer secret"
+
+
+def test_an_answer_without_its_list_is_not_from_a_pixie_service(fake):
+    rec, url = fake
+    rec.script["/api/v1/objects"] = [(200, [{"id": "P1", "name": "Road", "kind": "project"}])]
+    with pytest.raises(errors.ServerUnreachable) as info:
+        wire.Client(url, "t").objects()
+    assert info.value.code == "not_pixie"
 
 
 def test_token_resolution_order(tmp_path, monkeypatch):
@@ -112,10 +122,11 @@ def test_refused_tokens_are_unauthorized_and_forbidden(fake):
         client.objects()
 
 
-def test_validation_findings_come_back_with_their_cells(fake):
+def test_validation_findings_come_back_with_their_item_line_and_field(fake):
     rec, url = fake
+    source = {"sheet": "request", "cell": "budgets[0].lines[1].cost"}
     finding = {
-        "source": "request!budgets[0].lines[1].cost",
+        "source": {**source, "list": "budgets", "item": 0, "line": 1, "field": "cost"},
         "code": "not_a_number",
         "message": 'Cost "x" is not a number',
         "severity": "error",
@@ -126,8 +137,18 @@ def test_validation_findings_come_back_with_their_cells(fake):
     with pytest.raises(errors.ValidationFailed) as info:
         wire.Client(url, "t").save_batch([{"object": "P1"}])
     (f,) = info.value.findings
-    assert f.source == SourceRef("request", "budgets[0].lines[1].cost")
+    assert f.source == ItemRef("request", "budgets[0].lines[1].cost", "budgets", 0, 1, "cost")
     assert f.severity is Severity.ERROR and f.code == "not_a_number"
+
+
+def test_a_finding_of_a_sheet_or_file_comes_back_as_its_cell(fake):
+    rec, url = fake
+    finding = {"source": {"sheet": "march.csv", "cell": "row 4, amount"}, "code": "bad_date"}
+    rec.script["/api/v1/ingest"] = [(422, {"code": "validation_failed", "findings": [finding]})]
+    with pytest.raises(errors.ValidationFailed) as info:
+        wire.Client(url, "t").post("/api/v1/ingest", {})
+    (f,) = info.value.findings
+    assert f.source == SourceRef("march.csv", "row 4, amount") and f.message == ""
 
 
 def test_a_retried_write_reuses_its_idempotency_key(fake):

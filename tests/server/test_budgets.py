@@ -308,6 +308,7 @@ def test_every_bad_field_is_a_finding_that_names_it(svc):
         ("lines[2].cost", "not_a_number"),
         ("lines[3].activity", "inactive_activity"),
         ("lines[4].cost", "negative_amount"),
+        ("lines[4].activity", "duplicate_activity"),  # said as the sheet says it (issue 10.1)
     }
     assert svc.get("/api/v1/budgets").json["budgets"] == []
 
@@ -357,6 +358,25 @@ def test_a_batch_with_bad_items_saves_nothing_and_names_every_item(svc):
     assert refused.status_code == 422
     got = {(f["source"]["cell"], f["code"]) for f in refused.json["findings"]}
     assert got == {("budgets[1].lines[0].cost", "not_a_number"), ("budgets[2].start", "not_a_date")}
+    at = {
+        tuple(f["source"][k] for k in ("list", "item", "line", "field"))
+        for f in refused.json["findings"]
+    }
+    assert at == {("budgets", 1, 0, "cost"), ("budgets", 2, None, "start")}
+    assert svc.get("/api/v1/budgets").json["budgets"] == []
+
+
+def test_a_bad_profile_of_a_batch_is_named_by_its_item(svc):
+    profiles = [{"name": "flat", "weights": ["1"] * 12}, {"name": "odd", "weights": ["1"] * 11}]
+    body = {"budgets": [budget()], "profiles": profiles}
+    refused = svc.call("POST", "/api/v1/budgets/batch", body=body)
+    assert refused.status_code == 422
+    (f,) = refused.json["findings"]
+    assert f["code"] == "bad_weights"
+    assert f["source"] == {
+        **{"sheet": "request", "cell": "profiles[1]"},
+        **{"list": "profiles", "item": 1, "line": None, "field": ""},
+    }
     assert svc.get("/api/v1/budgets").json["budgets"] == []
 
 
@@ -371,6 +391,8 @@ def test_a_batch_the_rules_refuse_saves_nothing(svc):
     assert refused.status_code == 409
     got = {(f["source"]["cell"], f["code"]) for f in refused.json["findings"]}
     assert got == {("budgets[1].version", "stale_version"), ("budgets[2].start", "overlap")}
+    at = {(f["source"]["item"], f["source"]["field"]) for f in refused.json["findings"]}
+    assert at == {(1, "version"), (2, "start")}
     assert [b["object"] for b in svc.get("/api/v1/budgets").json["budgets"]] == ["P1"]
 
 

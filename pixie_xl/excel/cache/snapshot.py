@@ -101,7 +101,7 @@ def _store_master(conn, settings: Mapping, objects, activities, profiles) -> Non
     conn.execute("INSERT INTO master VALUES ('settings', '', ?)", (json.dumps(settings),))
     rows = [("object", o["id"], o) for o in objects]
     rows += [("activity", a["code"], a) for a in activities]
-    rows += [("profile", str(p.get("name") or p.get("profile")), p) for p in profiles]
+    rows += [("profile", str(p["name"]), p) for p in profiles]
     conn.executemany(
         "INSERT INTO master VALUES (?, ?, ?)", [(k, i, json.dumps(b)) for k, i, b in rows]
     )
