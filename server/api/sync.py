@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 from sqlalchemy import text
 
 from pixie_xl.core.errors import InvalidInput
@@ -26,12 +26,16 @@ from .. import db
 from ..auth import require
 from ..edge import INT8_MAX, whole_number
 from ..records import load_settings
+from ..report_delta import memo
 from . import sync_arrow
 
 bp = Blueprint("sync", __name__, url_prefix="/api/v1/sync")
 
 DEFAULT_LIMIT = 5000
 MAX_LIMIT = 50000
+#: JSON pages of at most this many rows are kept in the report memo until the next write:
+#: twenty clients syncing from one cursor get one page encoded once
+MEMO_LIMIT = DEFAULT_LIMIT
 
 LINES = (
     "SELECT l.seq, l.id, l.deleted, l.task_id, t.object_id, t.activity_code, t.created_at,"
@@ -90,26 +94,44 @@ def sync():
     else:
         limit = _arg_int("limit", DEFAULT_LIMIT, MAX_LIMIT)
     s = db.session()
-    currency = load_settings(s).currency
-    places = exponent(currency)
+    if arrow:
+        return Response(_arrow_body(s, cursor, limit), mimetype=sync_arrow.MEDIA_TYPE)
+    if limit > MEMO_LIMIT:
+        return Response(_json_body(s, cursor, limit), mimetype="application/json")
+    # the stamp first, then the page (see db.data_version): one page encoded per stamp
+    version = db.data_version(s)
+    key = ("sync", cursor, limit, version)
+    body = memo().get(key, lambda: _json_body(s, cursor, limit), version)
+    return Response(body, mimetype="application/json")
+
+
+def _bounds(s, cursor: int, limit: int) -> tuple[str, int, str, dict]:
+    """The currency, the high-water mark, the live filter and the query arguments."""
     high = db.committed_seq(s)
     live = "AND NOT deleted" if cursor == 0 else ""
-    args = {"c": cursor, "h": high, "n": limit}
-    lines_q = text(LINES.format(live=live.replace("deleted", "l.deleted")))
-    orders_q = text(ORDERS.format(live=live))
-    if not arrow:
-        line_rows = s.execute(lines_q, args).all()
-        order_rows = s.execute(orders_q, args).all()
-        return _json_page(line_rows, order_rows, cursor, high, limit, places)
+    return load_settings(s).currency, high, live, {"c": cursor, "h": high, "n": limit}
+
+
+def _json_body(s, cursor: int, limit: int) -> bytes:
+    """The JSON page of the changes after ``cursor`` (at most ``limit``), encoded."""
+    currency, high, live, args = _bounds(s, cursor, limit)
+    line_rows = s.execute(text(LINES.format(live=live.replace("deleted", "l.deleted"))), args)
+    line_rows = line_rows.all()
+    order_rows = s.execute(text(ORDERS.format(live=live)), args).all()
+    page = _json_page(line_rows, order_rows, cursor, high, limit, exponent(currency))
+    return current_app.json.response(page).get_data()
+
+
+def _arrow_body(s, cursor: int, limit: int) -> bytes:
+    currency, high, live, args = _bounds(s, cursor, limit)
     bare = {"live": live}
     with sync_arrow.no_gc():
-        body = sync_arrow.page(
+        return sync_arrow.page(
             s.execute(text(sync_arrow.LINES.format(**bare)), args).all(),
-            s.execute(orders_q, args).all(),
+            s.execute(text(ORDERS.format(**bare)), args).all(),
             s.execute(text(sync_arrow.TASKS.format(**bare)), args).all(),
-            cursor=cursor, high=high, limit=limit, currency=currency, scale=places,
+            cursor=cursor, high=high, limit=limit, currency=currency, scale=exponent(currency),
         )  # fmt: skip
-    return Response(body, mimetype=sync_arrow.MEDIA_TYPE)
 
 
 def _wants_arrow() -> bool:

@@ -97,3 +97,20 @@ def test_a_client_paging_while_others_write_ends_with_the_server_state(
     expected = server_state(app)
     assert len(expected) == 3 * (12 * 20 - 10)
     assert state == expected
+
+
+def test_a_page_asked_again_is_the_same_until_a_write_changes_it(client, headers):
+    """JSON pages are kept per data stamp (the report memo): asked again the page is the
+    same bytes, encoded once; after a write the same cursor's page shows the write."""
+    h, writer = headers("viewer"), headers("integration")
+    seed(client, writer)
+    row = "L-1,T-1,P-1,ROAD,2026-03-01,cost,2026-03-02,{},"
+    send(client, writer, lines(row.format("10.00")))
+    first = client.get("/api/v1/sync?cursor=0&limit=10", headers=h)
+    kept = [k for k in client.application.extensions["pixie_reports"]._done if k[0] == "sync"]
+    assert len(kept) == 1
+    assert client.get("/api/v1/sync?cursor=0&limit=10", headers=h).data == first.data
+    send(client, writer, lines(row.format("12.50")))
+    page = client.get("/api/v1/sync?cursor=0&limit=10", headers=h).get_json()
+    assert [(x["line_id"], x["amount"]) for x in page["lines"]] == [("L-1", "12.50")]
+    assert page["next_cursor"] != first.get_json()["next_cursor"]
