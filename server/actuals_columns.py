@@ -13,7 +13,6 @@ problem with its row and field.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -33,7 +32,7 @@ from .records import load_settings
 
 #: bytes a plain body has none of: quotes, backslashes, control characters but the newline
 #: (so every field is its text as it stands, and JSON-safe between two quotes)
-_NOT_PLAIN = re.compile(rb'[\x00-\x09\x0b-\x1f"\\]')
+_NOT_PLAIN = bytes(range(0x0A)) + bytes(range(0x0B, 0x20)) + b'"\\'
 _BOM = b"\xef\xbb\xbf"
 COLUMNS = INGEST_FORMATS["actuals"]
 #: the columns the row path trims (all but the reference): plain ASCII here
@@ -76,7 +75,7 @@ def _read(data: bytes) -> pa.Table | None:
     if data.startswith(_BOM):
         data = data[len(_BOM) :]
     end = data.find(b"\n")
-    if end <= 0 or b"\n\n" in data or _NOT_PLAIN.search(data):
+    if end <= 0 or b"\n\n" in data or len(data.translate(None, _NOT_PLAIN)) != len(data):
         return None
     try:
         names = [h.strip().lower() for h in data[:end].decode().split(",")]
@@ -114,7 +113,7 @@ def _plain_values(s: Session, col: dict[str, pa.Array]) -> bool:
             return False
         if not _all(pc.equal(pc.ascii_trim(col[name], " "), col[name])):
             return False
-    if pc.count_distinct(col["line_id"]).as_py() != len(col["line_id"]):
+    if len(pc.unique(col["line_id"])) != len(col["line_id"]):
         return False
     if pc.max(pc.utf8_length(col["reference"])).as_py() > MAX_TEXT:
         return False
@@ -170,10 +169,14 @@ def _tasks(col: dict, created: pa.Array, instants: list) -> dict | None:
             "row": pa.array(range(2, len(created) + 2), pa.int64()),
         }
     )
-    grouped = rows.group_by(["task", "obj", "act", "cr"]).aggregate([("row", "min")])
-    if grouped.num_rows != pc.count_distinct(col["task_id"]).as_py():
-        return None
-    keys = (grouped.column(n).to_pylist() for n in ("task", "obj", "act", "cr", "row_min"))
+    grouped = rows.group_by(["task"]).aggregate(
+        [(n, f) for n in ("obj", "act", "cr") for f in ("min", "max")] + [("row", "min")]
+    )
+    for n in ("obj", "act", "cr"):
+        if not _all(pc.equal(grouped.column(f"{n}_min"), grouped.column(f"{n}_max"))):
+            return None
+    names = ("task", "obj_min", "act_min", "cr_min", "row_min")
+    keys = (grouped.column(n).to_pylist() for n in names)
     return {t: (o, a, instants[c], n) for t, o, a, c, n in zip(*keys, strict=True)}
 
 
