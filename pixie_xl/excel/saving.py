@@ -81,10 +81,7 @@ def save_budgets(book: Book, client: wire.Client, progress: Progress) -> SaveOut
             bodies = control.mark_transfers(book, [wire.draft_to_json(d) for d in todo])
             saved = _save_batch(client, bodies, profiles)
         except ValidationFailed as exc:  # the service decided otherwise (its clock, R1–R7)
-            cols = _columns(book)
-            findings += [_on_sheet(f, todo, book, profiles, cols) for f in exc.findings] or [
-                Finding(None, exc.code, exc.message)
-            ]
+            findings += _refused(exc, todo, book, profiles)
             actions.report(book, findings)
             return SaveOutcome(findings, [])
     _write_back(book, todo, saved, _statuses(saved, source))
@@ -133,8 +130,18 @@ def _remember(client: wire.Client, progress: Progress) -> None:
         cache.refresh(client)
 
 
+def _refused(
+    exc: ValidationFailed, drafts: Sequence[BudgetDraft], book: Book, profiles: Sequence[Profile]
+) -> list[Finding]:
+    """The service's findings on the sheet's cells (the refusal itself when it has none)."""
+    if not exc.findings:
+        return [Finding(None, exc.code, exc.message)]
+    cols = _columns(book)
+    return [_on_sheet(f, drafts, profiles, cols, book) for f in exc.findings]
+
+
 def _on_sheet(
-    f: Finding, drafts: Sequence[BudgetDraft], book: Book, profiles: Sequence[Profile], cols
+    f: Finding, drafts: Sequence[BudgetDraft], profiles: Sequence[Profile], cols, book: Book
 ) -> Finding:
     """A finding the service placed on an item of the batch (:class:`ItemRef`) pointed at
     its cell: a line's field at that line's row and column, a budget's own field at the
