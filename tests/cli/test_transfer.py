@@ -15,7 +15,7 @@ from pixie_xl import client as wire
 from pixie_xl.demo import dataset
 from pixie_xl.demo.run import free_port, service
 from pixie_xl.sheets.filebook import FileBook
-from tests.cli.test_allocate import cents, clean, rows, run  # noqa: F401 - clean
+from tests.cli.test_allocate import cents, rows, run
 
 DAY1 = "2026-11-02T09:00:00+01:00"
 DAY2 = "2026-11-03T10:00:00+01:00"
