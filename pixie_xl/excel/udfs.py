@@ -29,7 +29,7 @@ import xlwings as xw
 from pixie_xl.core.money import Money, from_excel
 from pixie_xl.excel import cache as cache_mod
 from pixie_xl.excel.cache import Cache, Lookup, lookup_for
-from pixie_xl.excel.udf_args import ArgError, error_text, readable
+from pixie_xl.excel.udf_args import ArgError, error_text, ordinal, readable
 from pixie_xl.excel.udf_args import activity as _activity
 from pixie_xl.excel.udf_args import kind as _kind
 from pixie_xl.excel.udf_args import object_id as _object
@@ -141,8 +141,8 @@ def PIXIE_ACTUAL(object, activity, from_date, to_date, kind="cost", caller=None)
     ``PIXIE_ACTUAL("P-100", "ROAD", DATE(2026,1,1), DATE(2026,3,31), "cost")``; object and
     activity may be ``"*"``; dates inclusive; kind ``"income"`` or ``"cost"`` (default).
     """
-    # the formula a sheet holds most of, so inline: with a known object and activity code,
-    # an exact kind and two dates, one look-up and two bisects; any other call is checked
+    # the formula a sheet holds most of, so inline: with datetimes, a known object and
+    # activity code and an exact kind, one look-up and two bisects; other calls are checked
     try:
         lk, until, generation, sums = _RECENT
         if caller is not None or generation != _GENERATION[0] or monotonic() >= until:
@@ -151,21 +151,22 @@ def PIXIE_ACTUAL(object, activity, from_date, to_date, kind="cost", caller=None)
             sums = lk.checked_sums
             if caller is None:
                 _RECENT[3] = sums
-        entry = sums.get((object, activity, kind))
         t, u = type(from_date), type(to_date)
-        if entry is not None and (t is datetime or t is date) and (u is datetime or u is date):
-            frm, to = from_date.toordinal(), to_date.toordinal()
-            if frm <= to:
-                dates, cum = entry
-                return (cum[bisect_right(dates, to)] - cum[bisect_left(dates, frm)]) / lk.scale
-        return _actual(lk, object, activity, from_date, to_date, kind)
+        frm = from_date.toordinal() if t is datetime else ordinal(from_date, "from date")
+        to = to_date.toordinal() if u is datetime else ordinal(to_date, "to date")
+        if to < frm:
+            raise ArgError("to date is before from date")
+        entry = sums.get((object, activity, kind))
+        if entry is None:
+            return _actual(lk, object, activity, frm, to, kind)
+        dates, cum = entry
+        return (cum[bisect_right(dates, to)] - cum[bisect_left(dates, frm)]) / lk.scale
     except Exception as exc:  # never a crash in a cell
         return error_text(exc)
 
 
-def _actual(lk: Lookup, object, activity, from_date, to_date, kind) -> float:
-    """PIXIE_ACTUAL with every argument checked (a call its fast path does not answer)."""
-    frm, to = _period(from_date, to_date)
+def _actual(lk: Lookup, object, activity, frm: int, to: int, kind) -> float:
+    """PIXIE_ACTUAL of a call its fast path does not answer: every code checked."""
     obj, act, k = _object(lk, object), _activity(lk, activity), _kind(kind)
     return _number(lk, lk.amount(obj, act, frm, to, k))
 
