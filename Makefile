@@ -20,8 +20,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The suite on TEST_WORKERS pytest-xdist workers (most of its time is spent waiting on
+# servers, PostgreSQL and LibreOffice, so more workers than the two cores pay); each worker
+# has its own PostgreSQL cluster, live service and temporary folders. TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 4
+
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist load
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -11,9 +11,16 @@ import glob
 import os
 import shutil
 
+import hypothesis
 import pytest
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+# Property tests run on a busy machine (several workers on two cores, other programs): an
+# example that takes longer than Hypothesis' default 200 ms is no failure here. A test's own
+# ``@settings`` (its number of examples) still rules.
+hypothesis.settings.register_profile("suite", deadline=None)
+hypothesis.settings.load_profile("suite")
 
 
 def find_program(name: str, extra_globs: tuple[str, ...] = ()) -> str | None:
@@ -52,6 +59,36 @@ def postgres_bindir() -> str:
         "initdb", "to run the service tests on PostgreSQL", ("/usr/lib/postgresql/*/bin/initdb",)
     )
     return os.path.dirname(os.path.realpath(initdb))
+
+
+#: the modules whose tests take the longest (measured with ``--durations``: two accountants'
+#: story, the API fuzzed by schemathesis, the model test of the aggregates, a 200k-line ingest
+#: into a real server, the longer property tests …): started first when the suite runs on
+#: several workers (``make test``: pytest-xdist), so that none is left to run alone at the end
+LONG_FIRST = (
+    "test_two_accountants.py",
+    "test_schemathesis.py",
+    "test_aggregates.py",
+    "test_alerts_changed.py",
+    "test_busy.py",
+    "test_crash.py",
+    "test_raw_table.py",
+    "test_cache.py",
+    "test_validation.py",
+    "test_variance.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist, the long tests (marked ``slow`` or in :data:`LONG_FIRST`) first;
+    otherwise the order stays as collected (a stable sort keeps each module's own order)."""
+    if not getattr(config.option, "numprocesses", None):
+        return
+    items.sort(key=lambda item: not (item.get_closest_marker("slow") or _in_long_first(item)))
+
+
+def _in_long_first(item) -> bool:
+    return item.path.name in LONG_FIRST
 
 
 def pytest_addoption(parser):
