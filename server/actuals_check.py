@@ -38,6 +38,7 @@ class CheckedActuals:
     chunks: list[str] | None = None
     ids: str | None = None
     sums: tuple[dict, dict] | None = None
+    widths: list[int] | None = None  # of the staged texts' fields (pixie_server.staging)
 
     def __post_init__(self) -> None:
         if self.count < 0:

@@ -62,7 +62,7 @@ def check_csv(s: Session, data: bytes, source: str) -> CheckedActuals | None:
         return None
     day_iso = pa.array([d.isoformat() for d in days[1]], pa.string()).take(days[0])
     batch = CheckedActuals([], tasks, [], table.num_rows, sqlite, count=table.num_rows)
-    batch.chunks = _staged_json(col, day_iso, amounts)
+    batch.chunks, batch.widths = _staged_json(col, day_iso, amounts)
     batch.ids = '["' + _join(col["line_id"], '","') + '"]'
     stored_days = [d.isoformat() if sqlite else d for d in days[1]]
     stamps = [aggregates.stored_instant(c, sqlite) for c in instants]
@@ -185,15 +185,17 @@ def _join(strings: pa.Array, sep: str) -> str:
     return pc.binary_join(pa.ListArray.from_arrays(offsets, strings), sep)[0].as_py()
 
 
-def _staged_json(col: dict, day_iso: pa.Array, amounts: pa.Array) -> list[str]:
-    """The lines as JSON arrays ``[id, task, kind, day, minor, reference]`` (what
-    ``staging`` stores), one text per ``staging.CHUNK`` lines."""
-    rows = pc.binary_join_element_wise(
-        '["', col["line_id"], '","', col["task_id"], '","', col["kind"], '","', day_iso, '",',
-        pc.cast(amounts, pa.string()), ',"', col["reference"], '"]', "",
-    )  # fmt: skip
+def _staged_json(col: dict, day_iso: pa.Array, amounts: pa.Array) -> tuple[list[str], list]:
+    """The lines as ``staging`` stores them (id, task, kind, day and minor units padded to
+    their widths, then the reference), a JSON array text per ``staging.CHUNK`` lines; and
+    the widths."""
+    fields = [col["line_id"], col["task_id"], col["kind"], day_iso, pc.cast(amounts, pa.string())]
+    widths = [pc.max(pc.utf8_length(f)).as_py() for f in fields]
+    padded = [pc.utf8_rpad(f, width=w, padding=" ") for f, w in zip(fields, widths, strict=True)]
+    rows = pc.binary_join_element_wise(*padded, col["reference"], "")
     step = staging.CHUNK
-    return ["[" + _join(rows.slice(i, step), ",") + "]" for i in range(0, len(rows), step)]
+    chunks = [_join(rows.slice(i, step), '","') for i in range(0, len(rows), step)]
+    return ['["' + c + '"]' for c in chunks], widths
 
 
 def _sums(col, day_ix, days, created, stamps, amounts) -> tuple[dict, dict]:

@@ -27,7 +27,7 @@ def write_actuals(s: Session, batch: CheckedActuals) -> dict:
     changed = _upsert_tasks(s, batch.tasks, batch.sqlite)
     aggregates.apply_batch(s, batch)  # issue 12.5: report sums, same txn
     if batch.staged is not None:
-        written = staging.merge(s, batch.staged, batch.count, batch.sqlite)
+        written = staging.merge(s, batch.staged, batch.count, batch.sqlite, batch.widths)
     else:
         written = sum(
             _upsert_lines(s, batch.lines[i : i + CHUNK], batch.sqlite)

@@ -43,8 +43,13 @@ def _both(app, rows: list[str], header: str = LINES_HEADER):
     return columns, by_rows
 
 
-def _staged(batch) -> list[list]:
+def _staged(batch) -> list[str]:
     return [line for chunk in batch.chunks for line in json.loads(chunk)]
+
+
+def _as_staged(lines: list) -> list[str]:
+    """What the row path stages for ``lines`` (the merge cuts them by the same widths)."""
+    return json.loads(staging._json(lines, staging.widths(lines)))
 
 
 def test_a_clean_long_batch_gives_the_lines_tasks_and_sums_of_the_row_checks(
@@ -53,8 +58,9 @@ def test_a_clean_long_batch_gives_the_lines_tasks_and_sums_of_the_row_checks(
     seed(client, headers("integration"))
     columns, by_rows = _both(app, ROWS)
     assert columns is not None
-    assert _staged(columns) == json.loads(staging._json(by_rows.lines))
+    assert _staged(columns) == _as_staged(by_rows.lines)
     assert json.loads(columns.ids) == [ln[0] for ln in by_rows.lines]
+    assert columns.widths == staging.widths(by_rows.lines)
     assert columns.tasks == by_rows.tasks
     assert (columns.count, columns.rows, columns.deletes) == (5, 5, [])
     grouped = aggregates.group_lines(by_rows.lines, by_rows.tasks, by_rows.sqlite)
@@ -68,7 +74,7 @@ def test_two_texts_of_one_task_instant_are_one_task_by_columns_as_by_rows(
     row = "L-9,T-4,P-2,ROAD,2026-03-02T05:00:00+00:00,cost,2026-03-03,1.00,"
     columns, by_rows = _both(app, [*ROWS, row])
     assert columns is not None
-    assert _staged(columns) == json.loads(staging._json(by_rows.lines))
+    assert _staged(columns) == _as_staged(by_rows.lines)
     assert columns.tasks == by_rows.tasks
     grouped = aggregates.group_lines(by_rows.lines, by_rows.tasks, by_rows.sqlite)
     assert columns.sums == tuple({k: list(v) for k, v in g.items()} for g in grouped)
@@ -79,7 +85,7 @@ def test_chunks_hold_staging_chunk_lines_each(app, client, headers, long_above_3
     seed(client, headers("integration"))
     columns, by_rows = _both(app, ROWS)
     assert [len(json.loads(c)) for c in columns.chunks] == [2, 2, 1]
-    assert _staged(columns) == json.loads(staging._json(by_rows.lines))
+    assert _staged(columns) == _as_staged(by_rows.lines)
 
 
 def test_a_bom_and_columns_in_another_order_are_read_by_columns(app, client, headers, long_above_3):
@@ -93,7 +99,7 @@ def test_a_bom_and_columns_in_another_order_are_read_by_columns(app, client, hea
         columns = actuals_columns.check_csv(db.session(), body, "t.csv")
     _, by_rows = _both(app, ROWS)
     assert columns is not None
-    assert _staged(columns) == json.loads(staging._json(by_rows.lines))
+    assert _staged(columns) == _as_staged(by_rows.lines)
 
 
 @pytest.mark.parametrize(

@@ -125,7 +125,8 @@ def test_staged_rows_of_a_dead_batch_are_cleaned_at_start_and_never_read(
     sqlite = db.engine(app).dialect.name == "sqlite"
     day = "2026-03-03" if sqlite else date(2026, 3, 3)
     with app.app_context(), db.staging_transaction(app) as s:
-        blob = staging._json([("L-1", "T-1", "cost", day, 100, "")])
+        line = ("L-1", "T-1", "cost", day, 100, "")
+        blob = staging._json([line], staging.widths([line]))
         staging._insert(s, "dead", 0, 1, blob, sqlite)
     assert client.get("/api/v1/sync", headers=h).get_json()["lines"] == []
     assert staged_rows(app) == 1
