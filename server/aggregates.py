@@ -16,9 +16,9 @@ The invariant: every row equals the sum over the live lines (orders) of its key,
 *current* attributes of each line's task. Each write path calls one function here, in its
 write transaction, *before* its own statement:
 
-* :func:`apply_lines` (direct batch, JSON of the checked lines) and :func:`apply_staged`
-  (a staged batch, before ``staging.merge``): adds the new values of the batch's lines and
-  subtracts the old values of those already stored and live, in one set-based statement;
+* :func:`apply_batch` (a checked batch of actual lines, direct or staged): subtracts the
+  stored live values of its ids (one set-based statement) and adds the batch's own sums,
+  grouped in memory (:func:`group_lines`) or over its columns (``actuals_columns``);
 * :func:`delete_lines`: subtracts the live lines about to be tombstoned;
 * :func:`move_tasks` with ``-1`` before a task's object, activity or creation changes and
   ``+1`` after, so its lines' sums move with it;
@@ -41,22 +41,6 @@ from pixie_xl.core.records import COMMITTING_STATUSES
 #: the order statuses whose uninvoiced rest is committed cost (the core's rule)
 COMMITTING = tuple(sorted(s.value for s in COMMITTING_STATUSES))
 
-#: per backend: the checked lines of a JSON array text (``[id, task, kind, day, minor, ref]``)
-_JSON_LINES = {
-    "sqlite": "SELECT j.value->>0 AS id, j.value->>1 AS task_id, j.value->>2 AS kind,"
-    " j.value->>3 AS date, j.value->>4 AS amount FROM json_each(?) AS j",
-    "postgresql": "SELECT e->>0 AS id, e->>1 AS task_id, e->>2 AS kind, (e->>3)::date AS date,"
-    " (e->>4)::bigint AS amount FROM jsonb_array_elements(%s::jsonb) AS e",
-}
-#: the lines of a staged batch (``ingest_staging``), in the same columns
-_STAGED_LINES = {
-    "sqlite": "SELECT j.value->>0 AS id, j.value->>1 AS task_id, j.value->>2 AS kind,"
-    " j.value->>3 AS date, j.value->>4 AS amount"
-    " FROM ingest_staging AS st, json_each(st.lines) AS j WHERE st.batch = ?",
-    "postgresql": "SELECT e->>0 AS id, e->>1 AS task_id, e->>2 AS kind, (e->>3)::date AS date,"
-    " (e->>4)::bigint AS amount FROM ingest_staging AS st"
-    " CROSS JOIN LATERAL jsonb_array_elements(st.lines::jsonb) AS e WHERE st.batch = %s",
-}
 #: a JSON array text of ids
 _JSON_IDS = {
     "sqlite": "SELECT j.value AS id FROM json_each(?) AS j",
@@ -70,15 +54,6 @@ def _dialect(s: Session) -> str:
 
 def _json(values) -> str:
     return json.dumps(values, ensure_ascii=False, default=date.isoformat)
-
-
-#: changes (task_id, kind, date, amount, sign) of writing the lines of a CTE ``n``: their
-#: values in, the stored live lines of the same ids out
-_REPLACING = (
-    "SELECT n.task_id, n.kind, n.date, n.amount, 1 AS sign FROM n"
-    " UNION ALL SELECT o.task_id, o.kind, o.date, o.amount_minor, -1"
-    " FROM n JOIN actual_lines AS o ON o.id = n.id WHERE NOT o.deleted"
-)
 
 
 def _add(s: Session, changes: str, params: tuple, ctes: str = "") -> None:
@@ -175,19 +150,6 @@ def stored_instant(dt: datetime, sqlite: bool):
 def _instant(dt: datetime) -> str:
     """An instant as SQLAlchemy's DateTime stores it in SQLite (``tasks.created_at``)."""
     return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def apply_lines(s: Session, lines: list) -> None:
-    """Before a direct upsert of ``lines`` (checked ``(id, task, kind, day, minor, ref)``)."""
-    if lines:
-        d = _dialect(s)
-        _add(s, _REPLACING, (_json(lines),), f"n AS ({_JSON_LINES[d]})")
-
-
-def apply_staged(s: Session, batch: str) -> None:
-    """Before ``staging.merge`` of the staged ``batch``."""
-    d = _dialect(s)
-    _add(s, _REPLACING, (batch,), f"n AS ({_STAGED_LINES[d]})")
 
 
 def delete_lines(s: Session, ids: list[str], ids_json: str | None = None) -> None:
