@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from pyarrow import csv as pa_csv
@@ -159,25 +160,20 @@ def _instants(places: pa.Array, parsed: list[datetime]) -> tuple[pa.Array, list[
 
 def _tasks(col: dict, created: pa.Array, instants: list) -> dict | None:
     """``task → (object, activity, created, first row)``; ``None`` when a task has two
-    objects, activities or creation instants in the batch (the row path names it)."""
-    rows = pa.table(
-        {
-            "task": col["task_id"],
-            "obj": col["object"],
-            "act": col["activity"],
-            "cr": created,
-            "row": pa.array(range(2, len(created) + 2), pa.int64()),
-        }
-    )
-    grouped = rows.group_by(["task"]).aggregate(
-        [(n, f) for n in ("obj", "act", "cr") for f in ("min", "max")] + [("row", "min")]
-    )
-    for n in ("obj", "act", "cr"):
-        if not _all(pc.equal(grouped.column(f"{n}_min"), grouped.column(f"{n}_max"))):
+    objects, activities or creation instants in the batch (the row path names it): each
+    row's values are held against those of its task's first row."""
+    encoded = pc.dictionary_encode(col["task_id"])
+    codes = encoded.indices.to_numpy()
+    _, first = np.unique(codes, return_index=True)  # the first row of each task, in order
+    first_rows = pa.array(first)
+    firsts = {}
+    for name, values in (("obj", col["object"]), ("act", col["activity"]), ("cr", created)):
+        firsts[name] = values.take(first_rows)
+        if not _all(pc.equal(firsts[name].take(encoded.indices), values)):
             return None
-    names = ("task", "obj_min", "act_min", "cr_min", "row_min")
-    keys = (grouped.column(n).to_pylist() for n in names)
-    return {t: (o, a, instants[c], n) for t, o, a, c, n in zip(*keys, strict=True)}
+    keys = [encoded.dictionary.to_pylist()] + [firsts[n].to_pylist() for n in firsts]
+    rows = (first + 2).tolist()
+    return {t: (o, a, instants[c], n) for t, o, a, c, n in zip(*keys, rows, strict=True)}
 
 
 def _join(strings: pa.Array, sep: str) -> str:
