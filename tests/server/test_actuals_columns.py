@@ -204,3 +204,18 @@ def test_a_long_batch_sent_again_changes_nothing_and_a_changed_line_is_a_change(
     assert (third["written"], third["unchanged"]) == (1, 4)
     got = client.get("/api/v1/sync", headers=h).get_json()["lines"]
     assert {ln["line_id"]: ln["amount"] for ln in got}["L-5"] == "1234567.90"
+
+
+def test_what_the_merge_stores_from_a_long_batch_is_what_was_sent(client, headers, long_above_3):
+    """The staged texts are cut back into the very values: ids of different lengths,
+    negative and large amounts, references with spaces at either end or empty."""
+    h = headers("integration")
+    seed(client, h)
+    rows = [*ROWS, "L-10000,T-10,P-1,ROAD,2026-03-02,income,2026-12-31,-98765.43,  two sides  "]
+    assert send(client, h, lines(*rows)).status_code == 200
+    got = client.get("/api/v1/sync", headers=h).get_json()["lines"]
+    stored = {ln["line_id"]: (ln["task_id"], ln["kind"], ln["date"], ln["amount"]) for ln in got}
+    refs = {ln["line_id"]: ln["reference"] for ln in got}
+    sent = [r.split(",") for r in rows]
+    assert stored == {r[0]: (r[1], r[5], r[6], r[7]) for r in sent}
+    assert refs == {r[0]: r[8] for r in sent}
