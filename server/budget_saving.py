@@ -15,7 +15,7 @@ from datetime import datetime
 
 from flask import g
 
-from pixie_xl.core import rules
+from pixie_xl.core import checks, rules
 from pixie_xl.core.errors import (
     InvalidInput,
     NotFound,
@@ -42,7 +42,7 @@ _REFUSAL_FIELD = {
     "dates_locked": "start",
     "object_locked": "object",
     "line_removed": "lines",
-    "duplicate_line": "lines",
+    "duplicate_activity": "lines",
     "stale_version": "version",
     "version_required": "version",
     "budget_mismatch": "id",
@@ -146,7 +146,7 @@ def _id_problem(bid: str, seen: set[str], histories: Mapping) -> tuple[str, str]
     if bid in seen:
         return "duplicate_budget", f"budget {bid} appears twice in this batch"
     if bid not in histories:
-        return "unknown_budget", f"there is no budget {bid}"
+        return "unknown_budget", checks.unknown_budget_text(bid)  # the sheet's words
     return None
 
 

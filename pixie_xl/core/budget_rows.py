@@ -219,7 +219,7 @@ class RowReader:
         self.date_cache: dict[object, object] = {}
         #: the catalogue the checks judge by (shared with the budget checks)
         self.known = checks.Known(
-            context.objects, context.activities, context.profiles, None, bool(context.budgets)
+            context.objects, context.activities, context.profiles, None, context.knows_budgets()
         )
 
     def read_all(self, rows: Sequence[RawRow]) -> list[Row] | TableRows:

@@ -15,7 +15,10 @@ alike (the service decides again by its own clock).
 The work is done in steps, each in its module: the cells of each row are read
 (:mod:`~pixie_xl.core.cells`, :mod:`~pixie_xl.core.budget_rows`), the rows are grouped into
 budgets and each is checked as a whole (:mod:`~pixie_xl.core.budget_groups`), and the rules
-decide what saving each would do (:mod:`~pixie_xl.core.budget_decisions`).
+decide what saving each would do (:mod:`~pixie_xl.core.budget_decisions`). The budget checks
+(``unknown_object`` to ``version_required`` below, and ``negative_amount``) are the one list of
+:mod:`pixie_xl.core.checks`, which the service runs on JSON too, so a mistake reads alike in
+the workbook, an import and the API.
 
 =======================  ======================================================================
 code                     finding (errors unless marked INFO or WARNING)
@@ -97,6 +100,13 @@ class Context:
     #: the SERVER's time (never the workbook's); None: skip lock information
     now: datetime | None = None
     timezone: str = "UTC"
+    #: whether ``budgets`` is all the server holds, so that an ID it lacks is unknown (None:
+    #: when any budgets are given); True for a workbook's source (the service, its last refresh)
+    budgets_known: bool | None = None
+
+    def knows_budgets(self) -> bool:
+        """Whether a Budget ID that ``budgets`` lacks is unknown to the server."""
+        return bool(self.budgets) if self.budgets_known is None else self.budgets_known
 
     def __post_init__(self):
         """Accept plain lists of records too: they are keyed here, once."""

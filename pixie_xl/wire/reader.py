@@ -2,23 +2,27 @@
 bad field (``budgets[3].lines[2].cost: …``).
 
 :class:`BudgetReader` keeps two kinds of method apart: the ``read_*`` methods parse the
-wire's shapes (text, ISO dates, decimal strings, the version token) and the ``check_*``
-methods decide what the values mean against the :class:`Catalogue` (a known object, a known
-and active activity, a known phasing, no negative amount, no activity twice).
+wire's shapes (text, ISO dates, decimal strings, the version token), and
+:meth:`~BudgetReader.check_draft` asks the core's one list of checks
+(:mod:`pixie_xl.core.checks`: a known object, a known and active activity, a known phasing,
+no negative amount, no activity twice) what the values mean against the :class:`Catalogue`,
+so the service says each mistake in the workbook's words.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
+from pixie_xl.core import checks
+from pixie_xl.core.cells import Amounts, CellError
 from pixie_xl.core.errors import AmountError
 from pixie_xl.core.findings import Finding
 from pixie_xl.core.money import Money, parse_text
 from pixie_xl.core.records import (
+    BUDGET_COLUMNS,
     PHASING_DAYS,
-    PHASING_MONTHS,
     BudgetDraft,
     BudgetHistory,
     BudgetLine,
@@ -115,15 +119,20 @@ class BudgetReader:
         if value is None or value == "":
             return Money.zero(currency)
         if not is_amount_text(value):
+            if isinstance(value, str):  # said as the sheet's cell says it
+                try:
+                    Amounts(currency).read(value, BUDGET_COLUMNS[field])
+                except CellError as bad:
+                    self.bad(field, bad.code, bad.message, line=line)
+                    return None
             message = f'must be a decimal string such as "12.50", not {show(value)}'
             self.bad(field, "not_a_number", message, line=line)
             return None
         try:
-            m = parse_text(value, currency)
+            return parse_text(value, currency)
         except AmountError as exc:
             self.bad(field, exc.code, exc.message, line=line)
             return None
-        return self.check_amount(field, value, m, line)
 
     def read_version(self, body: Mapping) -> int | None:
         value = body.get("version")
@@ -156,20 +165,24 @@ class BudgetReader:
             return None
         return value
 
-    def line(self, i: int, body: object, currency: str, known: set[str]) -> BudgetLine | None:
+    def line(self, i: int, body: object, currency: str) -> BudgetLine | None:
+        """The line as read; None when it has no activity to judge. A bad amount or note
+        reads as zero or blank here (its finding is made, so the draft is not saved)."""
         if not isinstance(body, Mapping):
             self.bad("", "wrong_type", "must be an object", line=i)
             return None
         activity = self.read_text(body, "activity", line=i)
-        if activity is not None:
-            activity = self.check_activity(i, activity, known)
         income = self.read_amount(body, "income", currency, i)
         cost = self.read_amount(body, "cost", currency, i)
-        phasing = self.check_phasing(i, body.get("phasing") or PHASING_DAYS)
+        phasing = body.get("phasing") or PHASING_DAYS
+        if not isinstance(phasing, str):
+            self.bad("phasing", "unknown_phasing", checks.phasing_text(phasing), line=i)
+            phasing = PHASING_DAYS
         note = self.read_note(body, i)
-        if None in (activity, income, cost, phasing, note):
+        if activity is None:
             return None
-        return BudgetLine(activity, income, cost, phasing, note)
+        zero = Money.zero(currency)
+        return BudgetLine(activity, income or zero, cost or zero, phasing, note or "")
 
     def draft(
         self, body: object, budget_id: str | None, history: BudgetHistory | None
@@ -178,8 +191,6 @@ class BudgetReader:
             self.bad("", "wrong_type", "a budget must be a JSON object")
             return None
         obj = self.read_text(body, "object")
-        if obj is not None:
-            obj = self.check_object(obj)
         start, end = self.read_day(body, "start"), self.read_day(body, "end")
         based_on = self.read_version(body)
         currency = self.cat.currencies.get(obj or "", self.cat.currency)
@@ -188,54 +199,24 @@ class BudgetReader:
         if not isinstance(raw_lines, list) or not raw_lines:
             self.bad("lines", "missing_value", "a budget needs at least one line")
         else:
-            known = {ln.activity for ln in history.current.lines} if history else set()
-            lines = [self.line(i, x, currency, known) for i, x in enumerate(raw_lines)]
-            self.check_duplicates(lines)
+            lines = [self.line(i, x, currency) for i, x in enumerate(raw_lines)]
+        draft = BudgetDraft(budget_id, obj, start, end, tuple(lines), based_on)
+        self.check_draft(draft, history)
         if self.findings:
             return None
-        return BudgetDraft(budget_id, obj, start, end, tuple(lines), based_on)
+        return draft
 
     # --- what the values mean ---------------------------------------------------------------
 
-    def check_object(self, obj: str) -> str | None:
-        if obj not in self.cat.currencies:
-            self.bad("object", "unknown_object", f'no object has the id "{obj}"')
-            return None
-        return obj
-
-    def check_activity(self, i: int, activity: str, known: set[str]) -> str | None:
-        """A known activity, active unless the budget already has a line of it."""
-        if activity not in self.cat.activities:
-            message = f'no activity has the code "{activity}"'
-            self.bad("activity", "unknown_activity", message, line=i)
-            return None
-        if not self.cat.activities[activity] and activity not in known:
-            message = f"activity {activity} is inactive and takes no new budget lines"
-            self.bad("activity", "inactive_activity", message, line=i)
-            return None
-        return activity
-
-    def check_amount(self, field: str, value: str, m: Money, i: int) -> Money | None:
-        if m.minor < 0:
-            self.bad(field, "negative_amount", f'"{value}" is negative', line=i)
-            return None
-        return m
-
-    def check_phasing(self, i: int, phasing: object) -> str | None:
-        if not isinstance(phasing, str) or (
-            phasing not in (PHASING_DAYS, PHASING_MONTHS) and phasing not in self.cat.profiles
-        ):
-            message = f'{show(phasing)} is not "days", "months" or a profile'
-            self.bad("phasing", "unknown_phasing", message, line=i)
-            return None
-        return phasing
-
-    def check_duplicates(self, lines: list[BudgetLine | None]) -> None:
-        seen: dict[str, int] = {}
-        for i, ln in enumerate(lines):
-            if ln is None:
-                continue
-            if ln.activity in seen:
-                message = f"activity {ln.activity} is already on lines[{seen[ln.activity]}]"
-                self.bad("activity", "duplicate_activity", message, line=i)
-            seen.setdefault(ln.activity, i)
+    def check_draft(self, draft: BudgetDraft, history: BudgetHistory | None) -> None:
+        """The core's checks (:mod:`pixie_xl.core.checks`) over what was read: a finding per
+        problem, at its line and field. The refusals the rules make too (a period that ends
+        before it starts, a missing version) are left to them: they answer 409."""
+        have = [i for i, ln in enumerate(draft.lines) if ln is not None]
+        if len(have) < len(draft.lines):
+            draft = replace(draft, lines=tuple(draft.lines[i] for i in have))
+        cat = self.cat
+        known = checks.Known(cat.currencies, cat.activities, cat.profiles, history, True)
+        for p in checks.check(draft, known):
+            if p.code not in checks.REFUSAL_CODES:
+                self.bad(p.field, p.code, p.message, line=None if p.line is None else have[p.line])

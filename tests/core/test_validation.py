@@ -665,3 +665,8 @@ def test_reading_clean_cells_by_column_changes_nothing(rows, offline):
     assert [ln.source for d in fast.drafts for ln in d.lines] == [
         ln.source for d in careful.drafts for ln in d.lines
     ]
+
+
+def test_an_id_an_empty_server_lacks_is_unknown_when_its_budgets_are_known():
+    online = context(budgets={}, budgets_known=True)  # the service holds no budget at all
+    assert [f.code for f in validate_rows([b1(2)], online).findings] == ["unknown_budget"]
