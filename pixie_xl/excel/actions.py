@@ -147,6 +147,7 @@ def _context(source: Source, profiles: dict[str, Profile]):
         budgets={h.budget_id: h for h in source.budgets},
         now=source.now,
         timezone=source.settings.timezone,
+        budgets_known=True,  # (all the service holds, or held at the last refresh)
     )
 
 
