@@ -21,7 +21,7 @@ from .records import BudgetHistory, BudgetLine
 from .rules import Action, Decision, Span, check_overlap, check_version, decide_save, local_lock
 
 if TYPE_CHECKING:
-    from .validation import Context
+    from .budget_context import Context
 
 #: where a refusal from the rules points in the budget's first row
 _REFUSAL_CELL = {

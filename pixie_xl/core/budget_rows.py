@@ -37,7 +37,7 @@ from .raw_table import RawTable
 from .records import BUDGET_COLUMNS, PHASING_DAYS, PHASING_MONTHS, CrmObject, RawRow
 
 if TYPE_CHECKING:
-    from .validation import Context
+    from .budget_context import Context
 
 #: a cell that gave a finding
 BAD = object()
