@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from itertools import count
+from itertools import count, groupby
 from operator import attrgetter
 
 from .budget_rows import BAD, Findings, Row, TableRows, first_column
@@ -143,6 +143,8 @@ def group_rows(rows: list[Row] | TableRows) -> list[Group]:
 
 def _group_table(rows: TableRows) -> list[Group]:
     """``group_rows`` over a table's columns (a row read cell by cell gives its values)."""
+    if not rows.dirty and not rows.blank:
+        return _group_clean(rows)
     groups: dict[tuple, Group] = {}
     found = groups.get
     dirty, blank = rows.dirty, rows.blank
@@ -166,6 +168,36 @@ def _group_table(rows: TableRows) -> list[Group]:
             groups[key] = Group(None, rows, index)
         else:
             group.indices.append(index)
+    return list(groups.values())
+
+
+def _group_clean(rows: TableRows) -> list[Group]:
+    """``_group_table`` when every row is clean: a run of rows of one budget (its lines
+    stand together on a sheet) is grouped at once, not row by row."""
+    groups: dict[tuple, Group] = {}
+    bids, objs, starts, ends = rows.clean[0], rows.clean[2], rows.clean[3], rows.clean[4]
+    n = len(objs)
+    if n and bids.count(None) == n and starts.count(starts[0]) == ends.count(ends[0]) == n:
+        period = (starts[0], ends[0])  # no IDs yet and one period (a new file): by object
+        by_object = groupby(range(n), objs.__getitem__)
+        runs = (((None, obj, *period), run) for obj, run in by_object)
+    else:
+        keys = list(zip(bids, objs, starts, ends, strict=True))
+        runs = groupby(range(n), keys.__getitem__)
+    for (bid, obj, start, end), run in runs:
+        if isinstance(bid, str):
+            key: tuple = ("id", bid)
+        elif bid is None and type(obj) is str and type(start) is date and type(end) is date:
+            key = ("new", obj, start, end)
+        else:
+            continue  # a row without a readable budget: its cells already have findings
+        group = groups.get(key)
+        if group is None:
+            indices = list(run)
+            group = groups[key] = Group(None, rows, indices[0])
+            group.indices = indices
+        else:
+            group.indices.extend(run)
     return list(groups.values())
 
 

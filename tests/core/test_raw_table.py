@@ -170,3 +170,20 @@ def test_columns_and_rows_give_the_same_findings_and_budgets(rows, keys):
         by_table, by_rows = validate_rows(table, ctx), validate_rows(listed, ctx)
         assert _outcome(by_table) == _outcome(by_rows)
         assert by_table.decisions == by_rows.decisions
+
+
+def test_a_new_files_budgets_are_its_objects_wherever_their_lines_stand():
+    """No IDs and one period (a new file): grouped by object in runs; a budget whose lines
+    are apart on the sheet is still one budget, its lines in sheet order."""
+    objs = ["P1", "P2", "P2", "P1"]
+    acts = ["ROAD", "ROAD", "MAINT", "MAINT"]
+    rows = [{"object": o, "start": date(2026, 1, 1), "end": date(2026, 12, 31), "activity": a,
+             "income": 1.0, "cost": 2.0} for o, a in zip(objs, acts, strict=True)]  # fmt: skip
+    table, listed = _as_table(rows, ("object", "start", "end", "activity", "income", "cost"))
+    by_table, by_rows = validate_rows(table, CONTEXT), validate_rows(listed, CONTEXT)
+    assert _outcome(by_table) == _outcome(by_rows)
+    assert [(d.object, [ln.activity for ln in d.lines]) for d in by_table.drafts] == [
+        ("P1", ["ROAD", "MAINT"]),
+        ("P2", ["ROAD", "MAINT"]),
+    ]
+    assert [str(ln.source) for ln in by_table.drafts[0].lines] == ["b.xlsx!C2", "b.xlsx!C8"]
