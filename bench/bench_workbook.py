@@ -11,7 +11,8 @@
    row per object, activity, kind and month), Alerts and the drop-downs written, the
    workbook saved; against XlsxWriter in constant-memory mode writing the same output cells
    into a new file (target: within 1×); openpyxl loading and saving the refreshed workbook
-   is reported beside it.
+   is reported beside it, and the peak memory of the same refresh in a process of its own
+   (target: under 1 GiB).
 4. The calls into Excel's object model of the same refresh of 10,000 budget lines in Excel
    for Windows, through xlwings' own Windows layer over the COM stand-in of the tests
    (target: at most 200, the same for 100 lines).
@@ -231,11 +232,36 @@ def bench_refresh(folder: Path, n_budget_lines: int = 10_000, n_actuals: int = 1
     t_floor = best_of(lambda: _xlsxwriter_floor(cells, folder / "floor.xlsx"), 2)
     cells.clear()
     t_openpyxl = best_of(openpyxl_floor, 1)
+    memory = _refresh_peak_mib(path, cache.server_url)
     return [
         relative("file_refresh_10k_budget_lines_1m_actuals", t_ours, t_floor, "s", 1.0),
+        absolute("file_refresh_peak_memory", memory, "MiB", 1024.0),
         absolute("file_refresh_openpyxl_load_save", t_openpyxl, "s", None),
         absolute("cache_fill_1m_actual_lines", fill, "s", None),
     ]
+
+
+def _refresh_peak_mib(path: Path, server_url: str) -> float:
+    """The peak resident memory of the same refresh in a process of its own (this one
+    has held the cache fill and the floor's cells): the cache opened, the workbook opened,
+    refreshed and saved."""
+    import subprocess
+    import sys
+
+    code = (
+        "import resource, sys; from datetime import date;"
+        "from pixie_xl.excel import actions; from pixie_xl.excel.cache import Cache;"
+        "from pixie_xl.sheets.filebook import FileBook;"
+        "book = FileBook.open(sys.argv[1]);"
+        "actions.build_variance(book, Cache(sys.argv[2]), date(2026, 1, 1), date(2026, 12, 31));"
+        "book.save(); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(path), server_url],
+        cwd=root, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return int(done.stdout.split()[-1]) / 1024  # Linux reports KiB
 
 
 def _output_cells(path: Path) -> dict[str, list[tuple[int, list[tuple]]]]:

@@ -81,9 +81,16 @@ EXCEL_ERRORS = frozenset(
 
 def exponent(currency: str) -> int:
     """Number of decimals of ``currency`` (2 unless ISO 4217 says otherwise)."""
-    if not _CURRENCY_RE.match(currency or ""):
-        raise AmountError(f'"{currency}" is not an ISO 4217 currency code', code="bad_currency")
-    return _EXPONENTS.get(currency, 2)
+    got = _CHECKED.get(currency)  # a report asks for millions of amounts (issue 12.1)
+    if got is None:
+        if not _CURRENCY_RE.match(currency or ""):
+            raise AmountError(f'"{currency}" is not an ISO 4217 currency code', code="bad_currency")
+        got = _CHECKED[currency] = _EXPONENTS.get(currency, 2)
+    return got
+
+
+#: the currencies :func:`exponent` has checked, with their decimals
+_CHECKED: dict[str, int] = {}
 
 
 @dataclass(frozen=True, slots=True)

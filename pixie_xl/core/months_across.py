@@ -52,10 +52,13 @@ class MonthsAcross:
     rows: tuple[AcrossRow, ...]
 
 
-def months_across(facts: Facts, frm: date, to: date, object_id: str | None = None) -> MonthsAcross:
-    """Own rows of ``object_id``'s subtree (``None``: everything), then the parents' rows."""
+def months_across(
+    facts: Facts, frm: date, to: date, object_id: str | None = None, own=None
+) -> MonthsAcross:
+    """Own rows of ``object_id``'s subtree (``None``: everything), then the parents' rows;
+    ``own``: :func:`.monthly.month_rows` of the same arguments, where the caller has them."""
     months = tuple(m for m, _, _ in report_months(frm, to))
-    own = month_rows(facts, frm, to, object_id)
+    own = month_rows(facts, frm, to, object_id) if own is None else own
     booked = [r.month for r in own if r.actual.minor]
     last = max(booked) if booked else None
     rows = _pivot(facts, own, months, last, OWN, by_object=True)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -30,6 +30,9 @@ from pixie_xl.core.errors import PixieError
 from pixie_xl.core.findings import Finding, Severity, has_errors
 from pixie_xl.core.records import BudgetHistory, Profile
 from pixie_xl.excel.cache import Cache
+from pixie_xl.excel.pixie_cells import as_date as _as_date
+from pixie_xl.excel.pixie_cells import pixie_value, pixie_values, set_pixie_cells
+from pixie_xl.excel.pixie_cells import text as _text
 from pixie_xl.sheets import layout
 from pixie_xl.sheets.book import Book
 
@@ -43,19 +46,7 @@ def _quiet(_msg: str) -> None:
     pass
 
 
-# --- the Pixie sheet -------------------------------------------------------------------
-
-
-def pixie_value(book: Book, name: str) -> object:
-    """A control-panel value (``server``, ``token``, ``report_from`` …), None if absent."""
-    cell = layout.PIXIE_CELLS.get(name)
-    if cell is None:
-        return None
-    try:
-        value = book.get_value(layout.PIXIE_SHEET, cell)
-    except (KeyError, ValueError):
-        return None
-    return None if value in ("", None) else value
+# --- the Pixie sheet (pixie_xl.excel.pixie_cells) ---------------------------------------
 
 
 def book_client(
@@ -64,25 +55,6 @@ def book_client(
     """A client for the server named by the option, ``PIXIE_SERVER`` or the Pixie sheet."""
     url = wire.resolve_server(server, book and _text(pixie_value(book, "server")))
     return wire.Client(url, token, book_token=book and _text(pixie_value(book, "token")))
-
-
-def _text(value: object) -> str | None:
-    return None if value is None else str(value).strip() or None
-
-
-def _as_date(value: object) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-        return date.fromordinal(date(1899, 12, 30).toordinal() + int(value))
-    if isinstance(value, str) and value.strip():
-        try:
-            return date.fromisoformat(value.strip()[:10])
-        except ValueError:
-            return None
-    return None
 
 
 # --- the rules' context ----------------------------------------------------------------
@@ -316,7 +288,7 @@ def build_variance(
     rows = variance.variance_rows(lk.facts, a, b, lk.today, object_id)
     parents = variance.parent_rows(lk.facts, a, b, lk.today, object_id)
     months = variance.month_rows(lk.facts, a, b, object_id)
-    across = months_across(lk.facts, a, b, object_id)
+    across = months_across(lk.facts, a, b, object_id, own=months)  # one month_rows
     alerts = variance.alerts(rows)
     was = _previous_statuses(book, a, b)  # issue 13: what changed since the last refresh
     progress(f"writing {len(rows)} variance rows")
@@ -337,7 +309,7 @@ def build_variance(
         tz = ZoneInfo(lk.settings.timezone)
         local = lk.refreshed.astimezone(tz).replace(tzinfo=None)
     shown = {"report_from": a, "report_to": b}
-    _set_pixie_cells(book, shown if local is None else {**shown, "last_refresh": local})
+    set_pixie_cells(book, shown if local is None else {**shown, "last_refresh": local})
     from pixie_xl.sheets.look import set_page_headers
 
     set_page_headers(book, a, b, local, len(rows))  # issue 11: period, refresh time, print
@@ -356,48 +328,9 @@ def _previous_statuses(book: Book, a: date, b: date):
     """The statuses the Variance table shows, if it shows the period ``a..b``."""
     from pixie_xl.excel.changes import previous_statuses
 
-    got = _pixie_values(book, ("report_from", "report_to"))
+    got = pixie_values(book, ("report_from", "report_to"))
     shown = (_as_date(got["report_from"]), _as_date(got["report_to"]))
     return previous_statuses(book) if shown == (a, b) else None
-
-
-def _pixie_values(book: Book, names: Sequence[str]) -> dict[str, object]:
-    """:func:`pixie_value` of each name; a book that reads ranges (Excel) reads the cells
-    of a run down the column in one read (issue 12 item 6)."""
-    read = getattr(book, "read_range", None)
-    cells = [layout.PIXIE_CELLS[n] for n in names]
-    run = _one_run(cells)
-    if read is None or run is None:
-        return {n: pixie_value(book, n) for n in names}
-    values = [r[0] for r in read(layout.PIXIE_SHEET, cells[0], 1, len(cells))]
-    return {n: None if v in ("", None) else v for n, v in zip(names, values, strict=True)}
-
-
-def _one_run(cells: Sequence[str]) -> int | None:
-    """The first row of ``cells`` if they are one run down one column, else None."""
-    from pixie_xl.sheets.cells import split_cell
-
-    places = [split_cell(c) for c in cells]
-    col, row = places[0]
-    return row if places == [(col, row + i) for i in range(len(places))] else None
-
-
-def _set_pixie_cells(book: Book, values: dict[str, object]) -> None:
-    """Control-panel values (a date as a datetime at midnight): one write where their
-    cells are one run down the column and the book writes ranges, else cell by cell."""
-    named = {n: v for n, v in values.items() if n in layout.PIXIE_CELLS}
-    out = {
-        layout.PIXIE_CELLS[n]: datetime.combine(v, time())
-        if isinstance(v, date) and not isinstance(v, datetime)
-        else v
-        for n, v in named.items()
-    }
-    cells = list(out)
-    if len(cells) > 1 and hasattr(book, "write_range") and _one_run(cells) is not None:
-        book.write_range(layout.PIXIE_SHEET, cells[0], [[v] for v in out.values()])
-        return
-    for cell, value in out.items():
-        book.set_value(layout.PIXIE_SHEET, cell, value)
 
 
 # --- import ----------------------------------------------------------------------------

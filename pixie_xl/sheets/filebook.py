@@ -22,18 +22,16 @@ from pathlib import Path
 
 from pixie_xl.core.errors import BadFile
 from pixie_xl.core.findings import Severity
-from pixie_xl.core.records import Formula
 from pixie_xl.sheets import layout
 from pixie_xl.sheets.book import Column, Table
 from pixie_xl.sheets.cells import (
     col_letter,
     is_blank,
-    is_risky_text,
     make_ref,
     parse_ref,
-    plain,
     split_cell,
 )
+from pixie_xl.sheets.filecells import file_mode, read_cell, sync_columns, write_cell
 
 #: fill of a marked cell, by severity (ARGB)
 MARK_FILLS = {
@@ -96,7 +94,7 @@ class FileBook:
             rows = []
         if last > r1 and st is None:
             for cells in ws.iter_rows(r1 + 1, last, c1, c2):
-                rows.append(tuple(_read(c) for c in cells))
+                rows.append(tuple(read_cell(c) for c in cells))
         while rows and all(is_blank(v) for v in rows[-1]):
             rows.pop()
         return Table(
@@ -114,6 +112,11 @@ class FileBook:
         tbl = self._table(self._ws(sheet), table)
         _c1, r1, _c2, r2 = parse_ref(tbl.ref)
         return r2 - (tbl.totalsRowCount or 0) - r1
+
+    def table_size(self, sheet: str, table: str) -> tuple[int, int]:
+        """(columns, data rows) of the table, from its ``ref`` alone (:meth:`table_rows`)."""
+        c1, _r1, c2, _r2 = parse_ref(self._table(self._ws(sheet), table).ref)
+        return c2 - c1 + 1, self.table_rows(sheet, table)
 
     def write_table(
         self,
@@ -143,7 +146,7 @@ class FileBook:
         formats = [c.number_format for c in columns] if columns else [""] * width
         for r, values in enumerate(rows, start=r1 + 1):
             for i, v in enumerate(list(values)[:width]):
-                _write(ws.cell(r, c1 + i), v, formats[i])
+                write_cell(ws.cell(r, c1 + i), v, formats[i])
         last = r1 + max(len(rows), 1)  # a table keeps at least one (blank) data row
         if totals:
             last += 1
@@ -156,7 +159,7 @@ class FileBook:
         if tbl.autoFilter is not None:
             tbl.autoFilter.ref = make_ref(c1, r1, c1 + width - 1, last - int(totals))
         if columns:
-            _sync_columns(tbl, table, columns)
+            sync_columns(tbl, table, columns)
 
     def grow_table(self, sheet: str, table: str) -> int:
         ws = self._ws(sheet)
@@ -201,7 +204,7 @@ class FileBook:
     def get_value(self, sheet: str, cell: str) -> object:
         if sheet in self.streams:
             return self.streams[sheet].get(*reversed(split_cell(cell)))
-        return _read(self._ws(sheet)[cell])
+        return read_cell(self._ws(sheet)[cell])
 
     def set_value(self, sheet: str, cell: str, value: object) -> None:
         if sheet in self.streams:
@@ -209,7 +212,7 @@ class FileBook:
             self.streams[sheet].put(row, col, value)
             return
         target = self._ws(sheet)[cell]
-        _write(target, value, None)
+        write_cell(target, value, None)
 
     def write_range(self, sheet: str, cell: str, rows: Sequence[Sequence[object]]) -> None:
         if sheet in self.streams:
@@ -220,7 +223,7 @@ class FileBook:
         col, row = split_cell(cell)
         for r, values in enumerate(rows, start=row):
             for c, v in enumerate(values, start=col):
-                _write(ws.cell(r, c), v, None)
+                write_cell(ws.cell(r, c), v, None)
 
     def clear_range(self, sheet: str, cell: str, n_cols: int, n_rows: int) -> None:
         if sheet in self.streams:
@@ -364,17 +367,6 @@ class FileBook:
                 cell.value = col.total
 
 
-def file_mode(path: Path) -> int:
-    """The permissions to give a rewritten file: those it had, else the umask's default
-    (a temporary file is created private, which a workbook should not become)."""
-    try:
-        return os.stat(path).st_mode & 0o7777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
 def total_formula(table: str, header: str) -> str:
     """The qualified SUBTOTAL of a column, which LibreOffice evaluates too (NOTES.md).
 
@@ -389,45 +381,3 @@ def _escape_header(header: str) -> str:
     for ch in "'#[]":
         header = header.replace(ch, "'" + ch)
     return header
-
-
-def _sync_columns(tbl, table: str, columns: Sequence[Column]) -> None:
-    from openpyxl.worksheet.table import TableColumn, TableFormula
-
-    old = {c.name: c for c in tbl.tableColumns}
-    new = []
-    for i, col in enumerate(columns, start=1):
-        tc = old.get(col.header) or TableColumn(id=i, name=col.header)
-        tc.id = i
-        tc.totalsRowFunction = None
-        tc.totalsRowFormula = None
-        tc.totalsRowLabel = None
-        if col.total == "sum":
-            tc.totalsRowFunction = "custom"
-            tc.totalsRowFormula = TableFormula(attr_text=total_formula(table, col.header)[1:])
-        elif col.total is not None:
-            tc.totalsRowLabel = col.total
-        new.append(tc)
-    tbl.tableColumns = new
-
-
-def _read(cell) -> object:
-    if cell.data_type == "f":
-        value = cell.value
-        text = value if isinstance(value, str) else getattr(value, "text", None) or str(value)
-        return Formula(text)
-    return cell.value
-
-
-def _write(cell, value: object, number_format: str | None) -> None:
-    if isinstance(value, Formula):
-        cell.value = str(value)
-        return
-    value = plain(value)
-    cell.value = value
-    if is_risky_text(value):
-        # CRM text such as "=cmd|…" or "-5 bonus" stays text: never run as a formula
-        cell.data_type = "s"
-        cell.quotePrefix = True
-    if number_format:
-        cell.number_format = number_format

@@ -50,13 +50,13 @@ def write_months_across(book: Book, report: MonthsAcross) -> None:
     plain = layout.months_across_columns(report.months)
     currency = next((r.budget.currency for r in report.rows), None)
     columns = layout.in_currency(plain, currency)
-    old = book.read_table(sheet, table)
-    wide = max(len(old.header), len(columns))
+    old_width, old_rows = _old_size(book, sheet, table)
+    wide = max(old_width, len(columns))
     rows = months_values(report)
     # no separate clear where the writes that follow cover the old totals (issue 12.6)
-    pad = clear_block(book, sheet, wide, len(old.rows), len(rows) if wide == len(columns) else None)
-    if len(old.header) > len(columns):  # fewer months: the old headers beyond go
-        book.clear_range(sheet, cell_name(len(columns) + 1, 1), len(old.header) - len(columns), 1)
+    pad = clear_block(book, sheet, wide, old_rows, len(rows) if wide == len(columns) else None)
+    if old_width > len(columns):  # fewer months: the old headers beyond go
+        book.clear_range(sheet, cell_name(len(columns) + 1, 1), old_width - len(columns), 1)
     book.write_table(sheet, table, columns, rows)
     style_header = getattr(book, "style_header", None)
     if style_header is not None:  # the months' headers as the first one (LibreOffice)
@@ -66,3 +66,13 @@ def write_months_across(book: Book, report: MonthsAcross) -> None:
     adds = {h for h in money if h.endswith("variance")}
     block = block_rows(headers, table, money, adds, (), f'--({table}[Scope]="{OWN}")')
     _write_block(book, sheet, block_start(len(rows)), block, columns, pad)
+
+
+def _old_size(book: Book, sheet: str, table: str) -> tuple[int, int]:
+    """(columns, data rows) of the table as it is: from its place where the book knows it
+    (a file: no parse of the old table's cells, issue 12.1), else from its cells."""
+    size = getattr(book, "table_size", None)
+    if size is not None:
+        return size(sheet, table)
+    old = book.read_table(sheet, table)
+    return len(old.header), len(old.rows)

@@ -130,6 +130,33 @@ def parse_rows(
     return rows, attrs
 
 
+def drop_rows(data: str, c1: int, r1: int, c2: int, r2: int) -> str:
+    """``<sheetData>`` rows text without the rows whose cells all lie in the range (a row
+    with a height or other attributes of its own is kept), unparsed: the old rows a
+    table's rewrite covers need not be held until the save (issue 12.1)."""
+    kept: list[str] = []
+    heads = list(_ROW_HEAD.finditer(data))
+    at = 0  # the start of the text not yet kept or dropped
+
+    def covered(_r: int, first: int, last: int) -> bool:
+        return c1 <= first and last <= c2
+
+    for i, m in enumerate(heads):
+        number = _ROW_NUMBER.search(m.group(1))
+        if number is None or not r1 <= int(number.group(1)) <= r2:
+            continue
+        if m.group(1).count('="') > 1 and _ROW_OWN.sub("", m.group(1)).strip():
+            continue
+        end = heads[i + 1].start() if i + 1 < len(heads) else len(data)
+        if _skipped(data, m.end(), end, 0, covered):
+            kept.append(data[at : m.start()])
+            at = end
+    if not kept:
+        return data
+    kept.append(data[at:])
+    return "".join(kept)
+
+
 def _skipped(data: str, start: int, end: int, r: int, skip) -> bool:
     first = _CELL_COL.match(data, start)
     last_at = data.rfind('<c r="', start, end)
