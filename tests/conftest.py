@@ -98,6 +98,18 @@ def pytest_addoption(parser):
     )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _services_start_slowly_on_a_busy_machine():
+    """A ``pixie-xl serve`` started by the demo's ``service()`` may take up to 120 s to answer
+    (its 30 s was passed on a machine busy with four workers and more: a first start that
+    migrates a new database)."""
+    from pixie_xl.demo import run
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(run, "START_TIMEOUT", 120.0)
+        yield
+
+
 #: the service's clock in these tests: early November 2026, Amsterdam time
 CLOCK_AT = "2026-11-02T09:00:00+01:00"
 

@@ -66,7 +66,13 @@ def service(out: Path, clock_at: str | None, port: int | None = None):
         log.close()
 
 
-def wait_healthy(url: str, proc: subprocess.Popen | None = None, timeout: float = 30) -> None:
+#: seconds a started service has to answer /healthz (the test suite, run on several workers
+#: of a busy machine, gives it longer: its first start migrates a new database)
+START_TIMEOUT = 30.0
+
+
+def wait_healthy(url: str, proc: subprocess.Popen | None = None, timeout: float | None = None):
+    timeout = START_TIMEOUT if timeout is None else timeout
     probe = wire.Client(url, token="-", timeout=2)
     wire_retries, wire.RETRIES = wire.RETRIES, 0
     try:
