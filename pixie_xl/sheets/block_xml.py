@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from pixie_xl.core.money import Money
 from pixie_xl.core.records import Formula
-from pixie_xl.sheets.xlsx_stream import Styler, _esc, _text_xml, letters, serial
+from pixie_xl.sheets.xlsx_stream import Styler, cell_xml, letters
 
 _NUMBERS = (float, int, Decimal, Money)
 
@@ -96,7 +96,7 @@ def _column(col: str, s: int, values, rows_at, styler):
         return ([f'{pre}{r}"{sa}/>' for r in rows_at] if s else [""] * len(values)), None
     elif kinds == {str} or kinds == {date}:  # few distinct values: each one's XML once
         try:  # each tail after '<c r="' (a blank unstyled cell: none)
-            tails = {v: _cell("", v, s, sa, styler)[6:] for v in set(values)}
+            tails = {v: _cell("", v, s, styler)[6:] for v in set(values)}
         except ValueError:  # a control character: refused below, naming its cell
             tails = None
         if tails is not None:
@@ -105,29 +105,16 @@ def _column(col: str, s: int, values, rows_at, styler):
                 for r, v in zip(rows_at, values, strict=True)
             ]
             return xml, (True if date in kinds else None)
-    out = [_cell(f"{col}{r}", v, s, sa, styler) for r, v in zip(rows_at, values, strict=True)]
+    out = [_cell(f"{col}{r}", v, s, styler) for r, v in zip(rows_at, values, strict=True)]
     return out, ([type(v) is date for v in values] if date in kinds else None)
 
 
-def _cell(ref: str, value: object, s: int, sa: str, styler: Styler) -> str:
-    t = type(value)
-    if t in _NUMBERS:
-        if t is int:
-            return f'<c r="{ref}"{sa}><v>{value}</v></c>'
-        f = value if t is float else float(value.decimal if t is Money else value)
-        if math.isfinite(f):
-            return f'<c r="{ref}"{sa}><v>{f:.16g}</v></c>'
-        return f'<c r="{ref}" s="{s}"/>' if s else ""
-    if value is None or value == "":
-        return f'<c r="{ref}" s="{s}"/>' if s else ""
-    if t is Formula:
-        return f'<c r="{ref}" s="{s}"><f>{_esc(value[1:])}</f></c>'
-    if t is str:
-        return _text_xml(ref, value, s, styler)
-    if t is bool:
-        return f'<c r="{ref}" s="{s}" t="b"><v>{int(value)}</v></c>'
-    if t is date or t is datetime:
-        if s not in styler.date_styles:
-            s = styler.derived(s, "yyyy-mm-dd" if t is date else "yyyy-mm-dd h:mm:ss")
-        return f'<c r="{ref}" s="{s}"><v>{serial(value):.16g}</v></c>'
-    raise Unrendered(ref)
+#: the kinds :func:`_cell` hands to ``cell_xml``; a time, an interval or any other object
+#: keeps its row as cells
+_RENDERED = frozenset({*_NUMBERS, type(None), Formula, str, bool, date, datetime})
+
+
+def _cell(ref: str, value: object, s: int, styler: Styler) -> str:
+    if type(value) not in _RENDERED:
+        raise Unrendered(ref)
+    return cell_xml(ref, value, s, styler)

@@ -293,44 +293,37 @@ _DATE_FORMATS = {datetime: "yyyy-mm-dd h:mm:ss", date: "yyyy-mm-dd", time: "h:mm
 
 def row_xml(r: int, cells: dict[int, tuple[object, int]], styler: Styler, attrs: str = "") -> str:
     """One ``<row>`` of cells ``{col: (value, style)}`` (any column order)."""
-    out = []
     rs = str(r)
-    for c in sorted(cells):
-        value, s = cells[c]
-        ref = letters(c) + rs
-        t = type(value)
-        if t is float or t is int or t is Decimal or t is Money:
-            if t is int:
-                v = str(value)
-            else:
-                f = value if t is float else float(value.decimal if t is Money else value)
-                if not math.isfinite(f):  # as openpyxl writes it: no value
-                    value = None
-                    v = ""
-                else:
-                    v = f"{f:.16g}"
-            if v:
-                out.append(
-                    f'<c r="{ref}" s="{s}"><v>{v}</v></c>' if s else f'<c r="{ref}"><v>{v}</v></c>'
-                )
-            elif s:
-                out.append(f'<c r="{ref}" s="{s}"/>')
-        elif value is None or value == "":  # as openpyxl writes "": a blank cell
-            if s:
-                out.append(f'<c r="{ref}" s="{s}"/>')
-        elif t is Formula:
-            out.append(f'<c r="{ref}" s="{s}"><f>{_esc(value[1:])}</f></c>')
-        elif t is str or isinstance(value, str):
-            out.append(_text_xml(ref, str(value), s, styler))
-        elif t is bool:
-            out.append(f'<c r="{ref}" s="{s}" t="b"><v>{int(value)}</v></c>')
-        elif isinstance(value, date | time | timedelta):
-            if s not in styler.date_styles:
-                s = styler.derived(s, _DATE_FORMATS.get(t, "[hh]:mm:ss"))
-            out.append(f'<c r="{ref}" s="{s}"><v>{serial(value):.16g}</v></c>')
+    out = "".join(cell_xml(letters(c) + rs, *cells[c], styler) for c in sorted(cells))
+    return f'<row r="{rs}"{" " + attrs if attrs else ""}>{out}</row>'
+
+
+def cell_xml(ref: str, value: object, s: int, styler: Styler) -> str:
+    """One ``<c>`` of ``value`` styled ``s``, as openpyxl writes it ("" for a blank unstyled
+    cell; a number that is not finite and ``""`` are blank cells)."""
+    t = type(value)
+    if t is float or t is int or t is Decimal or t is Money:
+        if t is int:
+            v = str(value)
         else:
-            out.append(_text_xml(ref, str(value), s, styler))
-    return f'<row r="{rs}"{" " + attrs if attrs else ""}>{"".join(out)}</row>'
+            f = value if t is float else float(value.decimal if t is Money else value)
+            v = f"{f:.16g}" if math.isfinite(f) else ""  # as openpyxl writes it: no value
+        if v:
+            return f'<c r="{ref}" s="{s}"><v>{v}</v></c>' if s else f'<c r="{ref}"><v>{v}</v></c>'
+        return f'<c r="{ref}" s="{s}"/>' if s else ""
+    if value is None or value == "":  # as openpyxl writes "": a blank cell
+        return f'<c r="{ref}" s="{s}"/>' if s else ""
+    if t is Formula:
+        return f'<c r="{ref}" s="{s}"><f>{_esc(value[1:])}</f></c>'
+    if t is str or isinstance(value, str):
+        return _text_xml(ref, str(value), s, styler)
+    if t is bool:
+        return f'<c r="{ref}" s="{s}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, date | time | timedelta):
+        if s not in styler.date_styles:
+            s = styler.derived(s, _DATE_FORMATS.get(t, "[hh]:mm:ss"))
+        return f'<c r="{ref}" s="{s}"><v>{serial(value):.16g}</v></c>'
+    return _text_xml(ref, str(value), s, styler)
 
 
 def _text_xml(ref: str, text: str, s: int, styler: Styler) -> str:
