@@ -41,40 +41,15 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from .checks import duplicate_text, end_text, version_text
+from .decision import Action, Decision  # (what the rules answer lives in .decision)
+from .decision import refuse as _refuse
 from .errors import RuleViolation, StaleVersion
 from .locks import _aware, is_locked, local_lock
 from .locks import lock_instant as lock_instant  # (the lock times live in .locks)
 from .records import BudgetDraft, BudgetHistory, BudgetVersion, VersionKind
-
-
-class Action(StrEnum):
-    CREATE = "create"  # new budget → its master (R2)
-    EDIT_IN_PLACE = "edit_in_place"  # newest version still editable (R2/R4)
-    NEW_CORRECTION = "new_correction"  # newest version locked → new correction (R3/R4)
-    UNCHANGED = "unchanged"  # the draft equals the current figures: nothing to save
-    DELETE_BUDGET = "delete_budget"  # master unlocked and no corrections (R2)
-    DELETE_CORRECTION = "delete_correction"  # newest correction still editable (R7)
-    REFUSE = "refuse"
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """What a save or delete will do; a refusal carries a stable ``code`` and a message."""
-
-    action: Action
-    #: stable refusal code when ``action`` is REFUSE, else ""
-    code: str = ""
-    #: what an accountant reads (names the budget, dates, versions)
-    message: str = ""
-
-    @property
-    def ok(self) -> bool:
-        """True unless the change is refused."""
-        return self.action is not Action.REFUSE
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,10 +60,6 @@ class Span:
     object: str
     start: date
     end: date
-
-
-def _refuse(code: str, message: str) -> Decision:
-    return Decision(Action.REFUSE, code, message)
 
 
 def overlaps(a_start: date, a_end: date, b_start: date, b_end: date) -> bool:
@@ -216,19 +187,12 @@ def decide_save(
     one with ``based_on=1`` is refused ``stale_version``; one that moves the end date is
     refused ``dates_locked``.
     """
-    if draft.end < draft.start:
-        return _refuse("end_before_start", end_text(draft.start, draft.end))
-    refusal = _duplicate(draft)
+    refusal = _draft_refusal(draft)
     if refusal:
         return refusal
     if history is None:
         return check_overlap(draft, others) or Decision(Action.CREATE)
-    if draft.budget_id is not None and draft.budget_id != history.budget_id:
-        return _refuse(
-            "budget_mismatch",
-            f"The draft is for budget {draft.budget_id}, not budget {history.budget_id}",
-        )
-    refusal = check_version(history, draft.based_on, "edit")
+    refusal = _history_refusal(draft, history)
     if refusal:
         return refusal
     current = history.current
@@ -240,6 +204,23 @@ def decide_save(
     return _locked_checks(draft, history, now, tz) or Decision(
         Action.NEW_CORRECTION if locked else Action.EDIT_IN_PLACE
     )
+
+
+def _draft_refusal(draft: BudgetDraft) -> Decision | None:
+    """Check 1 of :func:`decide_save`: the period's ends in order, no activity twice."""
+    if draft.end < draft.start:
+        return _refuse("end_before_start", end_text(draft.start, draft.end))
+    return _duplicate(draft)
+
+
+def _history_refusal(draft: BudgetDraft, history: BudgetHistory) -> Decision | None:
+    """Check 3 of :func:`decide_save`: the draft is of this budget and its current version."""
+    if draft.budget_id is not None and draft.budget_id != history.budget_id:
+        return _refuse(
+            "budget_mismatch",
+            f"The draft is for budget {draft.budget_id}, not budget {history.budget_id}",
+        )
+    return check_version(history, draft.based_on, "edit")
 
 
 def _locked_checks(draft: BudgetDraft, history: BudgetHistory, now, tz) -> Decision | None:
@@ -310,6 +291,32 @@ def _next_revision(history: BudgetHistory) -> int:
     return max(history.revision, history.issued) + 1
 
 
+def _new_version(
+    budget_id: str,
+    seq: int,
+    frame: BudgetDraft | BudgetVersion,
+    draft: BudgetDraft,
+    now: datetime,
+    *,
+    revision: int,
+    user: str,
+) -> BudgetVersion:
+    """Version ``seq`` (0: the master, else a correction) created ``now``, with ``frame``'s
+    object and dates and ``draft``'s lines."""
+    return BudgetVersion(
+        budget_id=budget_id,
+        seq=seq,
+        kind=VersionKind.MASTER if seq == 0 else VersionKind.CORRECTION,
+        object=frame.object,
+        start=frame.start,
+        end=frame.end,
+        lines=tuple(draft.lines),
+        created_at=_aware(now, "now"),
+        revision=revision,
+        created_by=user,
+    )
+
+
 def apply_save(
     draft: BudgetDraft,
     history: BudgetHistory | None,
@@ -331,18 +338,7 @@ def apply_save(
     if action is Action.REFUSE:
         _raise(decision)
     if action is Action.CREATE:
-        master = BudgetVersion(
-            budget_id=budget_id,
-            seq=0,
-            kind=VersionKind.MASTER,
-            object=draft.object,
-            start=draft.start,
-            end=draft.end,
-            lines=tuple(draft.lines),
-            created_at=_aware(now, "now"),
-            revision=1,
-            created_by=user,
-        )
+        master = _new_version(budget_id, 0, draft, draft, now, revision=1, user=user)
         return BudgetHistory((master,), issued=1)
     if history is None:
         raise ValueError(f"{action} needs the budget's history")
@@ -361,18 +357,9 @@ def apply_save(
         )
         return BudgetHistory((*history.versions[:-1], edited), issued=rev)
     if action is Action.NEW_CORRECTION:
-        master = history.master
-        correction = BudgetVersion(
-            budget_id=history.budget_id,
-            seq=current.seq + 1,
-            kind=VersionKind.CORRECTION,
-            object=master.object,
-            start=master.start,
-            end=master.end,
-            lines=tuple(draft.lines),
-            created_at=_aware(now, "now"),
-            revision=rev,
-            created_by=user,
+        seq = current.seq + 1
+        correction = _new_version(
+            history.budget_id, seq, history.master, draft, now, revision=rev, user=user
         )
         return BudgetHistory((*history.versions, correction), issued=rev)
     raise ValueError(f"apply_save cannot apply {action}")
