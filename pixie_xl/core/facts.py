@@ -226,7 +226,9 @@ def _sums(
     if keep is not None:
         mask &= frame["object"].isin(keep).to_numpy()
     sub = frame.loc[mask, [*keys, "amount"]]
-    _refuse_wrapped(what, sub["amount"].to_numpy(), [sub[k].to_numpy() for k in keys])
+    amounts = sub["amount"].to_numpy()
+    if _may_wrap(amounts):  # the key columns as arrays only then: text ones cost 0.1 s each
+        _refuse_wrapped(what, amounts, [sub[k].to_numpy() for k in keys])
     return sub.groupby(keys, sort=False, observed=True)["amount"].sum()
 
 
@@ -242,6 +244,53 @@ def _levels(s: pd.Series, kind: str | None = None) -> dict[str, np.ndarray]:
     return out
 
 
+def _key_columns(parts: list, by_month: bool) -> dict[str, np.ndarray]:
+    """The key columns of all ``parts`` end to end (``month`` only when ``by_month``)."""
+    names = [*KEYS, "month"] if by_month else KEYS
+    if not parts:
+        return {k: np.array([], np.int64 if k == "month" else object) for k in names}
+    return {k: np.concatenate([keys[k] for keys, _ in parts]) for k in names}
+
+
+def _group_key(cols: dict[str, np.ndarray]) -> tuple[np.ndarray, dict]:
+    """One int64 key per row ordered by object, activity, kind (income first), month, and
+    what it takes to read the columns back from it (:func:`_unkey`)."""
+    o_codes, o_names = pd.factorize(cols["object"], sort=True)
+    a_codes, a_names = pd.factorize(cols["activity"], sort=True)
+    kinds = cols["kind"]
+    known = (kinds == Kind.INCOME.value) | (kinds == Kind.COST.value)
+    if not known.all():
+        bad = kinds[~known][0]
+        raise InvalidInput(f'unknown kind "{bad}": a line is either income or cost')
+    is_cost = (kinds == Kind.COST.value).astype(np.int64)
+    n_acts = max(len(a_names), 1)
+    key = (o_codes.astype(np.int64) * n_acts + a_codes) * 2 + is_cost
+    how = {"objects": o_names, "activities": a_names, "n_acts": n_acts, "months": None}
+    months = cols.get("month")
+    if months is not None and len(months):
+        first, n_months = int(months.min()), int(months.max() - months.min()) + 1
+        key = key * n_months + (months - first)
+        how["months"] = (first, n_months)
+    return key, how
+
+
+def _unkey(k: np.ndarray, how: dict, by_month: bool) -> dict[str, np.ndarray]:
+    """The key columns of the group keys ``k`` of :func:`_group_key`."""
+    month = {}
+    if by_month:
+        first, n_months = how["months"] or (0, 1)
+        month = {"month": (k % n_months + first).astype("datetime64[M]").astype("datetime64[D]")}
+        k = k // n_months
+    cost = k % 2 == 1
+    n_acts = how["n_acts"]
+    return {
+        "object": np.asarray(how["objects"], dtype=object)[k // 2 // n_acts],
+        "activity": np.asarray(how["activities"], dtype=object)[(k // 2) % n_acts],
+        "kind": _KIND_TEXTS[cost.astype(np.intp)],  # two str for all rows, not one each
+        **month,
+    }
+
+
 def combine(
     parts: list[tuple[dict[str, np.ndarray], dict[str, np.ndarray]]],
     columns: list[str],
@@ -254,22 +303,7 @@ def combine(
     object, activity, kind with income before cost, then month. Rows whose figures are all 0
     are dropped.
     """
-    objs = np.concatenate([k["object"] for k, _ in parts]) if parts else np.array([], object)
-    acts = np.concatenate([k["activity"] for k, _ in parts]) if parts else np.array([], object)
-    kinds = np.concatenate([k["kind"] for k, _ in parts]) if parts else np.array([], object)
-    o_codes, o_names = pd.factorize(objs, sort=True)
-    a_codes, a_names = pd.factorize(acts, sort=True)
-    known = (kinds == Kind.INCOME.value) | (kinds == Kind.COST.value)
-    if not known.all():
-        bad = kinds[~known][0]
-        raise InvalidInput(f'unknown kind "{bad}": a line is either income or cost')
-    is_cost = (kinds == Kind.COST.value).astype(np.int64)
-    key = (o_codes.astype(np.int64) * max(len(a_names), 1) + a_codes) * 2 + is_cost
-    months = np.concatenate([k["month"] for k, _ in parts]) if by_month and parts else None
-    first, n_months = 0, 1
-    if months is not None and len(months):
-        first, n_months = int(months.min()), int(months.max() - months.min()) + 1
-        key = key * n_months + (months - first)
+    key, how = _group_key(_key_columns(parts, by_month))
     values = {
         c: np.concatenate(
             [v[c] if c in v else np.zeros(len(k["object"]), np.int64) for k, v in parts]
@@ -282,21 +316,30 @@ def combine(
         _refuse_wrapped(c, values[c], key)
     sums = pd.DataFrame(values).groupby(key, sort=True).sum()
     sums = sums[(sums.to_numpy() != 0).any(axis=1)]
-    k = sums.index.to_numpy(dtype=np.int64)
-    month = {}
-    if by_month:
-        month = {"month": (k % n_months + first).astype("datetime64[M]").astype("datetime64[D]")}
-        k = k // n_months
-    cost = k % 2 == 1
     return pd.DataFrame(
         {
-            "object": np.asarray(o_names, dtype=object)[k // 2 // max(len(a_names), 1)],
-            "activity": np.asarray(a_names, dtype=object)[(k // 2) % max(len(a_names), 1)],
-            "kind": _KIND_TEXTS[cost.astype(np.intp)],  # two str for all rows, not one each
-            **month,
+            **_unkey(sums.index.to_numpy(dtype=np.int64), how, by_month),
             **{c: sums[c].to_numpy(dtype=np.int64) for c in columns},
         }
     )
+
+
+def _budget_part(facts: Facts, frm: date, to: date, keep, columns) -> tuple[dict, dict]:
+    """The budget lines overlapping ``frm..to`` as a part of :func:`combine`: their keys,
+    and their prorated amount as ``original`` and/or ``current`` (of ``columns``)."""
+    b = _period_budgets(facts, frm, to, keep)
+    prorated = b["prorated"].to_numpy()
+    return (
+        {k: b[k].to_numpy(dtype=object) for k in KEYS},
+        {c: np.where(b[c].to_numpy(), prorated, 0) for c in columns},
+    )
+
+
+def current_sums(facts: Facts, frm: date, to: date, object_id: str | None = None) -> pd.DataFrame:
+    """The ``current`` column of :func:`period_sums` alone (no actuals, no commitments):
+    object, activity, kind, current, for the rows whose current budget is not 0."""
+    part = _budget_part(facts, frm, to, facts.keep(object_id), ["current"])
+    return combine([part] if len(part[0]["object"]) else [], ["current"])
 
 
 def period_sums(facts: Facts, frm: date, to: date, object_id: str | None = None) -> pd.DataFrame:
@@ -307,15 +350,7 @@ def period_sums(facts: Facts, frm: date, to: date, object_id: str | None = None)
     if to < frm:
         raise InvalidInput(f"the report period ends ({to}) before it starts ({frm})")
     keep = facts.keep(object_id)
-    b = _period_budgets(facts, frm, to, keep)
-    prorated = b["prorated"].to_numpy()
-    budgets = (
-        {k: b[k].to_numpy(dtype=object) for k in KEYS},
-        {
-            "original": np.where(b["original"].to_numpy(), prorated, 0),
-            "current": np.where(b["current"].to_numpy(), prorated, 0),
-        },
-    )
+    budgets = _budget_part(facts, frm, to, keep, ["original", "current"])
     actual = _sums(facts.actuals, facts.actual_days, frm, to, keep, KEYS)
     committed = _sums(
         facts.commitments, facts.commitment_days, frm, to, keep, ["object", "activity"], "committed"

@@ -54,7 +54,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from .facts import KEYS, Facts, budget_table, period_sums, texts
+from .facts import KEYS, Facts, budget_table, current_sums, period_sums, texts
 from .gcpause import no_gc
 from .money import Money
 from .monthly import figure, month_rows
@@ -196,8 +196,8 @@ def _with_to_date(t, facts: Facts, frm: date, to: date, today: date, object_id) 
         return t.assign(to_date=np.zeros(len(t), dtype=np.int64))
     if cutoff == to:  # the whole period is to date: the same sums, not worked out twice
         return t.assign(to_date=t["current"].to_numpy(np.int64))
-    d = period_sums(facts, frm, cutoff, object_id)[[*KEYS, "current"]]
-    d = d.rename(columns={"current": "to_date"})
+    # only the budget: the actuals of frm..cutoff are not wanted here
+    d = current_sums(facts, frm, cutoff, object_id).rename(columns={"current": "to_date"})
     out = t.merge(d, on=KEYS, how="left", sort=False)
     return out.assign(to_date=out["to_date"].fillna(0).astype(np.int64))
 
@@ -290,30 +290,35 @@ def variance_rows(
     return frame_to_rows(variance_frame(facts, frm, to, today, object_id), facts)
 
 
-def frame_to_rows(frame: pd.DataFrame, facts: Facts) -> list[VarianceRow]:
-    """:class:`VarianceRow` records of a :func:`variance_frame` (equal codes one ``str``,
-    every zero amount one ``Money``: a Money cannot change)."""
+def _row_columns(frame: pd.DataFrame, facts: Facts) -> list[list]:
+    """The columns :func:`frame_to_rows` zips, in its order: object, activity, kind, the
+    percentages, flags and status as plain values, then the money columns as ``Money``
+    (every zero one ``Money``: a Money cannot change) and percentages as ``Decimal``."""
     cur = facts.settings.currency
     zero = Money(0, cur)
-    kinds = {k.value: k for k in Kind}
-    statuses = {st.value: st for st in Status}
-    pcts: dict[int, Decimal] = {}
-
-    def pct(x: int) -> Decimal:
-        d = pcts.get(x)
-        if d is None:
-            d = pcts[x] = Decimal(x).scaleb(-4)
-        return d
 
     def money(values: list) -> list:
         return [Money(m, cur) if m else zero for m in values]
 
+    def pcts(values: list) -> list:
+        seen: dict[int, Decimal] = {}
+        return [seen[x] if x in seen else seen.setdefault(x, Decimal(x).scaleb(-4)) for x in values]
+
     cols = [texts(frame[c]) for c in ("object", "activity")]
-    names = {o: facts.name(o) for o in set(cols[0])}
-    cols += [frame[c].tolist() for c in ("kind", "variance_pct", "used_pct", "has_pct", "status",
-                                         "has_phased")]  # fmt: skip
+    cols += [frame["kind"].tolist(), pcts(frame["variance_pct"].tolist()),
+             pcts(frame["used_pct"].tolist())]  # fmt: skip
+    cols += [frame[c].tolist() for c in ("has_pct", "status", "has_phased")]
     cols += [money(frame[c].tolist()) for c in (*MONEY_COLUMNS, "to_date", "variance_to_date",
                                                 "estimate", "forecast_phased")]  # fmt: skip
+    return cols
+
+
+def frame_to_rows(frame: pd.DataFrame, facts: Facts) -> list[VarianceRow]:
+    """:class:`VarianceRow` records of a :func:`variance_frame` (equal codes one ``str``)."""
+    kinds = {k.value: k for k in Kind}
+    statuses = {st.value: st for st in Status}
+    cols = _row_columns(frame, facts)
+    names = {o: facts.name(o) for o in set(cols[0])}
     rows = []
     with no_gc():
         for o, a, k, vp, up, has, st, has_fph, orig, curr, act, com, var, avail, fc, *td in zip(
@@ -333,8 +338,8 @@ def frame_to_rows(frame: pd.DataFrame, facts: Facts) -> list[VarianceRow]:
                     actual=act,
                     committed=com if is_cost else None,
                     variance=var,
-                    variance_pct=pct(vp) if has else None,
-                    used_pct=pct(up) if has else None,
+                    variance_pct=vp if has else None,
+                    used_pct=up if has else None,
                     available=avail if is_cost else None,
                     forecast=fc,
                     status=statuses[st],
