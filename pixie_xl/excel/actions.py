@@ -37,6 +37,7 @@ from pixie_xl.sheets import layout
 from pixie_xl.sheets.book import Book
 
 if TYPE_CHECKING:
+    from pixie_xl.excel.cache.lookup import Lookup
     from pixie_xl.excel.saving import SaveOutcome
 
 Progress = Callable[[str], None]
@@ -278,20 +279,44 @@ def build_variance(
     object and its descendants only, as the service's ``object=`` filter); returns the
     totals."""
     from pixie_xl.core import variance
-    from pixie_xl.core.months_across import months_across
-    from pixie_xl.sheets import tables
-    from pixie_xl.sheets.months_writer import write_months_across
+    from pixie_xl.excel.changes import summary
 
     progress("computing variance")
     lk = cache.lookup()
     a, b = report_period(book, lk.today, frm, to)
+    sheets = _variance_sheets(lk, a, b, object_id)
+    rows, *_, alerts = sheets
+    was = _previous_statuses(book, a, b)  # issue 13: what changed since the last refresh
+    progress(f"writing {len(rows)} variance rows")
+    _write_variance_sheets(book, lk, sheets, was)
+    _stamp_period(book, lk, a, b, len(rows))
+    changed = summary(rows, was)
+    said = f"; {changed}" if changed else ""
+    book.status(f"variance {a}..{b}: {len(rows)} rows, {len(alerts)} alert(s){said}")
+    totals = variance.totals(rows)
+    out = {"rows": rows, "alerts": alerts, "totals": totals, "from": a, "to": b}
+    out["kind_totals"] = variance.kind_totals(rows, lk.settings.currency)
+    return {**out, "changes": changed}
+
+
+def _variance_sheets(lk: Lookup, a: date, b: date, object_id: str | None) -> tuple:
+    """The rows of Variance, Parents, Variance by month (down and across) and Alerts."""
+    from pixie_xl.core import variance
+    from pixie_xl.core.months_across import months_across
+
     rows = variance.variance_rows(lk.facts, a, b, lk.today, object_id)
     parents = variance.parent_rows(lk.facts, a, b, lk.today, object_id)
     months = variance.month_rows(lk.facts, a, b, object_id)
     across = months_across(lk.facts, a, b, object_id, own=months)  # one month_rows
-    alerts = variance.alerts(rows)
-    was = _previous_statuses(book, a, b)  # issue 13: what changed since the last refresh
-    progress(f"writing {len(rows)} variance rows")
+    return rows, parents, months, across, variance.alerts(rows)
+
+
+def _write_variance_sheets(book: Book, lk: Lookup, sheets: tuple, was) -> None:
+    """Write what :func:`_variance_sheets` gives, and the Budgets table's drop-down lists."""
+    from pixie_xl.sheets import tables
+    from pixie_xl.sheets.months_writer import write_months_across
+
+    rows, parents, months, across, alerts = sheets
     tables.write_variance(book, rows)
     tables.write_parents(book, parents)
     tables.write_months(book, months)
@@ -304,24 +329,20 @@ def build_variance(
             sorted(code for code, a in lk.activities.items() if a.active),
             sorted(lk.profiles),
         )
+
+
+def _stamp_period(book: Book, lk: Lookup, a: date, b: date, count: int) -> None:
+    """The report period and the refresh time (local) on the Pixie sheet and the page
+    headers (issue 11: period, refresh time, print)."""
+    from pixie_xl.sheets.look import set_page_headers
+
     local = None
     if lk.refreshed is not None:
         tz = ZoneInfo(lk.settings.timezone)
         local = lk.refreshed.astimezone(tz).replace(tzinfo=None)
     shown = {"report_from": a, "report_to": b}
     set_pixie_cells(book, shown if local is None else {**shown, "last_refresh": local})
-    from pixie_xl.sheets.look import set_page_headers
-
-    set_page_headers(book, a, b, local, len(rows))  # issue 11: period, refresh time, print
-    from pixie_xl.excel.changes import summary
-
-    changed = summary(rows, was)
-    said = f"; {changed}" if changed else ""
-    book.status(f"variance {a}..{b}: {len(rows)} rows, {len(alerts)} alert(s){said}")
-    totals = variance.totals(rows)
-    out = {"rows": rows, "alerts": alerts, "totals": totals, "from": a, "to": b}
-    out["kind_totals"] = variance.kind_totals(rows, lk.settings.currency)
-    return {**out, "changes": changed}
+    set_page_headers(book, a, b, local, count)
 
 
 def _previous_statuses(book: Book, a: date, b: date):
