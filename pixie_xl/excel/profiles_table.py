@@ -56,8 +56,33 @@ def read_profiles(book: Book) -> tuple[dict[str, Profile], list[Finding]]:
     except (KeyError, ValueError, PixieError):
         return {}, []
     out: dict[str, Profile] = {}
+    findings = _outside_table(book)
+    cols = table.columns
+    for n, row in enumerate(table.rows, start=table.first_row):
+        if all(is_blank(v) for v in row):
+            continue
+        name = "" if is_blank(row[0]) else str(row[0]).strip()
+        where = SourceRef(SHEET, f"{cols[0]}{n}")
+        problem = _name_problem(name, out, where)
+        if problem is not None:
+            findings.append(problem)
+            continue
+        weights, bad = _weights(row, cols, n)
+        findings += bad
+        if bad:
+            continue
+        if not any(weights):
+            msg = f'Profile "{name}" has no weight above 0; give at least one month a weight'
+            findings.append(Finding(where, "bad_weights", msg))
+            continue
+        out[name] = Profile(name, tuple(weights))
+    return out, findings
+
+
+def _outside_table(book: Book) -> list[Finding]:
+    """A warning per filled cell beside the Profiles table (a book that can tell)."""
     stray = getattr(book, "stray_cells", None)
-    findings: list[Finding] = [
+    return [
         Finding(
             SourceRef(SHEET, cell),
             "outside_table",
@@ -67,40 +92,32 @@ def read_profiles(book: Book) -> tuple[dict[str, Profile], list[Finding]]:
         )
         for cell in (stray(SHEET, TABLE) if stray is not None else ())
     ]
-    cols = table.columns
-    for n, row in enumerate(table.rows, start=table.first_row):
-        if all(is_blank(v) for v in row):
-            continue
-        name = "" if is_blank(row[0]) else str(row[0]).strip()
-        where = SourceRef(SHEET, f"{cols[0]}{n}")
-        if not name:
-            findings.append(Finding(where, "missing_value", "Profile is missing: name the profile"))
-            continue
-        if name.lower() in (PHASING_DAYS, PHASING_MONTHS):
-            msg = f'Profile "{name}" is a phasing of its own; choose another name'
-            findings.append(Finding(where, "bad_name", msg))
-            continue
-        if name in out:
-            findings.append(Finding(where, "duplicate_profile", f'Profile "{name}" is there twice'))
-            continue
-        weights, bad = [], False
-        for i, month in enumerate(layout.MONTH_NAMES, start=1):
-            value = row[i] if i < len(row) else None
-            w = _weight(value)
-            if isinstance(w, str):
-                cell = SourceRef(SHEET, f"{cols[i]}{n}")
-                findings.append(Finding(cell, "not_a_number", f'{month} weight "{value}" {w}'))
-                bad = True
-            else:
-                weights.append(w)
-        if bad:
-            continue
-        if not any(weights):
-            msg = f'Profile "{name}" has no weight above 0; give at least one month a weight'
-            findings.append(Finding(where, "bad_weights", msg))
-            continue
-        out[name] = Profile(name, tuple(weights))
-    return out, findings
+
+
+def _name_problem(name: str, seen: Mapping[str, Profile], where: SourceRef) -> Finding | None:
+    """What is wrong with a row's profile name: missing, a phasing's, or already read."""
+    if not name:
+        return Finding(where, "missing_value", "Profile is missing: name the profile")
+    if name.lower() in (PHASING_DAYS, PHASING_MONTHS):
+        msg = f'Profile "{name}" is a phasing of its own; choose another name'
+        return Finding(where, "bad_name", msg)
+    if name in seen:
+        return Finding(where, "duplicate_profile", f'Profile "{name}" is there twice')
+    return None
+
+
+def _weights(row, cols, n: int) -> tuple[list[Decimal], list[Finding]]:
+    """The twelve monthly weights of row ``n``, and a finding per month that is no weight."""
+    weights, bad = [], []
+    for i, month in enumerate(layout.MONTH_NAMES, start=1):
+        value = row[i] if i < len(row) else None
+        w = _weight(value)
+        if isinstance(w, str):
+            cell = SourceRef(SHEET, f"{cols[i]}{n}")
+            bad.append(Finding(cell, "not_a_number", f'{month} weight "{value}" {w}'))
+        else:
+            weights.append(w)
+    return weights, bad
 
 
 def cell_of(book: Book, name: str) -> SourceRef | None:
