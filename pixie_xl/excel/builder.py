@@ -1,11 +1,12 @@
 """The workbook, built from code: ``build_workbook(path)`` (``pixie-xl workbook new PATH``).
 
 The sheets, tables, formats, drop-down lists, conditional formats, charts and form buttons
-are written with XlsxWriter from :mod:`pixie_xl.sheets.layout`. The VBA project is the
-built one that ships with the package (:mod:`pixie_xl.excel.vbaproject`: xlwings'
-Excel-authored quickstart project plus our ``PixieMacros`` and ``PixieUDFs`` modules), so
-building needs no extra; the xlwings version that VBA names is recorded in the document's
-custom property :data:`~pixie_xl.excel.vbaproject.VERSION_PROPERTY`.
+are written with XlsxWriter from :mod:`pixie_xl.sheets.layout` (the Pixie sheet by
+:mod:`pixie_xl.excel.pixie_sheet`). The VBA project is the built one that ships with the
+package (:mod:`pixie_xl.excel.vbaproject`: xlwings' Excel-authored quickstart project plus
+our ``PixieMacros`` and ``PixieUDFs`` modules), so building needs no extra; the xlwings
+version that VBA names is recorded in the document's custom property
+:data:`~pixie_xl.excel.vbaproject.VERSION_PROPERTY`.
 
 Building twice gives the same sheets: every value is fixed, the document's created and
 modified times too.
@@ -22,18 +23,14 @@ from pathlib import Path
 
 from pixie_xl.core.errors import PixieError
 from pixie_xl.excel import print_look, vbaproject
+from pixie_xl.excel.pixie_sheet import write_pixie
 from pixie_xl.sheets import layout
-from pixie_xl.sheets.cells import col_letter, split_cell
+from pixie_xl.sheets.cells import split_cell
 from pixie_xl.sheets.filebook import file_mode, total_formula
 
 DEFAULT_SERVER = "http://127.0.0.1:8750"
 #: fixed document time, so that two builds are the same
 BUILD_TIME = datetime(2026, 1, 1, 0, 0, 0)
-#: what the control panel says under the token cell
-TOKEN_NOTE = (
-    "Token: better left blank. The workbook then uses the token the local service wrote "
-    "for you (or PIXIE_TOKEN); a token typed here is saved in the file for anyone to read."
-)
 #: rows the Budgets table's drop-downs and column formats cover
 INPUT_ROWS = 20_000
 #: rows the status colours cover on the output sheets
@@ -116,7 +113,7 @@ def _write(path: Path, server_url: str, vba: bytes | None) -> None:
         wb.set_custom_property(vbaproject.VERSION_PROPERTY, vbaproject.VBA_XLWINGS_VERSION)
     f = _Formats(wb)
     sheets = {name: wb.add_worksheet(name) for name in layout.SHEETS}
-    _pixie(wb, sheets[layout.PIXIE_SHEET], f, server_url, with_buttons=vba is not None)
+    write_pixie(wb, sheets[layout.PIXIE_SHEET], f, server_url, with_buttons=vba is not None)
     _budgets(sheets[layout.BUDGETS_SHEET], f)
     for table in (layout.PROFILES_TABLE, layout.CHECKS_TABLE, layout.MONTHS_TABLE):
         _output_table(sheets[layout.TABLE_SHEETS[table]], table, f)
@@ -165,68 +162,6 @@ class _Formats:
 
 def _status_fills() -> dict[str, str]:
     return dict(layout.STATUS_COLOURS)
-
-
-def _pixie(wb, ws, f: _Formats, server_url: str, with_buttons: bool) -> None:
-    ws.write_string(0, 0, "Pixie XL — budgets against actuals", f.title)
-    ws.set_column(0, 0, 16)
-    ws.set_column(1, 1, 40)
-    ws.set_column(2, 2, 3)
-    ws.set_column(3, 3, 22)
-    for key, cell in layout.PIXIE_CELLS.items():
-        col, row = split_cell(cell)
-        ws.write_string(row - 1, col - 2, layout.PIXIE_LABELS[key], f.label)
-        wb.define_name(layout.PIXIE_NAMES[key], f"={_abs(layout.PIXIE_SHEET, cell)}")
-    put = {
-        "server": (server_url, f.input),
-        "token": ("", f.input),
-        "report_from": (None, f.date_input),
-        "report_to": (None, f.date_input),
-        "last_refresh": (None, f.stamp),
-        "status": ("New workbook: fill the Budgets sheet, then press Validate", None),
-        "import_file": ("", f.input),
-        # the Allocate and Transfer buttons' input blocks
-        **{k: ("", f.input) for k in layout.PIXIE_CELLS if k.startswith(("alloc_", "transfer_"))},
-        "alloc_from": (None, f.date_input),
-        "alloc_to": (None, f.date_input),
-        "alloc_by": ("even", f.input),
-        "pending_transfers": (None, f.stamp),
-    }
-    for key, (value, fmt) in put.items():
-        col, row = split_cell(layout.PIXIE_CELLS[key])
-        if value:
-            ws.write_string(row - 1, col - 1, value, fmt)
-        else:
-            ws.write_blank(row - 1, col - 1, None, fmt)
-    # a note in a cell, not a comment: openpyxl would rewrite the buttons' VML drawing
-    # to add a comment's shape when the file is saved in file mode
-    notes = [
-        TOKEN_NOTE,
-        "Report from / Report to: the report period (blank: this calendar year).",
-        "Import file: path of a .xlsx or .csv budget file, if no file dialog is available.",
-        "Validate checks the Budgets sheet; Save budgets sends it to the service.",
-        "Refresh actuals pulls what changed and rebuilds Variance, Variance by month, Alerts.",
-        "Allocate adds a Budgets row per child of the parent (By: even, days, "
-        "percent:A=40,B=60, actuals:YEAR); Transfer moves money between two lines of a "
-        "budget. Neither is saved until Save budgets.",
-    ]
-    for i, text in enumerate(notes):
-        ws.write_string(11 + i, 0, text, f.note)
-    last_row = max(split_cell(c)[1] for c in layout.PIXIE_CELLS.values()) - 1
-    print_look.print_pixie(ws, last_row, 12)  # the notes run on to about column M
-    if with_buttons:
-        for i, (caption, sub) in enumerate(layout.MACROS.items()):
-            ws.insert_button(
-                2 + 2 * i,
-                3,
-                {"macro": sub, "caption": caption, "width": 150, "height": 32},
-            )
-
-
-def _abs(sheet: str, cell: str) -> str:
-    col, row = split_cell(cell)
-    quoted = f"'{sheet}'" if not sheet.isalnum() else sheet
-    return f"{quoted}!${col_letter(col)}${row}"
 
 
 def _table_columns(table: str, f: _Formats) -> list[dict]:
