@@ -242,19 +242,7 @@ class Cache:
         conn = self.connect()
         try:
             with conn:
-                conn.execute(
-                    "INSERT OR REPLACE INTO master VALUES ('settings', '', ?)",
-                    (json.dumps(dict(settings)),),
-                )
-                for kind, items, key in (
-                    ("object", objects, "id"),
-                    ("activity", activities, "code"),
-                    ("profile", profiles, "name"),
-                ):
-                    conn.executemany(
-                        "INSERT OR REPLACE INTO master VALUES (?, ?, ?)",
-                        [(kind, str(i[key]), json.dumps(dict(i))) for i in items],
-                    )
+                _put_master(conn, settings, objects, activities, profiles)
                 conn.executemany("INSERT OR REPLACE INTO pos VALUES (?,?,?,?,?,?,?,?)", pos)
                 conn.executemany(
                     "INSERT OR REPLACE INTO budgets VALUES (?, ?)",
@@ -271,6 +259,30 @@ class Cache:
         finally:
             conn.close()
         invalidate(self.path)
+
+
+def _put_master(
+    conn: sqlite3.Connection,
+    settings: Mapping,
+    objects: Iterable[Mapping],
+    activities: Iterable[Mapping],
+    profiles: Iterable[Mapping],
+) -> None:
+    """The settings, objects, activities and profiles into the ``master`` table (for
+    :meth:`Cache.fill`), each keyed by its id, code or name."""
+    conn.execute(
+        "INSERT OR REPLACE INTO master VALUES ('settings', '', ?)",
+        (json.dumps(dict(settings)),),
+    )
+    for kind, items, key in (
+        ("object", objects, "id"),
+        ("activity", activities, "code"),
+        ("profile", profiles, "name"),
+    ):
+        conn.executemany(
+            "INSERT OR REPLACE INTO master VALUES (?, ?, ?)",
+            [(kind, str(i[key]), json.dumps(dict(i))) for i in items],
+        )
 
 
 def _connect(path: Path) -> sqlite3.Connection:
