@@ -18,6 +18,7 @@ import csv
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import count
 from pathlib import Path
 
 from pixie_xl.core.records import BUDGET_COLUMNS, INGEST_FORMATS
@@ -54,6 +55,8 @@ PACE = {"P-100": 0.95, "P-200": 0.80, "P-300": 0.55, "P-400": 1.30}
 #: spending nobody budgeted for: project → activity → yearly cost in whole euros
 UNPLANNED = {"P-200": {"SURVEY": (4_800, 0)}}
 VENDORS = ["Asfalt & Co", "Nordic Survey", "Bridgeworks Ltd", "Kerb Supplies", "GeoScan"]
+#: tasks per project and activity
+TASKS = 12
 PO_STATUSES = ["draft", "approved", "received", "invoiced", "cancelled"]
 
 BUDGET_HEADER = list(BUDGET_COLUMNS.values())
@@ -83,81 +86,64 @@ def generate(seed: int = 2026) -> Dataset:
     lines: list[tuple] = []
     orders: list[tuple] = []
     days = (LAST_ACTUAL - date(YEAR, 1, 1)).days
-    task_no = line_no = 0
+    task_nos, line_nos = count(1), count(1)
     actual_plan = {p: {**plan, **UNPLANNED.get(p, {})} for p, plan in PLAN.items()}
     for project, plan in actual_plan.items():
         for activity, (cost, income) in plan.items():
             spend = cost * PACE.get(project, 1.0) * 10 / 12
             earn = income * PACE.get(project, 1.0) * 10 / 12
-            ntasks = 12
-            for _ in range(ntasks):
-                task_no += 1
-                task = f"T-{task_no:04d}"
-                created = date(YEAR, 1, 1) + timedelta(days=rnd.randrange(days - 20))
-                stamp = (
-                    datetime(
-                        created.year,
-                        created.month,
-                        created.day,
-                        8 + rnd.randrange(9),
-                        rnd.randrange(60),
-                    ).isoformat()
-                    + "+01:00"
-                )
-                for _ in range(3):
-                    line_no += 1
-                    when = min(created + timedelta(days=rnd.randrange(20)), LAST_ACTUAL)
-                    amount = spend / ntasks / 3 * rnd.uniform(0.7, 1.3)
-                    lines.append(
-                        (
-                            f"L-{line_no:05d}",
-                            task,
-                            project,
-                            activity,
-                            stamp,
-                            "cost",
-                            when.isoformat(),
-                            _cents(amount),
-                            f"EXP-{line_no:05d}",
-                        )
-                    )
-                if earn:
-                    line_no += 1
-                    when = min(created + timedelta(days=30), LAST_ACTUAL)
-                    amount = earn / ntasks * rnd.uniform(0.8, 1.2)
-                    lines.append(
-                        (
-                            f"L-{line_no:05d}",
-                            task,
-                            project,
-                            activity,
-                            stamp,
-                            "income",
-                            when.isoformat(),
-                            _cents(amount),
-                            f"INV-{line_no:05d}",
-                        )
-                    )
-            for k, status in enumerate(PO_STATUSES):
-                amount = cost * rnd.uniform(0.02, 0.06)
-                invoiced = amount * (0.4 if status in ("received", "invoiced") else 0.0)
-                if status == "invoiced":
-                    invoiced = amount
-                ordered = date(YEAR, 1 + (k * 2 + len(orders)) % 10, 1 + rnd.randrange(27))
-                orders.append(
-                    (
-                        f"PO-{len(orders) + 1:04d}",
-                        project,
-                        activity,
-                        VENDORS[len(orders) % len(VENDORS)],
-                        ordered.isoformat(),
-                        _cents(amount),
-                        _cents(invoiced),
-                        status,
-                    )
-                )
+            for _ in range(TASKS):
+                task = (f"T-{next(task_nos):04d}", project, activity)
+                lines += _task_lines(rnd, task, spend, earn, days, line_nos)
+            _add_orders(rnd, orders, project, activity, cost)
     good = _good_budgets()
     return Dataset(OBJECTS, ACTIVITIES, lines, orders, good, _bad_budgets(good))
+
+
+def _task_lines(rnd, task: tuple, spend: float, earn: float, days: int, line_nos) -> list[tuple]:
+    """One task's lines: created on a random day of the year at a random working hour, three
+    expense lines within 20 days of it and, where the activity earns, an invoice 30 days on.
+    ``task`` is (task_id, object, activity); ``line_nos`` numbers the lines."""
+    created = date(YEAR, 1, 1) + timedelta(days=rnd.randrange(days - 20))
+    at = datetime(created.year, created.month, created.day, 8 + rnd.randrange(9), rnd.randrange(60))
+    head = (*task, at.isoformat() + "+01:00")
+    out = []
+    for _ in range(3):
+        when = min(created + timedelta(days=rnd.randrange(20)), LAST_ACTUAL)
+        amount = spend / TASKS / 3 * rnd.uniform(0.7, 1.3)
+        out.append(_line(next(line_nos), head, "cost", when, amount, "EXP"))
+    if earn:
+        when = min(created + timedelta(days=30), LAST_ACTUAL)
+        amount = earn / TASKS * rnd.uniform(0.8, 1.2)
+        out.append(_line(next(line_nos), head, "income", when, amount, "INV"))
+    return out
+
+
+def _line(n: int, head: tuple, kind: str, when: date, amount: float, ref: str) -> tuple:
+    """Actual line ``n`` in the ingest format (``head``: task_id, object, activity, created)."""
+    return (f"L-{n:05d}", *head, kind, when.isoformat(), _cents(amount), f"{ref}-{n:05d}")
+
+
+def _add_orders(rnd, orders: list[tuple], project: str, activity: str, cost: int) -> None:
+    """A purchase order in each status for one activity of a project, appended to ``orders``."""
+    for k, status in enumerate(PO_STATUSES):
+        amount = cost * rnd.uniform(0.02, 0.06)
+        invoiced = amount * (0.4 if status in ("received", "invoiced") else 0.0)
+        if status == "invoiced":
+            invoiced = amount
+        ordered = date(YEAR, 1 + (k * 2 + len(orders)) % 10, 1 + rnd.randrange(27))
+        orders.append(
+            (
+                f"PO-{len(orders) + 1:04d}",
+                project,
+                activity,
+                VENDORS[len(orders) % len(VENDORS)],
+                ordered.isoformat(),
+                _cents(amount),
+                _cents(invoiced),
+                status,
+            )
+        )
 
 
 def _good_budgets() -> list[list[str]]:

@@ -111,19 +111,33 @@ def run(out: Path, say: Callable[[str], None] = print) -> dict:
 
 
 def _run(out: Path, say: Callable[[str], None]) -> dict:
-    from pixie_xl.excel import actions
-    from pixie_xl.excel.builder import build_workbook
-    from pixie_xl.sheets import layout
-    from pixie_xl.sheets.filebook import FileBook
-
     out = Path(out).resolve()
+    _clear(out)
+    files = dataset.write(dataset.generate(), out / "data")
+    path = out / "PixieBudget-demo.xlsm"
+    summary: dict = {"workbook": path}
+    summary["import_findings"] = _first_day(out, files, path, say)
+    summary["versions"], result = _later_day(out, path, say)
+    _say_result(result, say)
+    say(f"workbook: {path}")
+    summary.update(result)
+    return summary
+
+
+def _clear(out: Path) -> None:
+    """Remove what an earlier demo left in ``out`` (database, token, cache); make ``out``."""
     for stale in ("pixie.sqlite", "pixie.sqlite-wal", "pixie.sqlite-shm", "token", "cache"):
         p = out / stale
         shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
     out.mkdir(parents=True, exist_ok=True)
-    files = dataset.write(dataset.generate(), out / "data")
-    path = out / "PixieBudget-demo.xlsm"
-    summary: dict = {"workbook": path}
+
+
+def _first_day(out: Path, files: dict[str, Path], path: Path, say: Callable[[str], None]):
+    """Settings and master data into a new service, the workbook built, the budget file with
+    mistakes imported (its findings are returned), the corrected one imported and saved."""
+    from pixie_xl.excel import actions
+    from pixie_xl.excel.builder import build_workbook
+    from pixie_xl.sheets.filebook import FileBook
 
     say(f"starting the service (clock at {FIRST_DAY})")
     with service(out, FIRST_DAY) as url:
@@ -138,16 +152,24 @@ def _run(out: Path, say: Callable[[str], None]) -> dict:
 
         book = FileBook.open(path)
         say(f"importing {files['budgets_with_mistakes'].name}:")
-        findings = actions.import_budgets(book, files["budgets_with_mistakes"], client)
-        for f in findings:
+        mistakes = actions.import_budgets(book, files["budgets_with_mistakes"], client)
+        for f in mistakes:
             say(f"  {f}")
-        summary["import_findings"] = findings
         findings = actions.import_budgets(book, files["budgets"], client)
         say(f"imported {files['budgets'].name}: {len(findings)} finding(s)")
         outcome = actions.save(book, client)
         _require(outcome)
         say(f"saved {len(outcome.saved)} budgets")
         book.save()
+    return mistakes
+
+
+def _later_day(out: Path, path: Path, say: Callable[[str], None]) -> tuple[list, dict]:
+    """An edit saved on a later day (a correction); the edited budget's versions and what
+    the refresh gives."""
+    from pixie_xl.excel import actions
+    from pixie_xl.sheets import layout
+    from pixie_xl.sheets.filebook import FileBook
 
     say(f"restarting the service on a later day (clock at {LATER_DAY})")
     with service(out, LATER_DAY) as url:
@@ -168,9 +190,13 @@ def _run(out: Path, say: Callable[[str], None]) -> dict:
                 for v in versions
             )
         )
-        summary["versions"] = versions
         result = actions.refresh(book, client)
         book.save()
+    return versions, result
+
+
+def _say_result(result: dict, say: Callable[[str], None]) -> None:
+    """The refresh's totals by kind and its five worst alerts."""
     say(
         f"variance {result['from']}..{result['to']}: {len(result['rows'])} rows, "
         f"{len(result['alerts'])} alert(s)"
@@ -189,9 +215,6 @@ def _run(out: Path, say: Callable[[str], None]) -> dict:
             f"  {row.status:<10} {row.object:<6} {row.activity:<7} {row.kind:<6} "
             f"actual {row.actual.decimal:>12,} of {row.current.decimal:>12,}"
         )
-    say(f"workbook: {path}")
-    summary.update(result)
-    return summary
 
 
 def _token(out: Path) -> str | None:
