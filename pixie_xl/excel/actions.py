@@ -11,7 +11,8 @@ operational failures raise :class:`~pixie_xl.core.errors.PixieError`.
 * :func:`refresh` — delta sync into the cache, the Budgets and Profiles tables brought up
   to date (unsaved rows kept and reported), then :func:`build_variance`.
 * :func:`show_history` — one budget's master and corrections side by side on ``History``.
-* :func:`build_variance` — Variance, Variance by month, Alerts and the refresh time.
+* :func:`build_variance` — Variance, Parents, Variance by month (down and across), Alerts
+  and the report period and refresh time.
 * :func:`import_budgets` — a budget file, validated, appended all or nothing.
 """
 
