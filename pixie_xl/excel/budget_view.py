@@ -1,6 +1,7 @@
 """The Budgets table as the accountant's view of the service (SPEC §3).
 
-* :func:`tidy` lets rows typed under the table join it and reports every cell outside it.
+* :func:`tidy` lets rows typed under the table join it and reports every cell outside it
+  (:func:`outside_table`, which the Profiles table asks too).
 * :func:`delete_marks` reads the ``Delete`` column: the budgets marked and their cells.
 * :func:`merge` brings the table up to date with the service's budgets at a refresh,
   keeping every row with changes not yet saved and reporting it (a conflict when the
@@ -36,16 +37,21 @@ def tidy(book: Book) -> list[Finding]:
         added = grow(SHEET, TABLE)
         if added:
             book.status(f"{added} row(s) typed under the Budgets table joined it")
+    return outside_table(book, SHEET, TABLE)
+
+
+def outside_table(book: Book, sheet: str, table: str) -> list[Finding]:
+    """A warning per filled cell of ``sheet`` outside ``table`` (a book that can tell)."""
     stray = getattr(book, "stray_cells", None)
     return [
         Finding(
-            SourceRef(SHEET, cell),
+            SourceRef(sheet, cell),
             "outside_table",
-            "this cell is outside the Budgets table; Pixie does not read it — move it into "
+            f"this cell is outside the {table} table; Pixie does not read it — move it into "
             "the table or clear it",
             Severity.WARNING,
         )
-        for cell in (stray(SHEET, TABLE) if stray is not None else ())
+        for cell in (stray(sheet, table) if stray is not None else ())
     ]
 
 

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from pixie_xl.core.errors import PixieError
 from pixie_xl.core.findings import Finding, Severity, SourceRef
 from pixie_xl.core.records import PHASING_DAYS, PHASING_MONTHS, Formula, Profile
+from pixie_xl.excel.budget_view import outside_table
 from pixie_xl.sheets import layout
 from pixie_xl.sheets.book import Book
 from pixie_xl.sheets.cells import is_blank
@@ -56,7 +57,7 @@ def read_profiles(book: Book) -> tuple[dict[str, Profile], list[Finding]]:
     except (KeyError, ValueError, PixieError):
         return {}, []
     out: dict[str, Profile] = {}
-    findings = _outside_table(book)
+    findings = outside_table(book, SHEET, TABLE)
     cols = table.columns
     for n, row in enumerate(table.rows, start=table.first_row):
         if all(is_blank(v) for v in row):
@@ -77,21 +78,6 @@ def read_profiles(book: Book) -> tuple[dict[str, Profile], list[Finding]]:
             continue
         out[name] = Profile(name, tuple(weights))
     return out, findings
-
-
-def _outside_table(book: Book) -> list[Finding]:
-    """A warning per filled cell beside the Profiles table (a book that can tell)."""
-    stray = getattr(book, "stray_cells", None)
-    return [
-        Finding(
-            SourceRef(SHEET, cell),
-            "outside_table",
-            "this cell is outside the Profiles table; Pixie does not read it — move it into "
-            "the table or clear it",
-            Severity.WARNING,
-        )
-        for cell in (stray(SHEET, TABLE) if stray is not None else ())
-    ]
 
 
 def _name_problem(name: str, seen: Mapping[str, Profile], where: SourceRef) -> Finding | None:
