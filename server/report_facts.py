@@ -54,11 +54,12 @@ def _utc_midnight(day: date, zone: ZoneInfo, *, after: bool = False) -> datetime
 
 
 def _frame(rows, columns: list[str], frm: date) -> pd.DataFrame:
-    data = {c: [getattr(r, c) for r in rows] for c in columns}
-    out = pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in data.items()})
-    out["date"] = np.full(len(rows), np.datetime64(frm, "s"))
-    out["amount"] = np.array([int(r.amount or 0) for r in rows], dtype=np.int64)
-    return out
+    """``rows`` (tuples of ``columns`` and the amount) as a frame dated ``frm``."""
+    cols = list(zip(*rows, strict=True)) if rows else [()] * (len(columns) + 1)
+    data = {c: pd.Series(cols[i], dtype=object) for i, c in enumerate(columns)}
+    data["date"] = np.full(len(rows), np.datetime64(frm, "s"))
+    data["amount"] = np.array([int(a or 0) for a in cols[-1]], dtype=np.int64)
+    return pd.DataFrame(data)
 
 
 def actual_sums(session, settings: Settings, frm: date, to: date, objects=None) -> pd.DataFrame:
@@ -95,7 +96,7 @@ def actual_sums(session, settings: Settings, frm: date, to: date, objects=None) 
         )
         if objects is not None:
             q = q.where(t.c.object_id.in_(sorted(objects)))
-        rows.extend(session.execute(q))
+        rows.extend(session.execute(q).all())  # all(): one fetch, not one per row
     return _frame(rows, ["object", "activity", "kind"], frm)
 
 
@@ -115,7 +116,7 @@ def commitment_sums(session, frm: date, to: date, objects=None) -> pd.DataFrame:
     )
     if objects is not None:
         q = q.where(t.c.object_id.in_(sorted(objects)))
-    return _frame(list(session.execute(q)), ["object", "activity"], frm)
+    return _frame(session.execute(q).all(), ["object", "activity"], frm)
 
 
 def object_tree(session) -> ObjectTree:
@@ -172,7 +173,7 @@ def stamps_of(session, currencies: dict, period, objects=None, default="EUR") ->
     if objects is not None:
         q = q.where(master.c.object_id.in_(sorted(set(objects))))
     rows: dict[str, list] = {}
-    for bid, issued, obj, seq, vid, token in session.execute(q):
+    for bid, issued, obj, seq, vid, token in session.execute(q).all():
         rows.setdefault(bid, [int(issued), currencies.get(obj, default)]).append(
             (int(seq), int(vid), int(token))
         )

@@ -249,7 +249,7 @@ def _derive(t: pd.DataFrame, frm: date, to: date, today: date, settings: Setting
     cur = t["current"].to_numpy(np.int64)
     act = t["actual"].to_numpy(np.int64)
     com = t["committed"].to_numpy(np.int64)
-    cost = (t["kind"] == Kind.COST.value).to_numpy()
+    cost = t["kind"].to_numpy() == Kind.COST.value
     com = np.where(cost, com, 0)
     variance = np.where(cost, cur - act, act - cur)
     spent = np.where(cost, act + com, act)
@@ -263,7 +263,9 @@ def _derive(t: pd.DataFrame, frm: date, to: date, today: date, settings: Setting
         sign = np.sign(btd[has_btd])
         phased[has_btd] = mul_div_round(act[has_btd] * sign, cur[has_btd], np.abs(btd[has_btd]))
 
-    return t.assign(
+    # one new frame, not twelve column inserts (each a new column index: ~1 ms apiece)
+    columns = {c: t[c].to_numpy() for c in t.columns}
+    columns.update(
         committed=com,
         variance=variance,
         available=np.where(cost, cur - act - com, 0),
@@ -277,6 +279,7 @@ def _derive(t: pd.DataFrame, frm: date, to: date, today: date, settings: Setting
         forecast_phased=phased,
         has_phased=has_btd,
     )
+    return pd.DataFrame(columns, index=t.index)
 
 
 def variance_rows(
