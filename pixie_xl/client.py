@@ -6,7 +6,7 @@ their ``code`` and status, a refused connection is :class:`ServerUnreachable`, 4
 :class:`Unauthorized`/:class:`Forbidden`. Every write carries an ``Idempotency-Key`` that is
 reused when the same write is retried, so a retry never takes effect twice.
 
-The budget and finding shapes are :mod:`pixie_xl.wire`'s (kept importable from here).
+The budget, finding and master-data shapes are :mod:`pixie_xl.wire`'s (kept importable from here).
 """
 
 from __future__ import annotations
@@ -15,21 +15,11 @@ import time
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 
 import requests
 
 from pixie_xl.core import errors
-from pixie_xl.core.records import (
-    Activity,
-    CostDate,
-    CrmObject,
-    IncomeDate,
-    ObjectKind,
-    Profile,
-    Settings,
-)
 from pixie_xl.tokens import (  # noqa: F401 - the client's public names, kept here too
     DEFAULT_SERVER,
     read_token_file,
@@ -46,6 +36,12 @@ from pixie_xl.wire.budgets import (  # noqa: F401 - the client's public names, k
     history_from_json,
 )
 from pixie_xl.wire.findings import finding_from_json
+from pixie_xl.wire.master import (  # noqa: F401 - imported from here by the cache and the book
+    activity_from_json,
+    object_from_json,
+    profile_from_json,
+    settings_from_json,
+)
 
 #: how often a failed request is tried again (connection errors and 502/503/504 only)
 RETRIES = 2
@@ -350,36 +346,3 @@ def _count(value: object, key: str) -> str:
         if first.endswith("s") and rest:
             words = f"{first[:-1]} {rest}"
     return f"{value} {words}"
-
-
-# --- wire format ↔ records ------------------------------------------------------------
-
-
-def object_from_json(o: Mapping) -> CrmObject:
-    return CrmObject(
-        str(o["id"]),
-        str(o.get("name") or o["id"]),
-        ObjectKind(o.get("kind") or "project"),
-        o.get("parent") or None,
-        o.get("currency") or "EUR",
-    )
-
-
-def activity_from_json(a: Mapping) -> Activity:
-    return Activity(str(a["code"]), str(a.get("name") or a["code"]), bool(a.get("active", True)))
-
-
-def settings_from_json(s: Mapping) -> Settings:
-    base = Settings()
-    return Settings(
-        timezone=s.get("timezone") or base.timezone,
-        currency=s.get("currency") or base.currency,
-        cost_date=CostDate(s.get("cost_date") or base.cost_date),
-        income_date=IncomeDate(s.get("income_date") or base.income_date),
-        warn_ratio=Decimal(str(s.get("warn_ratio", base.warn_ratio))),
-        over_ratio=Decimal(str(s.get("over_ratio", base.over_ratio))),
-    )
-
-
-def profile_from_json(p: Mapping) -> Profile:
-    return Profile(str(p["name"]), tuple(Decimal(str(w)) for w in p["weights"]))

@@ -109,32 +109,3 @@ def load_purchase_orders(s: Session, currency: str) -> list[PurchaseOrder]:
         )
         for r in rows
     ]
-
-
-def object_json(o: CrmObject) -> dict:
-    return {
-        "id": o.id,
-        "name": o.name,
-        "kind": str(o.kind),
-        "parent": o.parent,
-        "currency": o.currency,
-    }
-
-
-def activity_json(a: Activity) -> dict:
-    return {"code": a.code, "name": a.name, "active": a.active}
-
-
-def settings_json(st: Settings) -> dict:
-    return {
-        "timezone": st.timezone,
-        "currency": st.currency,
-        "cost_date": str(st.cost_date),
-        "income_date": str(st.income_date),
-        "warn_ratio": str(st.warn_ratio),
-        "over_ratio": str(st.over_ratio),
-    }
-
-
-def profile_json(p: Profile) -> dict:
-    return {"name": p.name, "weights": [str(w) for w in p.weights]}

@@ -1,17 +1,36 @@
-"""The wire module (pixie_xl.wire): one shape for budgets and findings, both ways."""
+"""The wire module (pixie_xl.wire): one shape for budgets, findings, master data and sync
+pages, both ways."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
+
+from pixie_server.api.sync import _json_page
 
 from pixie_xl.core.findings import Finding, Severity, SourceRef
 from pixie_xl.core.money import Money
-from pixie_xl.core.records import BudgetDraft, BudgetHistory, BudgetLine, BudgetVersion, VersionKind
+from pixie_xl.core.records import (
+    Activity,
+    BudgetDraft,
+    BudgetHistory,
+    BudgetLine,
+    BudgetVersion,
+    CostDate,
+    CrmObject,
+    ObjectKind,
+    Profile,
+    Settings,
+    VersionKind,
+)
+from pixie_xl.wire import master
 from pixie_xl.wire.budgets import budget_json, draft_to_json, history_from_json, history_json
 from pixie_xl.wire.findings import ItemRef, finding_from_json, finding_to_json, item_ref
+from pixie_xl.wire.sync import SyncLine, SyncOrder, SyncPage, Tombstone, page_from_json
 
 TZ = ZoneInfo("Europe/Amsterdam")
 LINES = (
@@ -29,7 +48,8 @@ def version(seq: int, revision: int) -> BudgetVersion:
 
 def test_the_wire_imports_nothing_of_the_service():
     code = (
-        "import sys, pixie_xl.wire.budgets, pixie_xl.wire.reader, pixie_xl.wire.findings;"
+        "import sys, pixie_xl.wire.budgets, pixie_xl.wire.reader, pixie_xl.wire.findings,"
+        " pixie_xl.wire.sync, pixie_xl.wire.master;"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pixie_server', 'flask')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -84,3 +104,57 @@ def test_findings_go_and_come_back_with_their_place():
         **{"list": "budgets", "item": 1, "line": 0, "field": "activity"},
     }
     assert isinstance(finding_from_json(sent).source, ItemRef)
+
+
+def _wire(body: dict) -> dict:
+    """A body as the client receives it: encoded and decoded as JSON."""
+    return json.loads(json.dumps(body))
+
+
+def test_a_sync_page_the_service_writes_reads_back_the_same():
+    created = datetime(2026, 1, 5, 8, tzinfo=UTC)
+    # the columns of the service's LINES and ORDERS queries, as the database hands them
+    line_rows = [
+        (3, "L1", False, "T1", "P1", "ROAD", created, "cost", date(2026, 3, 1), -1250, "INV-7"),
+        (5, "L2", False, "T1", "P1", "ROAD", "2026-01-05 08:00:00", "income", date(2026, 3, 2),
+         5, None),
+        (6, "L0", True, None, None, None, None, None, None, None, None),
+    ]  # fmt: skip
+    order_rows = [
+        (4, "PO1", False, "P1", "ROAD", "Acme", date(2026, 2, 3), 10000, 0, "open"),
+        (7, "PO0", True, None, None, None, None, None, None, None),
+    ]
+    body = _json_page(line_rows, order_rows, cursor=2, high=9, limit=10, places=2)
+    at = "2026-01-05T08:00:00+00:00"
+    assert page_from_json(_wire(body), {}, "EUR") == SyncPage(
+        "2", "9", False,
+        [SyncLine("L1", "T1", "P1", "ROAD", "cost", "2026-03-01", at, -1250, "INV-7", 3),
+         SyncLine("L2", "T1", "P1", "ROAD", "income", "2026-03-02", at, 5, None, 5)],
+        [SyncOrder("PO1", "P1", "ROAD", "Acme", "2026-02-03", 10000, 0, "open", 4)],
+        [Tombstone("line", "L0", 6), Tombstone("purchase_order", "PO0", 7)],
+    )  # fmt: skip
+    assert body["tasks"] == [
+        {"task_id": "T1", "object": "P1", "activity": "ROAD", "created_at": at}
+    ]
+    assert body["lines"][0]["amount"] == "-12.50" and body["lines"][1]["amount"] == "0.05"
+
+
+def test_a_full_page_says_where_the_next_one_starts():
+    rows = [(n, f"PO{n}", False, "P1", "ROAD", "", date(2026, 2, 3), n, 0, "open") for n in (1, 2)]
+    page = page_from_json(_wire(_json_page([], rows, 0, 9, 1, 0)), {"P1": "JPY"}, "EUR")
+    assert (page.next_cursor, page.more, [o.amount for o in page.orders]) == ("1", True, [1])
+
+
+def test_master_data_the_service_writes_reads_back_the_same():
+    obj = CrmObject("P1", "Road", ObjectKind.PROJECT, "C1", "EUR")
+    act = Activity("ROAD", "Road works", False)
+    st = Settings(timezone="Europe/Amsterdam", currency="SEK", cost_date=CostDate("task_created"),
+                  warn_ratio=Decimal("0.85"), over_ratio=Decimal("1.05"))  # fmt: skip
+    prof = Profile("summer", tuple(Decimal(w) for w in ["0.5"] * 2 + ["1.25"] * 8 + ["0.5"] * 2))
+    assert master.object_from_json(_wire(master.object_json(obj))) == obj
+    assert master.activity_from_json(_wire(master.activity_json(act))) == act
+    assert master.settings_from_json(_wire(master.settings_json(st))) == st
+    assert master.profile_from_json(_wire(master.profile_json(prof))) == prof
+    assert _wire(master.object_json(obj)) == {
+        "id": "P1", "name": "Road", "kind": "project", "parent": "C1", "currency": "EUR"
+    }  # fmt: skip

@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, g
 
 from pixie_xl.core.errors import ValidationFailed
+from pixie_xl.wire.master import activity_json
 
 from .. import audit, db, master
 from ..auth import require
 from ..idempotency import idempotent
 from ..ingest import ACTIVITY_LIMITS
-from ..records import activity_json, load_activities
+from ..records import load_activities
 from .objects import body_items, refuse_bad_fields
 
 bp = Blueprint("activities", __name__, url_prefix="/api/v1/activities")

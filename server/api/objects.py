@@ -6,13 +6,14 @@ from flask import Blueprint, g, request
 
 from pixie_xl.core.errors import BadFile, ValidationFailed
 from pixie_xl.core.findings import Finding, SourceRef
+from pixie_xl.wire.master import object_json
 
 from .. import audit, db, master
 from ..auth import require
 from ..edge import row_problems
 from ..idempotency import idempotent
 from ..ingest import OBJECT_LIMITS
-from ..records import load_objects, load_settings, object_json
+from ..records import load_objects, load_settings
 
 bp = Blueprint("objects", __name__, url_prefix="/api/v1/objects")
 

@@ -10,13 +10,14 @@ from flask import Blueprint, g
 
 from pixie_xl.core.errors import ValidationFailed
 from pixie_xl.core.findings import Finding, SourceRef
+from pixie_xl.wire.master import profile_json
 
 from .. import audit, db
 from ..auth import require
 from ..edge import MAX_ID, text_problem
 from ..idempotency import idempotent
 from ..models import ProfileRow
-from ..records import load_profiles, profile_json
+from ..records import load_profiles
 from .objects import body_items
 
 bp = Blueprint("profiles", __name__, url_prefix="/api/v1/profiles")

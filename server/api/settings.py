@@ -13,13 +13,14 @@ from pixie_xl.core.errors import AmountError, RuleViolation, ValidationFailed
 from pixie_xl.core.findings import Finding, SourceRef
 from pixie_xl.core.money import exponent
 from pixie_xl.core.records import CostDate, IncomeDate
+from pixie_xl.wire.master import settings_json
 
 from .. import audit, db, webhooks
 from ..auth import require
 from ..edge import ISO_4217
 from ..idempotency import idempotent
 from ..models import ActualLineRow, BudgetLineRow, PurchaseOrderRow, SettingsRow
-from ..records import load_settings, settings_json
+from ..records import load_settings
 from .common import json_body
 
 bp = Blueprint("settings", __name__, url_prefix="/api/v1/settings")

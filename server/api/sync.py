@@ -21,6 +21,15 @@ from sqlalchemy import text
 
 from pixie_xl.core.errors import InvalidInput
 from pixie_xl.core.money import exponent
+from pixie_xl.wire.sync import (
+    LINE,
+    ORDER,
+    SyncLine,
+    SyncOrder,
+    SyncPage,
+    Tombstone,
+    page_json,
+)
 
 from .. import db
 from ..auth import require
@@ -48,15 +57,6 @@ ORDERS = (
     " invoiced_minor, status FROM purchase_orders"
     " WHERE seq > :c AND seq <= :h {live} ORDER BY seq LIMIT :n"
 )
-
-
-def decimal_text(minor: int, places: int) -> str:
-    """``decimal_text(-5, 2) == "-0.05"``"""
-    if places == 0:
-        return str(minor)
-    sign = "-" if minor < 0 else ""
-    whole, frac = divmod(abs(minor), 10**places)
-    return f"{sign}{whole}.{frac:0{places}d}"
 
 
 class _Iso(dict):
@@ -141,56 +141,22 @@ def _wants_arrow() -> bool:
 
 
 def _json_page(line_rows, order_rows, cursor: int, high: int, limit: int, places: int) -> dict:
-    rows = [("line", r) for r in line_rows]
-    rows += [("po", r) for r in order_rows]
-    rows.sort(key=lambda kr: kr[1][0])
+    """The page of the first ``limit`` changes of both kinds, in sequence order."""
+    rows = [(r, True) for r in line_rows] + [(r, False) for r in order_rows]
+    rows.sort(key=lambda r_line: r_line[0][0])
     page = rows[:limit]
-    more = len(page) == limit and page[-1][1][0] < high
-    next_cursor = page[-1][1][0] if more else high
-    lines, orders, deleted, tasks = [], [], [], {}
-    _iso = _Iso()
-    for kind, r in page:
+    more = len(page) == limit and page[-1][0][0] < high
+    next_cursor = page[-1][0][0] if more else high
+    lines, orders, deleted = [], [], []
+    iso = _Iso()
+    for r, is_line in page:
         if r[2]:
-            deleted.append(
-                {"type": "line" if kind == "line" else "purchase_order", "id": r[1], "seq": r[0]}
-            )
-        elif kind == "line":
-            created = _iso[r[6]]
+            deleted.append(Tombstone(LINE if is_line else ORDER, r[1], r[0]))
+        elif is_line:  # the columns of LINES
             lines.append(
-                {
-                    "line_id": r[1],
-                    "task_id": r[3],
-                    "object": r[4],
-                    "activity": r[5],
-                    "task_created": created,
-                    "kind": r[7],
-                    "date": _iso[r[8]],
-                    "amount": decimal_text(r[9], places),
-                    "reference": r[10],
-                    "seq": r[0],
-                }
+                SyncLine(r[1], r[3], r[4], r[5], r[7], iso[r[8]], iso[r[6]], r[9], r[10], r[0])
             )
-            tasks[r[3]] = {"task_id": r[3], "object": r[4], "activity": r[5], "created_at": created}
-        else:
-            orders.append(
-                {
-                    "po_id": r[1],
-                    "object": r[3],
-                    "activity": r[4],
-                    "vendor": r[5],
-                    "ordered_on": _iso[r[6]],
-                    "amount": decimal_text(r[7], places),
-                    "invoiced_amount": decimal_text(r[8], places),
-                    "status": r[9],
-                    "seq": r[0],
-                }
-            )
-    return {
-        "cursor": str(cursor),
-        "next_cursor": str(next_cursor),
-        "more": more,
-        "lines": lines,
-        "purchase_orders": orders,
-        "deleted": deleted,
-        "tasks": list(tasks.values()),
-    }
+        else:  # the columns of ORDERS
+            orders.append(SyncOrder(r[1], r[3], r[4], r[5], iso[r[6]], r[7], r[8], r[9], r[0]))
+    out = SyncPage(str(cursor), str(next_cursor), more, lines, orders, deleted)
+    return page_json(out, places)

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from pixie_xl import client as wire
 from pixie_xl.arrow_sync import minor_units
-from pixie_xl.core.money import Money
+from pixie_xl.wire import sync as sync_wire
 
 from .store import LINES, Cache, RefreshStats, _meta, _set_meta, invalidate, lines_table
 
@@ -118,8 +118,7 @@ def _pull(client, cursor: str, currencies, default: str, say) -> _Pulled:
         else:
             arrow = False
             page = client.sync(pulled.cursor or None, limit=50000)
-            _json_page(pulled, page, currencies, default)
-            nxt, more = str(page["next_cursor"]), bool(page["more"])
+            nxt, more = _json_page(pulled, page, currencies, default)
         pulled.pages += 1
         say(f"sync page {pulled.pages}: {pulled.nlines} lines, {len(pulled.orders)} orders")
         moved, pulled.cursor = nxt != pulled.cursor, nxt
@@ -165,27 +164,22 @@ def _arrow_page(pulled: _Pulled, t: pa.Table) -> tuple[bool, str]:
     return meta.get(b"more") == b"true", meta.get(b"next_cursor", b"").decode()
 
 
-def _json_page(pulled: _Pulled, page: Mapping, currencies, default: str) -> None:
-    rows = []
-    for ln in page["lines"]:
-        cur = currencies.get(ln["object"], default)
-        rows.append((str(ln["line_id"]), ln["task_id"], ln["object"], ln["activity"],
-                     ln["kind"], ln["date"], ln["task_created"], _minor(ln["amount"], cur),
-                     ln.get("reference") or ""))  # fmt: skip
-        pulled.gone_lines.discard(str(ln["line_id"]))
+def _json_page(pulled: _Pulled, page: Mapping, currencies, default: str) -> tuple[str, bool]:
+    """Gather one JSON page; returns where the next page starts and whether there is one."""
+    got = sync_wire.page_from_json(page, currencies, default)
+    rows = [(ln.line_id, ln.task_id, ln.object, ln.activity, ln.kind, ln.date,
+             ln.task_created, ln.amount, ln.reference or "") for ln in got.lines]  # fmt: skip
+    pulled.gone_lines.difference_update(ln.line_id for ln in got.lines)
     if rows:
         pulled.lines.append(lines_table(rows))
         pulled.nlines += len(rows)
-    for p in page["purchase_orders"]:
-        cur = currencies.get(p["object"], default)
-        pulled.orders[str(p["po_id"])] = (
-            str(p["po_id"]), p["object"], p["activity"], p.get("vendor") or "",
-            str(p["ordered_on"])[:10], _minor(p["amount"], cur),
-            _minor(p["invoiced_amount"], cur), p["status"],
-        )  # fmt: skip
-        pulled.gone_orders.discard(str(p["po_id"]))
-    for t in page["deleted"]:
-        _forget(pulled, t["type"], str(t["id"]))
+    for p in got.orders:
+        pulled.orders[p.po_id] = (p.po_id, p.object, p.activity, p.vendor or "", p.ordered_on,
+                                  p.amount, p.invoiced_amount, p.status)  # fmt: skip
+        pulled.gone_orders.discard(p.po_id)
+    for t in got.deleted:
+        _forget(pulled, t.type, t.id)
+    return got.next_cursor, got.more
 
 
 def _forget(pulled: _Pulled, kind: str, ident: str) -> None:
@@ -194,12 +188,6 @@ def _forget(pulled: _Pulled, kind: str, ident: str) -> None:
     else:
         pulled.orders.pop(ident, None)
         pulled.gone_orders.add(ident)
-
-
-def _minor(value: object, currency: str) -> int:
-    if value in (None, ""):
-        return 0
-    return Money.of(str(value), currency).minor
 
 
 def _concat(tables: list[pa.Table]) -> pa.Table:
