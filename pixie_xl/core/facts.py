@@ -295,13 +295,14 @@ def combine(
     parts: list[tuple[dict[str, np.ndarray], dict[str, np.ndarray]]],
     columns: list[str],
     by_month: bool = False,
+    any_of: list[str] | None = None,
 ) -> pd.DataFrame:
     """Sum value columns of several (keys, values) parts per object, activity and kind
     (and ``month``, months since 1970 as int64, when ``by_month``).
 
     The keys are factorised once (sorted), so the sum groups on one int64 key whose order is
     object, activity, kind with income before cost, then month. Rows whose figures are all 0
-    are dropped.
+    are dropped (``any_of``: whose figures in those columns are all 0).
     """
     key, how = _group_key(_key_columns(parts, by_month))
     values = {
@@ -315,7 +316,7 @@ def combine(
     for c in columns:
         _refuse_wrapped(c, values[c], key)
     sums = pd.DataFrame(values).groupby(key, sort=True).sum()
-    sums = sums[(sums.to_numpy() != 0).any(axis=1)]
+    sums = sums[(sums[any_of or columns].to_numpy() != 0).any(axis=1)]
     return pd.DataFrame(
         {
             **_unkey(sums.index.to_numpy(dtype=np.int64), how, by_month),
@@ -324,33 +325,31 @@ def combine(
     )
 
 
-def _budget_part(facts: Facts, frm: date, to: date, keep, columns) -> tuple[dict, dict]:
+def _budget_part(facts: Facts, frm: date, to: date, keep, columns: dict) -> tuple[dict, dict]:
     """The budget lines overlapping ``frm..to`` as a part of :func:`combine`: their keys,
-    and their prorated amount as ``original`` and/or ``current`` (of ``columns``)."""
+    and their prorated amount in each column of ``columns`` (name → the flag, ``original``
+    or ``current``, of the lines it counts)."""
     b = _period_budgets(facts, frm, to, keep)
     prorated = b["prorated"].to_numpy()
     return (
         {k: b[k].to_numpy(dtype=object) for k in KEYS},
-        {c: np.where(b[c].to_numpy(), prorated, 0) for c in columns},
+        {c: np.where(b[flag].to_numpy(), prorated, 0) for c, flag in columns.items()},
     )
 
 
-def current_sums(facts: Facts, frm: date, to: date, object_id: str | None = None) -> pd.DataFrame:
-    """The ``current`` column of :func:`period_sums` alone (no actuals, no commitments):
-    object, activity, kind, current, for the rows whose current budget is not 0."""
-    part = _budget_part(facts, frm, to, facts.keep(object_id), ["current"])
-    return combine([part] if len(part[0]["object"]) else [], ["current"])
-
-
-def period_sums(facts: Facts, frm: date, to: date, object_id: str | None = None) -> pd.DataFrame:
+def period_sums(
+    facts: Facts, frm: date, to: date, object_id: str | None = None, to_date: date | None = None
+) -> pd.DataFrame:
     """original, current, actual, committed per object, activity, kind in ``frm..to``.
 
     Only rows with a non-zero figure; sorted by object, activity, kind (income first).
+    ``to_date`` (a day in the period): also ``to_date``, the current budget prorated to
+    ``frm..to_date`` (0 on rows without one; a row with only that figure is no row).
     """
     if to < frm:
         raise InvalidInput(f"the report period ends ({to}) before it starts ({frm})")
     keep = facts.keep(object_id)
-    budgets = _budget_part(facts, frm, to, keep, ["original", "current"])
+    budgets = _budget_part(facts, frm, to, keep, {"original": "original", "current": "current"})
     actual = _sums(facts.actuals, facts.actual_days, frm, to, keep, KEYS)
     committed = _sums(
         facts.commitments, facts.commitment_days, frm, to, keep, ["object", "activity"], "committed"
@@ -360,6 +359,10 @@ def period_sums(facts: Facts, frm: date, to: date, object_id: str | None = None)
         (_levels(actual), {"actual": actual.to_numpy(dtype=np.int64)}),
         (_levels(committed, Kind.COST.value), {"committed": committed.to_numpy(dtype=np.int64)}),
     ]
-    return combine(
-        [p for p in parts if len(p[0]["object"])], ["original", "current", "actual", "committed"]
-    )
+    figures = ["original", "current", "actual", "committed"]
+    if to_date is not None:  # in the same sum: a second one and a join cost more
+        parts.append(_budget_part(facts, frm, to_date, keep, {"to_date": "current"}))
+    parts = [p for p in parts if len(p[0]["object"])]
+    if to_date is None:
+        return combine(parts, figures)
+    return combine(parts, [*figures, "to_date"], any_of=figures)

@@ -54,7 +54,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from .facts import KEYS, Facts, budget_table, current_sums, period_sums, texts
+from .facts import Facts, budget_table, period_sums, texts
 from .gcpause import no_gc
 from .money import Money
 from .monthly import figure, month_rows
@@ -184,22 +184,21 @@ def variance_frame(
     available, forecast (committed and available are 0 on income rows), variance_pct and
     used_pct (ten-thousandths, valid where ``has_pct``), has_pct, status.
     """
-    t = _with_to_date(period_sums(facts, frm, to, object_id), facts, frm, to, today, object_id)
+    t = _sums_to_date(facts, frm, to, today, object_id)
     return _derive(t, frm, to, today, facts.settings)
 
 
-def _with_to_date(t, facts: Facts, frm: date, to: date, today: date, object_id) -> pd.DataFrame:
-    """``t`` with ``to_date``: the current budget prorated to ``frm..min(today, to)`` by the
-    same proration as the period's (0 for every row before the period starts)."""
+def _sums_to_date(facts: Facts, frm: date, to: date, today: date, object_id) -> pd.DataFrame:
+    """:func:`period_sums` with ``to_date``: the current budget prorated to
+    ``frm..min(today, to)`` by the same proration as the period's (0 for every row before
+    the period starts)."""
     cutoff = min(today, to)
-    if cutoff < frm or not len(t):
+    if frm <= cutoff < to:
+        return period_sums(facts, frm, to, object_id, to_date=cutoff)
+    t = period_sums(facts, frm, to, object_id)
+    if cutoff < frm:
         return t.assign(to_date=np.zeros(len(t), dtype=np.int64))
-    if cutoff == to:  # the whole period is to date: the same sums, not worked out twice
-        return t.assign(to_date=t["current"].to_numpy(np.int64))
-    # only the budget: the actuals of frm..cutoff are not wanted here
-    d = current_sums(facts, frm, cutoff, object_id).rename(columns={"current": "to_date"})
-    out = t.merge(d, on=KEYS, how="left", sort=False)
-    return out.assign(to_date=out["to_date"].fillna(0).astype(np.int64))
+    return t.assign(to_date=t["current"].to_numpy(np.int64))  # the whole period is to date
 
 
 def parent_frame(
@@ -219,7 +218,7 @@ def parent_frame(
         p for p, kids in tree.children.items() if kids and (scope is None or p in scope)
     )
     sums = ["original", "current", "actual", "committed", "to_date"]
-    own = _with_to_date(period_sums(facts, frm, to, object_id), facts, frm, to, today, object_id)
+    own = _sums_to_date(facts, frm, to, today, object_id)
     objects = own["object"].to_numpy(dtype=object)
     parts = []
     for p in parents:
