@@ -1,7 +1,7 @@
 """The Budgets table as the accountant's view of the service (SPEC §3).
 
 * :func:`tidy` lets rows typed under the table join it and reports every cell outside it
-  (:func:`outside_table`, which the Profiles table asks too).
+  (:func:`pixie_xl.excel.strays.outside_table`, which the Profiles table asks too).
 * :func:`delete_marks` reads the ``Delete`` column: the budgets marked and their cells.
 * :func:`merge` brings the table up to date with the service's budgets at a refresh,
   keeping every row with changes not yet saved and reporting it (a conflict when the
@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from pixie_xl.core.findings import Finding, Severity, SourceRef
 from pixie_xl.core.records import BUDGET_COLUMNS, BudgetDraft, BudgetHistory, BudgetVersion
 from pixie_xl.core.rules import is_locked, lock_instant, same_figures
+from pixie_xl.excel.strays import outside_table
 from pixie_xl.sheets import layout
 from pixie_xl.sheets.book import Book, Column, Table
 from pixie_xl.sheets.cells import is_blank
@@ -38,21 +39,6 @@ def tidy(book: Book) -> list[Finding]:
         if added:
             book.status(f"{added} row(s) typed under the Budgets table joined it")
     return outside_table(book, SHEET, TABLE)
-
-
-def outside_table(book: Book, sheet: str, table: str) -> list[Finding]:
-    """A warning per filled cell of ``sheet`` outside ``table`` (a book that can tell)."""
-    stray = getattr(book, "stray_cells", None)
-    return [
-        Finding(
-            SourceRef(sheet, cell),
-            "outside_table",
-            f"this cell is outside the {table} table; Pixie does not read it — move it into "
-            "the table or clear it",
-            Severity.WARNING,
-        )
-        for cell in (stray(sheet, table) if stray is not None else ())
-    ]
 
 
 # --- the table, by column ----------------------------------------------------------------

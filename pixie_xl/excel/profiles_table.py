@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from pixie_xl.core.errors import PixieError
 from pixie_xl.core.findings import Finding, Severity, SourceRef
 from pixie_xl.core.records import PHASING_DAYS, PHASING_MONTHS, Formula, Profile
-from pixie_xl.excel.budget_view import outside_table
+from pixie_xl.excel.strays import outside_table
 from pixie_xl.sheets import layout
 from pixie_xl.sheets.book import Book
 from pixie_xl.sheets.cells import is_blank
