@@ -235,21 +235,34 @@ def token_file(tmp_path):
 
 
 @pytest.fixture
-def app(request, db_url, clock, token_file):
+def make_app(clock, token_file):
+    """``make_app(url, first_token=True, **settings)``: the service on ``url``, seeded as
+    ``app`` is (``TESTING``, the movable ``clock``, ``token_file``) with ``settings`` added
+    or replaced; for a second start on one database or a differently-configured app. Each
+    app's engine is disposed when the test ends."""
+    made = []
+
+    def make(url: str, first_token: bool = True, **settings):
+        base = {
+            "TESTING": True,
+            "PIXIE_DATABASE_URL": url,
+            "PIXIE_CLOCK": clock,
+            "PIXIE_TOKEN_FILE": str(token_file),
+        }
+        made.append(create_app({**base, **settings}, first_token=first_token))
+        return made[-1]
+
+    yield make
+    for app in made:
+        db.engine(app).dispose()
+
+
+@pytest.fixture
+def app(request, db_url, make_app):
     """The service on ``db_url`` with the movable ``clock``; a test adds settings of its own
     with ``@pytest.mark.app_config(PIXIE_LOCK_TIMEOUT="0.5")``."""
     marker = request.node.get_closest_marker("app_config")
-    app = create_app(
-        {
-            "TESTING": True,
-            "PIXIE_DATABASE_URL": db_url,
-            "PIXIE_CLOCK": clock,
-            "PIXIE_TOKEN_FILE": str(token_file),
-            **(marker.kwargs if marker else {}),
-        }
-    )
-    yield app
-    db.engine(app).dispose()
+    return make_app(db_url, **(marker.kwargs if marker else {}))
 
 
 @pytest.fixture

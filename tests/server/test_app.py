@@ -56,10 +56,9 @@ def test_first_start_writes_an_admin_token_only_the_user_can_read(app, client, t
     assert resp.status_code == 200
 
 
-def test_a_second_start_keeps_the_first_token(app, db_url, token_file, clock):
+def test_a_second_start_keeps_the_first_token(app, db_url, token_file, make_app):
     first = token_file.read_text()
-    again = create_app({"PIXIE_DATABASE_URL": db_url, "PIXIE_TOKEN_FILE": str(token_file)})
-    db.engine(again).dispose()
+    make_app(db_url)  # a second start on the same database and token file
     assert token_file.read_text() == first
 
 

@@ -160,25 +160,20 @@ def test_rolling_the_head_back_is_found_by_the_budget_anchor(app, client, admin_
 
 
 def test_the_trail_is_checked_with_the_key_it_was_signed_with(
-    db_url, client, admin_headers, clock, tmp_path
+    db_url, client, admin_headers, make_app, tmp_path
 ):
     client.put("/api/v1/settings", json={"over_ratio": "1.1"}, headers=admin_headers)
-    other = create_app(
-        {
-            "PIXIE_DATABASE_URL": db_url,
-            "PIXIE_CLOCK": clock,
-            "PIXIE_TOKEN_FILE": str(tmp_path / "elsewhere" / "token"),
-            "PIXIE_AUDIT_KEY": "k" * 40,
-        },
+    # a second start with another audit key (and its token file elsewhere)
+    other = make_app(
+        db_url,
         first_token=False,
+        PIXIE_TOKEN_FILE=str(tmp_path / "elsewhere" / "token"),
+        PIXIE_AUDIT_KEY="k" * 40,
     )
-    try:
-        with other.app_context():
-            report = audit.verify(db.session())
-        assert (report["ok"], report["reason"]) == (False, "wrong_key")
-        assert "PIXIE_AUDIT_KEY" in report["detail"]
-    finally:
-        db.engine(other).dispose()
+    with other.app_context():
+        report = audit.verify(db.session())
+    assert (report["ok"], report["reason"]) == (False, "wrong_key")
+    assert "PIXIE_AUDIT_KEY" in report["detail"]
 
 
 def test_the_audit_key_file_is_private_and_a_planted_link_is_refused(tmp_path):

@@ -10,7 +10,7 @@ import time
 
 import pytest
 import requests
-from pixie_server import create_app, db
+from pixie_server import db
 from sqlalchemy import text
 
 from tests.server.conftest import free_port, spawn_server, stop_server
@@ -53,16 +53,9 @@ def test_a_write_that_cannot_get_the_lock_in_time_answers_503_busy(app, admin_he
     assert (again.status_code, again.get_json()["over_ratio"]) == (200, "1.1")
 
 
-def test_a_lock_timeout_that_is_not_a_number_of_seconds_stops_the_start(db_url, token_file):
+def test_a_lock_timeout_that_is_not_a_number_of_seconds_stops_the_start(db_url, make_app):
     with pytest.raises(ValueError, match="PIXIE_LOCK_TIMEOUT"):
-        create_app(
-            {
-                "PIXIE_DATABASE_URL": db_url,
-                "PIXIE_TOKEN_FILE": str(token_file),
-                "PIXIE_LOCK_TIMEOUT": "soon",
-            },
-            first_token=False,
-        )
+        make_app(db_url, first_token=False, PIXIE_LOCK_TIMEOUT="soon")
 
 
 def staged_count(engine) -> int:

@@ -116,10 +116,8 @@ def test_a_staged_batch_sent_twice_with_one_key_is_written_once(app, client, hea
 
 
 def test_staged_rows_of_a_dead_batch_are_cleaned_at_start_and_never_read(
-    app, client, headers, db_url, clock, token_file
+    app, client, headers, db_url, make_app
 ):
-    from pixie_server import create_app
-
     h = headers("integration")
     seed(client, h)
     sqlite = db.engine(app).dialect.name == "sqlite"
@@ -130,12 +128,8 @@ def test_staged_rows_of_a_dead_batch_are_cleaned_at_start_and_never_read(
         staging._insert(s, "dead", 0, 1, blob, sqlite)
     assert client.get("/api/v1/sync", headers=h).get_json()["lines"] == []
     assert staged_rows(app) == 1
-    again = create_app(
-        {"PIXIE_DATABASE_URL": db_url, "PIXIE_CLOCK": clock, "PIXIE_TOKEN_FILE": str(token_file)},
-        first_token=False,
-    )
+    make_app(db_url, first_token=False)  # a second start on the same database
     assert staged_rows(app) == 0
-    db.engine(again).dispose()
 
 
 def test_the_migrations_have_one_head_with_the_staging_table():
@@ -145,7 +139,7 @@ def test_the_migrations_have_one_head_with_the_staging_table():
 
 
 def test_a_batch_whose_staged_rows_a_start_removed_is_refused_busy_and_saves_nothing(
-    app, client, headers, db_url, clock, token_file, staged
+    app, client, headers, db_url, make_app, staged
 ):
     """Two service processes on one database: one starts while the other's batch waits
     for the write lock with its lines staged. The start cleans the staging table; the
@@ -153,8 +147,6 @@ def test_a_batch_whose_staged_rows_a_start_removed_is_refused_busy_and_saves_not
     SQLite the start's clean waits for the same write lock as the batch."""
     import threading
     import time
-
-    from pixie_server import create_app
 
     from tests.server.test_busy import hold_write_lock
 
@@ -172,15 +164,7 @@ def test_a_batch_whose_staged_rows_a_start_removed_is_refused_busy_and_saves_not
                 if c.execute(text("SELECT count(*) FROM ingest_staging")).scalar_one() == 3:
                     break  # all three chunks of the batch are staged
             time.sleep(0.01)
-        other = create_app(
-            {
-                "PIXIE_DATABASE_URL": db_url,
-                "PIXIE_CLOCK": clock,
-                "PIXIE_TOKEN_FILE": str(token_file),
-            },
-            first_token=False,
-        )
-        db.engine(other).dispose()
+        db.engine(make_app(db_url, first_token=False)).dispose()  # the other process starts
     finally:
         conn.rollback()
         conn.close()
