@@ -115,7 +115,24 @@ def load_histories(
     ``period`` ``(frm, to)``, which the budget overlaps. ``currencies`` gives each object's
     currency for its amounts.
     """
-    b, v, ln = table("budgets"), table("budget_versions"), table("budget_lines")
+    issued = _issued(session, budget_ids, objects, on, period)
+    if not issued:
+        return []
+    vrows = _version_rows(session, sorted(issued))
+    lines = _line_rows_by_version(session, [r.id for r in vrows])
+    versions: dict[str, list[BudgetVersion]] = {}
+    for r in vrows:
+        cur = currencies.get(r.object_id, default_currency)
+        versions.setdefault(r.budget_id, []).append(_version(r, lines.get(r.id, ()), cur))
+    out = [BudgetHistory(tuple(vs), issued=issued[bid]) for bid, vs in versions.items() if vs]
+    out.sort(key=lambda h: (h.master.object, h.master.start, h.budget_id))
+    return out
+
+
+def _issued(session, budget_ids, objects, on, period) -> dict[str, int]:
+    """The live budgets the filters of :func:`load_histories` keep, with their version
+    tokens (the filters apply to the master's row)."""
+    b, v = table("budgets"), table("budget_versions")
     master = v.alias("master")
     q = (
         select(b.c.id, b.c.revision)
@@ -130,49 +147,54 @@ def load_histories(
         q = q.where(and_(master.c.start <= on, master.c.end >= on))
     if period is not None:
         q = q.where(and_(master.c.start <= period[1], master.c.end >= period[0]))
-    issued = {row.id: int(row.revision) for row in session.execute(q)}
-    if not issued:
-        return []
-    ids = sorted(issued)
-    vrows = []
-    for part in _chunks(ids):
-        vrows.extend(session.execute(select(v).where(v.c.budget_id.in_(part))))
-    vrows.sort(key=lambda r: (r.budget_id, r.seq))
+    return {row.id: int(row.revision) for row in session.execute(q)}
+
+
+def _version_rows(session, budget_ids: list[str]) -> list:
+    """The version rows of these budgets, by budget and sequence number."""
+    v = table("budget_versions")
+    rows = []
+    for part in _chunks(budget_ids):
+        rows.extend(session.execute(select(v).where(v.c.budget_id.in_(part))))
+    rows.sort(key=lambda r: (r.budget_id, r.seq))
+    return rows
+
+
+def _line_rows_by_version(session, version_ids: list[int]) -> dict[int, list]:
+    """The line rows of these versions, by version id, each version's in position order."""
+    ln = table("budget_lines")
     lines: dict[int, list] = {}
-    for part in _chunks([r.id for r in vrows]):
+    for part in _chunks(version_ids):
         for r in session.execute(select(ln).where(ln.c.version_id.in_(part))):
             lines.setdefault(r.version_id, []).append(r)
     for rows in lines.values():
         rows.sort(key=lambda x: x.position)
-    versions: dict[str, list[BudgetVersion]] = {}
-    for r in vrows:
-        cur = currencies.get(r.object_id, default_currency)
-        versions.setdefault(r.budget_id, []).append(
-            BudgetVersion(
-                budget_id=r.budget_id,
-                seq=int(r.seq),
-                kind=VersionKind(r.kind),
-                object=r.object_id,
-                start=r.start,
-                end=r.end,
-                lines=tuple(
-                    BudgetLine(
-                        x.activity_code,
-                        _money(x.income_minor, cur),
-                        _money(x.cost_minor, cur),
-                        x.phasing or "days",
-                        x.note or "",
-                    )
-                    for x in lines.get(r.id, ())
-                ),
-                created_at=_aware(r.created_at),
-                revision=int(r.revision),
-                created_by=r.created_by or "",
+    return lines
+
+
+def _version(r, line_rows, currency: str) -> BudgetVersion:
+    """One version row and its line rows as a version, amounts in ``currency``."""
+    return BudgetVersion(
+        budget_id=r.budget_id,
+        seq=int(r.seq),
+        kind=VersionKind(r.kind),
+        object=r.object_id,
+        start=r.start,
+        end=r.end,
+        lines=tuple(
+            BudgetLine(
+                x.activity_code,
+                _money(x.income_minor, currency),
+                _money(x.cost_minor, currency),
+                x.phasing or "days",
+                x.note or "",
             )
-        )
-    out = [BudgetHistory(tuple(vs), issued=issued[bid]) for bid, vs in versions.items() if vs]
-    out.sort(key=lambda h: (h.master.object, h.master.start, h.budget_id))
-    return out
+            for x in line_rows
+        ),
+        created_at=_aware(r.created_at),
+        revision=int(r.revision),
+        created_by=r.created_by or "",
+    )
 
 
 def load_history(session, budget_id: str, currencies: Mapping[str, str]) -> BudgetHistory | None:
@@ -302,58 +324,76 @@ def persist(
     produces a history that changes a locked version; the SQL guards make sure of it.
     """
     since = day_start(now, tz)
-    b, bv, ln = table("budgets"), table("budget_versions"), table("budget_lines")
     if before is None:
-        if after is None:
-            return
-        master = after.master
-        session.execute(
-            insert(b).values(
-                id=after.budget_id,
-                object_id=master.object,
-                revision=max(after.issued, after.revision),
-                created_at=master.created_at,
-                created_by=master.created_by,
-                deleted_at=None,
-            )
-        )
-        for v in after.versions:
-            _insert_version(session, v)
+        if after is not None:
+            _insert_budget(session, after)
         return
     bid = before.budget_id
-    old = before.current
     if after is None:  # the whole budget goes (R2): keep its rows, mark it deleted
         if len(before.versions) != 1:
             raise RuleViolation(f"Budget {bid} has corrections and is not deleted", code="locked")
-        _editable_version(session, bid, old, since)
+        _editable_version(session, bid, before.current, since)
+        b = table("budgets")
         session.execute(update(b).where(b.c.id == bid).values(deleted_at=now))
         return
     if after == before and after.issued == before.issued:
         return
-    new = after.current
     if len(after.versions) < len(before.versions):  # R7: the newest correction goes
-        vid = _editable_version(session, bid, old, since)
-        session.execute(delete(ln).where(ln.c.version_id == vid))
-        guard = and_(bv.c.id == vid, bv.c.revision == old.revision, bv.c.created_at >= since)
-        _guarded(session, delete(bv).where(guard), f"Deleting correction {old.seq} of {bid}")
+        _delete_newest(session, before, since)
     elif len(after.versions) > len(before.versions):  # R3/R4: a new correction
-        _insert_version(session, new)
+        _insert_version(session, after.current)
     else:  # edit in place of the newest version (R2/R4)
-        if after.versions[:-1] != before.versions[:-1] or new.seq != old.seq:
-            raise RuleViolation("only the newest version of a budget can change", code="locked")
-        vid = _editable_version(session, bid, old, since)
-        guard = and_(bv.c.id == vid, bv.c.revision == old.revision, bv.c.created_at >= since)
-        _guarded(
-            session,
-            update(bv)
-            .where(guard)
-            .values(object_id=new.object, start=new.start, end=new.end, revision=new.revision),
-            f"Editing budget {bid}",
-        )
-        session.execute(delete(ln).where(ln.c.version_id == vid))
-        rows = _line_rows(vid, new.lines)
-        if rows:
-            session.execute(insert(ln), rows)
+        _edit_newest(session, before, after, since)
     issued = max(after.issued, after.revision, before.issued)
+    b = table("budgets")
+    session.execute(
+        update(b).where(b.c.id == bid).values(revision=issued, object_id=after.master.object)
+    )
+
+
+def _insert_budget(session, after: BudgetHistory) -> None:
+    """A new budget: its row and every version of ``after``."""
     master = after.master
-    session.execute(update(b).where(b.c.id == bid).values(revision=issued, object_id=master.object))
+    session.execute(
+        insert(table("budgets")).values(
+            id=after.budget_id,
+            object_id=master.object,
+            revision=max(after.issued, after.revision),
+            created_at=master.created_at,
+            created_by=master.created_by,
+            deleted_at=None,
+        )
+    )
+    for v in after.versions:
+        _insert_version(session, v)
+
+
+def _delete_newest(session, before: BudgetHistory, since: datetime) -> None:
+    """Delete ``before``'s newest version (a correction) and its lines, while editable."""
+    bid, old = before.budget_id, before.current
+    bv, ln = table("budget_versions"), table("budget_lines")
+    vid = _editable_version(session, bid, old, since)
+    session.execute(delete(ln).where(ln.c.version_id == vid))
+    guard = and_(bv.c.id == vid, bv.c.revision == old.revision, bv.c.created_at >= since)
+    _guarded(session, delete(bv).where(guard), f"Deleting correction {old.seq} of {bid}")
+
+
+def _edit_newest(session, before: BudgetHistory, after: BudgetHistory, since: datetime) -> None:
+    """Rewrite the newest version in place as ``after``'s, while editable; its lines anew."""
+    bid, old, new = before.budget_id, before.current, after.current
+    if after.versions[:-1] != before.versions[:-1] or new.seq != old.seq:
+        raise RuleViolation("only the newest version of a budget can change", code="locked")
+    bv, ln = table("budget_versions"), table("budget_lines")
+    vid = _editable_version(session, bid, old, since)
+    guard = and_(bv.c.id == vid, bv.c.revision == old.revision, bv.c.created_at >= since)
+    _guarded(
+        session,
+        update(bv)
+        .where(guard)
+        .values(object_id=new.object, start=new.start, end=new.end, revision=new.revision),
+        f"Editing budget {bid}",
+    )
+    session.execute(delete(ln).where(ln.c.version_id == vid))
+    rows = _line_rows(vid, new.lines)
+    if rows:
+        session.execute(insert(ln), rows)

@@ -70,46 +70,58 @@ def idempotent(view=None, *, lock_first: bool = True):
         if lock_first:
             db.lock_writes(s)
         try:
-            if key is not None:
-                if not key or len(key) > 200 or not key.isascii() or not key.isprintable():
-                    raise InvalidInput(
-                        "Idempotency-Key must be 1 to 200 printable ASCII characters",
-                        code="bad_idempotency_key",
-                    )
-                digest = request_hash()
-                stored = _stored(s, key)
-                if stored is not None:
-                    return _replay(s, stored, digest)
-            resp = make_response(view(*args, **kwargs))
-            if resp.status_code >= 400:
-                s.rollback()
-                return resp
-            if key is not None and not lock_first:
-                stored = _stored(s, key)  # under the lock now: a twin may have finished
-                if stored is not None:
-                    return _replay(s, stored, digest)
-            if key is not None:
-                s.add(
-                    IdempotencyKey(
-                        key=key,
-                        token_id=g.token_id,
-                        method=request.method,
-                        path=request.path,
-                        request_hash=digest,
-                        status_code=resp.status_code,
-                        response_body=resp.get_data(as_text=True),
-                        content_type=resp.content_type or "application/json",
-                        created_at=clock.now(),
-                    )
-                )
-            s.commit()
-            return resp
+            return _run_once(s, key, lock_first, lambda: view(*args, **kwargs))
         except BaseException:
             s.rollback()
             raise
 
     inner.pixie_idempotent = True
     return inner
+
+
+def _run_once(s, key: str | None, lock_first: bool, call) -> Response:
+    """The stored answer for ``key``, or the view's answer (stored and committed)."""
+    digest = ""
+    if key is not None:
+        _check_key(key)
+        digest = request_hash()
+        stored = _stored(s, key)
+        if stored is not None:
+            return _replay(s, stored, digest)
+    resp = make_response(call())
+    if resp.status_code >= 400:
+        s.rollback()
+        return resp
+    if key is not None:
+        stored = None if lock_first else _stored(s, key)  # under the lock now: a twin may
+        if stored is not None:  # have finished
+            return _replay(s, stored, digest)
+        s.add(_record(key, digest, resp))
+    s.commit()
+    return resp
+
+
+def _check_key(key: str) -> None:
+    if not key or len(key) > 200 or not key.isascii() or not key.isprintable():
+        raise InvalidInput(
+            "Idempotency-Key must be 1 to 200 printable ASCII characters",
+            code="bad_idempotency_key",
+        )
+
+
+def _record(key: str, digest: str, resp: Response) -> IdempotencyKey:
+    """The row that keeps ``resp`` as the answer to this request under ``key``."""
+    return IdempotencyKey(
+        key=key,
+        token_id=g.token_id,
+        method=request.method,
+        path=request.path,
+        request_hash=digest,
+        status_code=resp.status_code,
+        response_body=resp.get_data(as_text=True),
+        content_type=resp.content_type or "application/json",
+        created_at=clock.now(),
+    )
 
 
 def _stored(s, key: str) -> IdempotencyKey | None:

@@ -203,8 +203,8 @@ def budget_changed(s, *histories) -> int:
 
 
 def _year_changes(s, hooks, objs: set[str], year: int) -> int:
-    from .api.reports import row_json
-
+    """Store the rows' statuses of ``year`` and queue an event to every hook for each
+    status that changed; returns how many changed."""
     current = _statuses(s, objs, year)
     q = select(RowStatusRow).where(
         RowStatusRow.year == year, RowStatusRow.object_id.in_(sorted(objs))
@@ -223,36 +223,42 @@ def _year_changes(s, hooks, objs: set[str], year: int) -> int:
                     object_id=key[0], activity_code=key[1], kind=key[2], year=year, status=new
                 )
             )
-        if new == old:
-            continue
-        body = {
-            "event": "status_changed",
-            "id": str(uuid.uuid4()),
-            "at": clock.now().isoformat(),
-            "object": key[0],
-            "activity": key[1],
-            "kind": key[2],
-            "period": {"from": f"{year}-01-01", "to": f"{year}-12-31"},
-            "old_status": old,
-            "new_status": new,
-            "figures": row_json(row) if row is not None else None,
-        }
-        text = json.dumps(body, separators=(",", ":"))
-        at = now()
-        for hook in hooks:
-            s.add(
-                WebhookEventRow(
-                    webhook_id=hook.id,
-                    row_key="|".join([*key, str(year)]),
-                    body=text,
-                    created_at=at,
-                    next_at=at,
-                    attempts=0,
-                )
-            )
-        made += 1
+        if new != old:
+            _queue(s, hooks, "|".join([*key, str(year)]), _status_event(key, year, old, row))
+            made += 1
     s.flush()
     return made
+
+
+def _status_event(key: tuple[str, str, str], year: int, old: str, row) -> str:
+    """The ``status_changed`` event of one row (``row`` None: it went back to OK), as text."""
+    from .api.reports import row_json
+
+    body = {
+        "event": "status_changed",
+        "id": str(uuid.uuid4()),
+        "at": clock.now().isoformat(),
+        "object": key[0],
+        "activity": key[1],
+        "kind": key[2],
+        "period": {"from": f"{year}-01-01", "to": f"{year}-12-31"},
+        "old_status": old,
+        "new_status": row.status.value if row is not None else "OK",
+        "figures": row_json(row) if row is not None else None,
+    }
+    return json.dumps(body, separators=(",", ":"))
+
+
+def _queue(s, hooks, row_key: str, text: str) -> None:
+    """One event ``text`` for each hook, due now."""
+    at = now()
+    for hook in hooks:
+        s.add(
+            WebhookEventRow(
+                webhook_id=hook.id, row_key=row_key, body=text, created_at=at, next_at=at,
+                attempts=0,
+            )
+        )  # fmt: skip
 
 
 # --- the worker ----------------------------------------------------------------------------

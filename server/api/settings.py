@@ -50,60 +50,84 @@ def _finding(field: str, code: str, message: str) -> Finding:
     return Finding(SourceRef("request", field), code, message)
 
 
+def _timezone(key: str, tz) -> str:
+    bad = _Bad(key, "bad_timezone", f"{tz!r} is not an IANA timezone such as Europe/Berlin")
+    if not isinstance(tz, str) or not tz or tz != tz.strip():
+        raise bad
+    try:
+        ZoneInfo(tz)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise bad from None
+    return tz
+
+
+def _currency(key: str, code) -> str:
+    try:
+        exponent(code if isinstance(code, str) else "")
+    except AmountError as exc:
+        raise _Bad(key, exc.code, exc.message) from None
+    if code not in ISO_4217:  # issue 9 D11: the ISO list, not any 3 letters
+        raise _Bad(key, "bad_currency", f'"{code}" is not an ISO 4217 currency code')
+    return code
+
+
+def _choice(enum):
+    def parse(key: str, value):
+        try:
+            return enum(value)
+        except ValueError:
+            allowed = " or ".join(e.value for e in enum)
+            raise _Bad(key, "bad_choice", f"{key} must be {allowed}") from None
+
+    return parse
+
+
+def _ratio(key: str, raw) -> Decimal:
+    bad = _Bad(key, "bad_ratio", f'{key} must be a positive decimal text such as "0.8"')
+    if isinstance(raw, bool | float):
+        raise bad
+    try:
+        value = Decimal(str(raw))
+    except InvalidOperation:
+        raise bad from None
+    if not value.is_finite() or value <= 0 or value > 100:
+        raise bad
+    return value
+
+
+class _Bad(Exception):
+    """A setting's value that cannot be taken: its finding."""
+
+    def __init__(self, field: str, code: str, message: str):
+        super().__init__(message)
+        self.finding = _finding(field, code, message)
+
+
+#: each setting's parser, in the order their findings are listed
+_PARSERS = (
+    ("timezone", _timezone),
+    ("currency", _currency),
+    ("cost_date", _choice(CostDate)),
+    ("income_date", _choice(IncomeDate)),
+    ("warn_ratio", _ratio),
+    ("over_ratio", _ratio),
+)
+
+
 def parse_settings(body: dict, base):
     """The settings ``body`` asks for (fields not given keep their value), and findings."""
-    findings: list[Finding] = []
+    findings = [
+        _finding(key, "unknown_field", f'"{key}" is not a setting')
+        for key in body
+        if key not in FIELDS and key != "on_over"
+    ]
     changes: dict = {}
-    for key in body:
-        if key not in FIELDS and key != "on_over":
-            findings.append(_finding(key, "unknown_field", f'"{key}" is not a setting'))
-    if "timezone" in body:
-        tz = body["timezone"]
-        try:
-            if not isinstance(tz, str) or not tz or tz != tz.strip():
-                raise ValueError
-            ZoneInfo(tz)
-            changes["timezone"] = tz
-        except (ValueError, ZoneInfoNotFoundError):
-            findings.append(
-                _finding(
-                    "timezone",
-                    "bad_timezone",
-                    f"{tz!r} is not an IANA timezone such as Europe/Berlin",
-                )
-            )
-    if "currency" in body:
-        try:
-            exponent(body["currency"] if isinstance(body["currency"], str) else "")
-            if body["currency"] not in ISO_4217:  # issue 9 D11: the ISO list, not any 3 letters
-                raise AmountError(
-                    f'"{body["currency"]}" is not an ISO 4217 currency code', code="bad_currency"
-                )
-            changes["currency"] = body["currency"]
-        except AmountError as exc:
-            findings.append(_finding("currency", exc.code, exc.message))
-    for key, enum in (("cost_date", CostDate), ("income_date", IncomeDate)):
+    for key, parse in _PARSERS:
         if key in body:
             try:
-                changes[key] = enum(body[key])
-            except ValueError:
-                allowed = " or ".join(e.value for e in enum)
-                findings.append(_finding(key, "bad_choice", f"{key} must be {allowed}"))
-    for key in ("warn_ratio", "over_ratio"):
-        if key in body:
-            try:
-                if isinstance(body[key], bool | float):
-                    raise InvalidOperation
-                value = Decimal(str(body[key]))
-                if not value.is_finite() or value <= 0 or value > 100:
-                    raise InvalidOperation
-                changes[key] = value
-            except InvalidOperation:
-                findings.append(
-                    _finding(
-                        key, "bad_ratio", f'{key} must be a positive decimal text such as "0.8"'
-                    )
-                )
+                changes[key] = parse(key, body[key])
+            except _Bad as bad:
+                findings.append(bad.finding)
     new = replace(base, **changes)
     if not findings and new.warn_ratio > new.over_ratio:
         findings.append(
