@@ -8,7 +8,7 @@ import hashlib
 import json
 from datetime import UTC, datetime
 
-from pixie_server import audit, create_app, db, migrations
+from pixie_server import audit, db, migrations
 from sqlalchemy import text
 
 
@@ -30,7 +30,7 @@ def _old_entry(prev: str, n: int) -> dict:
     return {**body, "at": at.replace(tzinfo=None), "prev_hash": prev, "hash": digest.hexdigest()}
 
 
-def test_an_old_trail_is_kept_as_legacy_and_new_entries_are_signed(empty_db_url, tmp_path, clock):
+def test_an_old_trail_is_kept_as_legacy_and_new_entries_are_signed(empty_db_url, make_app):
     db_url = empty_db_url
     engine = db.make_engine(db_url)
     migrations.upgrade(engine, "0002")
@@ -48,31 +48,21 @@ def test_an_old_trail_is_kept_as_legacy_and_new_entries_are_signed(empty_db_url,
             rows,
         )
     engine.dispose()
-    app = create_app(
-        {
-            "PIXIE_DATABASE_URL": db_url,
-            "PIXIE_CLOCK": clock,
-            "PIXIE_TOKEN_FILE": str(tmp_path / "t"),
-        },
-        first_token=False,
-    )
-    try:
-        with app.app_context():
-            assert audit.verify(db.session())["ok"] is True
-        with app.app_context(), db.transaction(app) as s:
-            new = audit.record(s, "bob", "upsert", "profile", "p9", None, {"n": 9})
-        assert new.prev_hash == prev and new.hash != audit.legacy_hash(prev, new)
-        with app.app_context():
-            assert audit.verify(db.session()) == {
-                "ok": True,
-                "entries": 4,
-                "broken_id": None,
-                "reason": None,
-            }
-        with app.app_context(), db.transaction(app) as s:
-            s.execute(text("UPDATE audit SET actor = 'eve' WHERE id = 2"))
-        with app.app_context():
-            report = audit.verify(db.session())
-        assert (report["broken_id"], report["reason"]) == (2, "entry_altered")
-    finally:
-        db.engine(app).dispose()
+    app = make_app(db_url, first_token=False)
+    with app.app_context():
+        assert audit.verify(db.session())["ok"] is True
+    with app.app_context(), db.transaction(app) as s:
+        new = audit.record(s, "bob", "upsert", "profile", "p9", None, {"n": 9})
+    assert new.prev_hash == prev and new.hash != audit.legacy_hash(prev, new)
+    with app.app_context():
+        assert audit.verify(db.session()) == {
+            "ok": True,
+            "entries": 4,
+            "broken_id": None,
+            "reason": None,
+        }
+    with app.app_context(), db.transaction(app) as s:
+        s.execute(text("UPDATE audit SET actor = 'eve' WHERE id = 2"))
+    with app.app_context():
+        report = audit.verify(db.session())
+    assert (report["broken_id"], report["reason"]) == (2, "entry_altered")
