@@ -96,6 +96,7 @@ class Decider:
         return decide_save(draft, known, partners, ctx.now, ctx.timezone)
 
     def report(self, g: Group, decision: Decision | None) -> None:
+        """Say the decision at the group's cells; a refusal marks the group bad."""
         if decision is None or decision.action is Action.UNCHANGED:
             return
         if decision.action is Action.REFUSE:
@@ -105,6 +106,7 @@ class Decider:
                 master = self.ctx.budgets[g.budget_id].master
                 key = "start" if g.start != master.start else "end"
             self.add(first, key, decision.code, decision.message)
+            g.bad = True  # (the one error a decision adds: the group's rows need no new look)
         elif decision.action is Action.NEW_CORRECTION and not g.bad:
             self.correction(g)
 

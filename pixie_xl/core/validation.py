@@ -123,8 +123,7 @@ def _validate(rows: Sequence[RawRow], context: Context) -> Result:
         if g.draft is None or g.span is None:
             continue
         decision = decider.decide(g, partners.get(id(g), []))
-        decider.report(g, decision)
-        g.bad = g.bad or g.any_bad()
+        decider.report(g, decision)  # (marks the group bad if it refuses the save)
         if decision is not None and not g.bad and context.now is not None:
             decisions.append((g.draft, decision))
     drafts = tuple(g.draft for g in groups if g.draft is not None)
