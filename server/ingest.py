@@ -121,56 +121,82 @@ def ingest_actuals(s: Session, header: Sequence[str], rows: Iterable[list[str]],
 
 
 def ingest_purchase_orders(s: Session, rows, source: str) -> dict:
-    settings = load_settings(s)
-    places = exponent(settings.currency)
+    places = exponent(load_settings(s).currency)
     sqlite = s.get_bind().dialect.name == "sqlite"
-    objects, activities = known_ids(s, "objects", "id"), known_ids(s, "activities", "code")
+    known = known_ids(s, "objects", "id"), known_ids(s, "activities", "code")
     c = Collector(source)
     orders: list[tuple] = []
     deletes: list[str] = []
     seen: set[str] = set()
     for n, r in rows:
-        pid = (r.get("po_id") or "").strip()
-        if not pid:
-            c.add(n, "po_id", "missing_value", "po_id is required")
+        pid = _order_id(c, n, r, seen)
+        if pid is None:
             continue
-        if pid in seen:
-            c.add(n, "po_id", "duplicate_id", f'order "{pid}" appears twice in this batch')
-            continue
-        seen.add(pid)
         if is_delete(r):
             deletes.append(pid)
             continue
-        ok = _bounded(c, n, r, PO_LIMITS)
-        obj, act = (r.get("object") or "").strip(), (r.get("activity") or "").strip()
-        if not known_pair(c, n, obj, act, objects, activities):
-            ok = False
-        status = (r.get("status") or "").strip().lower()
-        if status not in PO_STATUSES:
-            msg = f'status "{r.get("status")}" is not one of {", ".join(sorted(PO_STATUSES))}'
-            c.add(n, "status", "bad_status", msg)
-            ok = False
-        try:
-            ordered = strict_date((r.get("ordered_on") or "").strip())
-        except ValueError:
-            msg = f'ordered_on "{r.get("ordered_on")}" is not an ISO date (YYYY-MM-DD)'
-            c.add(n, "ordered_on", "bad_date", msg)
-            ok = False
-        amounts = []
-        for field in ("amount", "invoiced_amount"):
-            raw = r.get(field) or ""
-            try:
-                amounts.append(minor_units(raw if raw.strip() else "0", places))
-            except AmountError as exc:
-                c.add(n, field, exc.code, f"{field} {exc.message}")
-                ok = False
-        if ok:
-            day = ordered.isoformat() if sqlite else ordered
-            vendor = r.get("vendor") or ""
-            orders.append((pid, obj, act, vendor, day, amounts[0], amounts[1], status))
+        order = _checked_order(c, n, r, known, places)
+        if order is not None:
+            day = order[3].isoformat() if sqlite else order[3]
+            orders.append((pid, *order[:3], day, *order[4:]))
     c.raise_if_any("purchase orders refused")
     _refuse_over_budget(s, orders)
     aggregates.apply_orders(s, orders, deletes)  # issue 12.5: committed sums, same txn
+    written, deleted = _write_orders(s, orders, deletes, sqlite)
+    return {
+        "format": "purchase_orders",
+        "rows": len(seen),
+        "written": written,
+        "unchanged": len(orders) - written,
+        "deleted": deleted,
+    }
+
+
+def _order_id(c: Collector, n: int, r: dict, seen: set[str]) -> str | None:
+    """The row's order id when it is given and new in the batch, else None (a finding)."""
+    pid = (r.get("po_id") or "").strip()
+    if not pid:
+        c.add(n, "po_id", "missing_value", "po_id is required")
+        return None
+    if pid in seen:
+        c.add(n, "po_id", "duplicate_id", f'order "{pid}" appears twice in this batch')
+        return None
+    seen.add(pid)
+    return pid
+
+
+def _checked_order(c: Collector, n: int, r: dict, known: tuple, places: int) -> tuple | None:
+    """``(object, activity, vendor, ordered_on, amount, invoiced, status)`` of a row every
+    field of which is fine, else None (a finding per problem)."""
+    ok = _bounded(c, n, r, PO_LIMITS)
+    obj, act = (r.get("object") or "").strip(), (r.get("activity") or "").strip()
+    ok = known_pair(c, n, obj, act, *known) and ok
+    status = (r.get("status") or "").strip().lower()
+    if status not in PO_STATUSES:
+        msg = f'status "{r.get("status")}" is not one of {", ".join(sorted(PO_STATUSES))}'
+        c.add(n, "status", "bad_status", msg)
+        ok = False
+    ordered = None
+    try:
+        ordered = strict_date((r.get("ordered_on") or "").strip())
+    except ValueError:
+        msg = f'ordered_on "{r.get("ordered_on")}" is not an ISO date (YYYY-MM-DD)'
+        c.add(n, "ordered_on", "bad_date", msg)
+        ok = False
+    amounts = []
+    for field in ("amount", "invoiced_amount"):
+        raw = r.get(field) or ""
+        try:
+            amounts.append(minor_units(raw if raw.strip() else "0", places))
+        except AmountError as exc:
+            c.add(n, field, exc.code, f"{field} {exc.message}")
+            ok = False
+    return (obj, act, r.get("vendor") or "", ordered, *amounts, status) if ok else None
+
+
+def _write_orders(s: Session, orders: list, deletes: list, sqlite: bool) -> tuple[int, int]:
+    """Upsert the orders (a new seq for each changed one) and tombstone the deleted ones;
+    returns how many were written and deleted."""
     conn = s.connection()
     ph = "?" if sqlite else "%s"
     first = db.next_seq(s, len(orders) + len(deletes)) if orders or deletes else 0
@@ -193,13 +219,7 @@ def ingest_purchase_orders(s: Session, rows, source: str) -> dict:
             f"UPDATE purchase_orders SET deleted = {ph}, seq = {ph} WHERE id = {ph} AND NOT deleted"
         )
         deleted = executemany(conn, dsql, [(True, base + i, d) for i, d in enumerate(deletes)])
-    return {
-        "format": "purchase_orders",
-        "rows": len(seen),
-        "written": written,
-        "unchanged": len(orders) - written,
-        "deleted": deleted,
-    }
+    return written, deleted
 
 
 def _refuse_over_budget(s: Session, orders: list[tuple]) -> None:
