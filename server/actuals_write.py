@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from operator import itemgetter
 
 from sqlalchemy.orm import Session
 
@@ -39,6 +40,9 @@ def write_actuals(s: Session, batch: CheckedActuals) -> dict:
 
 def _refuse_gone_master_data(s: Session, tasks: dict) -> None:
     objects, activities = known_ids(s, "objects", "id"), known_ids(s, "activities", "code")
+    used = set(map(itemgetter(0), tasks.values())), set(map(itemgetter(1), tasks.values()))
+    if used[0] <= objects and used[1] <= activities:  # the usual case: no row to name
+        return
     for task, (obj, act, _created, n) in tasks.items():
         if obj not in objects or act not in activities:
             gone = f'object "{obj}"' if obj not in objects else f'activity "{act}"'
@@ -104,8 +108,38 @@ def _upsert_tasks(s: Session, tasks: dict, sqlite: bool) -> list[str]:
         return []
     conn = s.connection()
     ph = "?" if sqlite else "%s"
+    existing = _stored_tasks(conn, list(tasks), sqlite)
+    changed = [t for t, v in existing.items() if v != tasks[t][:3]]
+    if sqlite:  # the stored text of each distinct creation instant, made once
+        stamps = {c: sqlite_instant(c) for c in set(map(itemgetter(2), tasks.values()))}
+    else:
+        stamps = _Same()
+
+    # most batches bring new tasks only: their rows are made in one pass, no dict between
+    fresh = [(t, o, a, stamps[c]) for t, (o, a, c, _n) in tasks.items() if t not in existing]
+    if fresh and sqlite:
+        conn.exec_driver_sql(
+            "INSERT INTO tasks (id, object_id, activity_code, created_at)"
+            " SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3 FROM json_each(?) AS j",
+            (json.dumps(fresh, ensure_ascii=False, check_circular=False),),
+        )
+    elif fresh:
+        sql = "INSERT INTO tasks (id, object_id, activity_code, created_at) VALUES "
+        conn.exec_driver_sql(sql + f"({', '.join([ph] * 4)})", fresh)
+    if changed:
+        aggregates.move_tasks(s, changed, -1)  # issue 12.5: their lines' sums move with them
+        sql = f"UPDATE tasks SET object_id = {ph}, activity_code = {ph}, created_at = {ph} "
+        conn.exec_driver_sql(
+            sql + f"WHERE id = {ph}",
+            [(o, a, stamps[c], t) for t in changed for o, a, c, _ in [tasks[t]]],
+        )
+        aggregates.move_tasks(s, changed, 1)
+    return changed
+
+
+def _stored_tasks(conn, ids: list[str], sqlite: bool) -> dict[str, tuple]:
+    """``id → (object, activity, created in UTC)`` of the stored tasks among ``ids``."""
     existing: dict[str, tuple] = {}
-    ids = list(tasks)
     if sqlite:  # one statement over a JSON array of ids (no GIL while SQLite works)
         found = conn.exec_driver_sql(
             "SELECT t.id, t.object_id, t.activity_code, t.created_at FROM json_each(?) AS j"
@@ -122,28 +156,7 @@ def _upsert_tasks(s: Session, tasks: dict, sqlite: bool) -> list[str]:
             if isinstance(created, str):
                 created = datetime.fromisoformat(created).replace(tzinfo=UTC)
             existing[tid] = (obj, act, created.astimezone(UTC))
-    changed = [t for t, v in existing.items() if v != tasks[t][:3]]
-    if sqlite:  # the stored text of each distinct creation instant, made once
-        stamps = {c: sqlite_instant(c) for c in {v[2] for v in tasks.values()}}
-        rows = {t: (t, obj, act, stamps[c]) for t, (obj, act, c, _n) in tasks.items()}
-    else:
-        rows = {t: (t, obj, act, c) for t, (obj, act, c, _n) in tasks.items()}
-    fresh = [r for t, r in rows.items() if t not in existing] if existing else list(rows.values())
-    if fresh and sqlite:
-        conn.exec_driver_sql(
-            "INSERT INTO tasks (id, object_id, activity_code, created_at)"
-            " SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3 FROM json_each(?) AS j",
-            (json.dumps(fresh, ensure_ascii=False, check_circular=False),),
-        )
-    elif fresh:
-        sql = "INSERT INTO tasks (id, object_id, activity_code, created_at) VALUES "
-        conn.exec_driver_sql(sql + f"({', '.join([ph] * 4)})", fresh)
-    if changed:
-        aggregates.move_tasks(s, changed, -1)  # issue 12.5: their lines' sums move with them
-        sql = f"UPDATE tasks SET object_id = {ph}, activity_code = {ph}, created_at = {ph} "
-        conn.exec_driver_sql(sql + f"WHERE id = {ph}", [(*rows[t][1:], t) for t in changed])
-        aggregates.move_tasks(s, changed, 1)
-    return changed
+    return existing
 
 
 def _resend_lines_of(s: Session, task_ids: list[str], ph: str) -> int:
@@ -168,3 +181,10 @@ def _resend_lines_of(s: Session, task_ids: list[str], ph: str) -> int:
         [(first + i, lid) for i, lid in enumerate(ids)],
     )
     return len(ids)
+
+
+class _Same(dict):
+    """A mapping of every key to itself (PostgreSQL stores the instants as they are)."""
+
+    def __missing__(self, key):
+        return key
