@@ -63,13 +63,15 @@ def postgres_bindir() -> str:
 
 #: the modules whose tests take the longest (measured with ``--durations``: two accountants'
 #: story, the API fuzzed by schemathesis, the model test of the aggregates, a 200k-line ingest
-#: into a real server, the longer property tests, the COM stand-in, the cli stories on a
-#: service of their own …), longest first: started first when the suite runs on several
-#: workers (``make test``: pytest-xdist), so that none is left to run alone at the end
+#: into a real server, the longer property tests, the COM stand-in, LibreOffice's start, the
+#: cli stories on a service of their own …), longest first: started first when the suite runs
+#: on several workers (``make test``: pytest-xdist), so that none is left alone at the end
 LONG_FIRST = (
     "test_two_accountants.py",
     "test_schemathesis.py",
     "test_aggregates.py",
+    "test_libreoffice_report.py",
+    "test_libreoffice.py",
     "test_alerts_changed.py",
     "test_busy.py",
     "test_crash.py",
