@@ -121,12 +121,7 @@ class Money:
 
     def __str__(self) -> str:
         """Decimal text with exactly the currency's decimals: ``"1234.50"``, ``"-0.05"``."""
-        places = exponent(self.currency)
-        if places == 0:
-            return str(self.minor)
-        sign = "-" if self.minor < 0 else ""
-        whole, frac = divmod(abs(self.minor), 10**places)
-        return f"{sign}{whole}.{frac:0{places}d}"
+        return decimal_text(self.minor, exponent(self.currency))
 
     def _same(self, other: Money) -> None:
         if not isinstance(other, Money):
@@ -165,6 +160,19 @@ class Money:
 
     def __bool__(self) -> bool:
         return self.minor != 0
+
+
+def decimal_text(minor: int, places: int) -> str:
+    """Minor units as decimal text with exactly ``places`` decimals (no Money built).
+
+    >>> decimal_text(-5, 2), decimal_text(123450, 2), decimal_text(7, 0)
+    ('-0.05', '1234.50', '7')
+    """
+    if places == 0:
+        return str(minor)
+    sign = "-" if minor < 0 else ""
+    whole, frac = divmod(abs(minor), 10**places)
+    return f"{sign}{whole}.{frac:0{places}d}"
 
 
 def _from_decimal(d: Decimal, currency: str, shown: str) -> Money:

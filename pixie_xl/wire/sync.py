@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from pixie_xl.core.money import Money
+from pixie_xl.core.money import Money, decimal_text
 
 #: the ``type`` of a tombstone, by what it deletes
 LINE, ORDER = "line", "purchase_order"
@@ -79,15 +79,6 @@ class SyncPage(NamedTuple):
     lines: list[SyncLine]
     orders: list[SyncOrder]
     deleted: list[Tombstone]
-
-
-def decimal_text(minor: int, places: int) -> str:
-    """``decimal_text(-5, 2) == "-0.05"``"""
-    if places == 0:
-        return str(minor)
-    sign = "-" if minor < 0 else ""
-    whole, frac = divmod(abs(minor), 10**places)
-    return f"{sign}{whole}.{frac:0{places}d}"
 
 
 def line_json(ln: SyncLine, places: int) -> dict:
