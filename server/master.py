@@ -65,9 +65,12 @@ def check_objects(
             out[oid] = CrmObject(oid, name, ObjectKind(kind), parent, cur)
     known = {o.id: o for o in map(object_record, s.execute(select(ObjectRow)).scalars())}
     merged = {**known, **out}
+    # a parent refused in this batch has its own finding (the batch is refused for it):
+    # "not a known object" on each of its children would send the reader to the wrong row
+    in_batch = {_text(r.get("id")) for _n, r in rows}
     for n, r in rows:
         parent = _text(r.get("parent"))
-        if parent and parent not in merged:
+        if parent and parent not in merged and parent not in in_batch:
             msg = f'parent "{parent}" is not a known object'
             findings.append(Finding(_cell(source, n, "parent"), "unknown_parent", msg))
     try:

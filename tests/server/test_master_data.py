@@ -144,3 +144,27 @@ def test_a_nul_character_in_a_name_is_refused_not_a_server_error(client, headers
         headers=headers("integration"),
     )
     assert (resp.status_code, resp.get_json()["code"]) == (422, "nul_character")
+
+
+def test_the_children_of_a_parent_refused_in_the_same_file_are_not_called_orphans(client, headers):
+    """An objects file whose department is refused (another currency) names that one cell:
+    its projects are not told their parent is unknown, which would send the accountant to
+    the wrong rows; nothing of the file is saved."""
+    csv = (
+        "id,name,kind,parent,currency\n"
+        "D-9,Roads US,department,,USD\n"
+        "P-91,Bridge,project,D-9,EUR\n"
+        "P-92,Tunnel,project,D-9,\n"
+        "P-93,Ramp,project,D-404,EUR\n"
+    )
+    h = headers("integration")
+    resp = client.post(
+        "/api/v1/ingest?name=objects.csv", data=csv, headers={**h, "Content-Type": "text/csv"}
+    )
+    assert resp.status_code == 422, resp.get_json()
+    findings = [(f["source"]["cell"], f["code"]) for f in resp.get_json()["findings"]]
+    assert findings == [
+        ("row 2, currency", "currency_not_company"),
+        ("row 5, parent", "unknown_parent"),
+    ]
+    assert client.get("/api/v1/objects", headers=h).get_json()["objects"] == []
