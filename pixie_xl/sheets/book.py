@@ -33,6 +33,17 @@ class Table:
     first_row: int
     columns: tuple[str, ...]
 
+    @classmethod
+    def read(cls, sheet: str, name: str, header, rows: list, first_row: int, first_col: int):
+        """The table as every book reads it: blank rows at its end dropped (a table
+        resized past its data), a column letter per header from ``first_col`` (1 is A)."""
+        from pixie_xl.sheets.cells import col_letter, is_blank
+
+        while rows and all(is_blank(v) for v in rows[-1]):
+            rows.pop()
+        columns = tuple(col_letter(first_col + i) for i in range(len(header)))
+        return cls(sheet, name, tuple(header), tuple(map(tuple, rows)), first_row, columns)
+
 
 @dataclass(frozen=True, slots=True)
 class Column:

@@ -23,7 +23,7 @@ from pixie_xl.core.money import Money
 from pixie_xl.core.records import Formula
 from pixie_xl.sheets import layout
 from pixie_xl.sheets.book import Column, Table
-from pixie_xl.sheets.cells import cell_name, col_letter, is_blank, plain, split_cell
+from pixie_xl.sheets.cells import cell_name, is_blank, plain, split_cell
 
 
 def _keep(value: object) -> object:
@@ -114,17 +114,7 @@ class FakeBook:
 
     def read_table(self, sheet: str, table: str) -> Table:
         t = self._table(sheet, table)
-        rows = self._rows(t)
-        while rows and all(is_blank(v) for v in rows[-1]):
-            rows.pop()
-        return Table(
-            sheet=sheet,
-            name=table,
-            header=tuple(t.header),
-            rows=tuple(tuple(r) for r in rows),
-            first_row=t.row + 1,
-            columns=tuple(col_letter(t.col + i) for i in range(len(t.header))),
-        )
+        return Table.read(sheet, table, t.header, list(self._rows(t)), t.row + 1, t.col)
 
     def write_table(
         self,

@@ -95,16 +95,7 @@ class FileBook:
         if last > r1 and st is None:
             for cells in ws.iter_rows(r1 + 1, last, c1, c2):
                 rows.append(tuple(read_cell(c) for c in cells))
-        while rows and all(is_blank(v) for v in rows[-1]):
-            rows.pop()
-        return Table(
-            sheet=sheet,
-            name=table,
-            header=header,
-            rows=tuple(rows),
-            first_row=r1 + 1,
-            columns=tuple(col_letter(c) for c in range(c1, c2 + 1)),
-        )
+        return Table.read(sheet, table, header, rows, r1 + 1, c1)
 
     def table_rows(self, sheet: str, table: str) -> int:
         """The data rows the table spans (one when empty), from its ``ref`` alone: the

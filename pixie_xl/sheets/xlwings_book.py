@@ -18,8 +18,6 @@ from pixie_xl.core.findings import Severity
 from pixie_xl.sheets import layout
 from pixie_xl.sheets.book import Column, Table
 from pixie_xl.sheets.cells import (
-    col_letter,
-    is_blank,
     split_cell,
 )
 from pixie_xl.sheets.filebook import MARK_FILLS
@@ -115,17 +113,7 @@ class XlwingsBook(PrintLook, TableEdges):
         values, formulas = self._grids(whole, n_all, width)
         header = tuple("" if h is None else str(h) for h in values[0])
         cells = cells_of(values[1 : n_all - has_totals], formulas[1 : n_all - has_totals])
-        rows = [tuple(r) for r in cells]
-        while rows and all(is_blank(v) for v in rows[-1]):
-            rows.pop()
-        return Table(
-            sheet=sheet,
-            name=table,
-            header=header,
-            rows=tuple(rows),
-            first_row=row + 1,
-            columns=tuple(col_letter(col + i) for i in range(width)),
-        )
+        return Table.read(sheet, table, header, list(cells), row + 1, col)
 
     @_fresh
     def write_table(
