@@ -66,7 +66,8 @@ def bench_read_validate(folder: Path, n_lines: int = 100_000) -> list[Result]:
     from python_calamine import CalamineWorkbook
 
     from pixie_xl.client import activity_from_json, object_from_json
-    from pixie_xl.core.validation import Context, validate_rows
+    from pixie_xl.core.validation import Context
+    from pixie_xl.sheets.budget_cells import validate_table
     from pixie_xl.sheets.tables import read_budget_file
 
     path = folder / "budgets-100k.xlsx"
@@ -91,7 +92,7 @@ def bench_read_validate(folder: Path, n_lines: int = 100_000) -> list[Result]:
     )
 
     def ours():
-        result = validate_rows(read_budget_file(path), ctx)
+        result = validate_table(read_budget_file(path), ctx)
         assert not [f for f in result.findings if f.is_error], result.findings[:3]
 
     def floor():

@@ -8,6 +8,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from .checks import Known
 from .records import Activity, BudgetHistory, CrmObject
 
 
@@ -36,6 +37,10 @@ class Context:
     def knows_budgets(self) -> bool:
         """Whether a Budget ID that ``budgets`` lacks is unknown to the server."""
         return bool(self.budgets) if self.budgets_known is None else self.budgets_known
+
+    def known(self) -> Known:
+        """The catalogue the budget checks judge a sheet's drafts by."""
+        return Known(self.objects, self.activities, self.profiles, None, self.knows_budgets())
 
     def __post_init__(self):
         """Accept plain lists of records too: they are keyed here, once."""

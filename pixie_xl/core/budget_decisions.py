@@ -76,6 +76,7 @@ class Decider:
 
     def __init__(self, context: Context, findings: Findings):
         self.ctx = context
+        self.findings = findings
         self.add = findings.add
 
     def decide(self, g: Group, partners: list) -> Decision | None:
@@ -91,12 +92,12 @@ class Decider:
             return None  # version_required is reported already
         if ctx.now is None:
             return check_version(known, draft.based_on)
-        if g.bad:  # judge the dates, object and version with the server's own lines
+        if g.any_bad(self.findings):  # judge dates, object and version by the server's lines
             draft = replace(draft, lines=known.current.lines)
         return decide_save(draft, known, partners, ctx.now, ctx.timezone)
 
     def report(self, g: Group, decision: Decision | None) -> None:
-        """Say the decision at the group's cells; a refusal marks the group bad."""
+        """Say the decision at the group's cells (a refusal is an error at its first row)."""
         if decision is None or decision.action is Action.UNCHANGED:
             return
         if decision.action is Action.REFUSE:
@@ -106,8 +107,7 @@ class Decider:
                 master = self.ctx.budgets[g.budget_id].master
                 key = "start" if g.start != master.start else "end"
             self.add(first, key, decision.code, decision.message)
-            g.bad = True  # (the one error a decision adds: the group's rows need no new look)
-        elif decision.action is Action.NEW_CORRECTION and not g.bad:
+        elif decision.action is Action.NEW_CORRECTION and not g.any_bad(self.findings):
             self.correction(g)
 
     def correction(self, g: Group) -> None:

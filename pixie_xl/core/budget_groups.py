@@ -21,8 +21,8 @@ from .money import Money
 from .records import PHASING_DAYS, BudgetDraft, BudgetHistory, BudgetLine
 from .rules import Span
 
-#: ``row.bad``, for ``any(map(_IS_BAD, rows))`` (no generator frame per row)
-_IS_BAD = attrgetter("bad")
+#: ``row.index``, for ``findings.any_bad(map(_INDEX, rows))`` (no generator frame per row)
+_INDEX = attrgetter("index")
 #: the cell of a check's field (the others are named alike)
 _CELL = {"id": "budget_id"}
 _ZERO = Money.zero("EUR")
@@ -39,11 +39,12 @@ class Group:
 
     The rows of a table (:class:`~pixie_xl.core.budget_rows.TableRows`) are held by their
     indices, and a Row is made only where one is needed (a finding, a message, a budget
-    that is not the usual case); ``rows`` makes them all.
+    that is not the usual case); ``rows`` makes them all. Whether a group has an error is
+    for the findings to say (:meth:`any_bad`).
     """
 
     __slots__ = (
-        "_rows", "bad", "budget_id", "draft", "end", "indices", "object", "span", "start",
+        "_rows", "budget_id", "draft", "end", "indices", "object", "span", "start",
         "table", "version",
     )  # fmt: skip
 
@@ -54,7 +55,6 @@ class Group:
         bid = first.budget_id if first is not None else table.clean[0][index]
         self.budget_id = bid if isinstance(bid, str) else None
         self.object = self.start = self.end = self.version = None
-        self.bad = False
         self.draft: BudgetDraft | None = None
         self.span: Span | None = None
 
@@ -68,24 +68,21 @@ class Group:
     def first(self) -> Row:
         return self.rows[0] if self._rows is not None else self.table.row(self.indices[0])
 
-    def clean(self) -> list[int] | None:
+    def clean(self, findings: Findings) -> list[int] | None:
         """The indices of a table's rows when every one is clean and none has an error."""
         if self.indices is None:
             return None
         made = self.table.made
-        if made and any((r := made.get(i)) is not None and (r.bad or r.line is None)
+        if made and any((r := made.get(i)) is not None and r.line is None
                         for i in self.indices):  # fmt: skip
-            return None
-        return self.indices
+            return None  # (a row read cell by cell)
+        return None if findings.any_bad(self.indices) else self.indices
 
-    def any_bad(self) -> bool:
-        """Whether any row has an error (a row never made has none)."""
-        if self._rows is None and self.indices is not None:
-            made = self.table.made
-            if not made:  # (no row read cell by cell, none made for a finding)
-                return False
-            return any((r := made.get(i)) is not None and r.bad for i in self.indices)
-        return any(map(_IS_BAD, self.rows))
+    def any_bad(self, findings: Findings) -> bool:
+        """Whether the findings have an error in any of the group's rows."""
+        if self.indices is not None:
+            return findings.any_bad(self.indices)
+        return findings.any_bad(map(_INDEX, self._rows))
 
     def first_period(self) -> tuple:
         """(object, start, end) of the first row."""
@@ -104,7 +101,7 @@ class Group:
     def first_place(self) -> tuple[str, int]:
         """(sheet, row number) of the first row."""
         if self._rows is None and self.indices[0] not in self.table.made:
-            table = self.table.table
+            table = self.table
             return table.sheet, table.numbers[self.indices[0]]
         return self.first.sheet, self.first.number
 
@@ -205,6 +202,7 @@ class BudgetChecks:
     """Check each group as a whole (SPEC §3) and build its draft."""
 
     def __init__(self, findings: Findings, budgets: Mapping[str, BudgetHistory], known: Known):
+        self.findings = findings
         self.add = findings.add
         self.budgets = budgets
         self.known = known
@@ -213,7 +211,7 @@ class BudgetChecks:
 
     def agree(self, g: Group) -> None:
         """Rows of one Budget ID must agree on object, dates and version."""
-        idx = g.clean()
+        idx = g.clean(self.findings)
         if idx is not None:  # a table's clean rows: compared in their columns
             _, ver, objs, starts, ends = g.table.clean[:5]
             i = idx[0]
@@ -249,13 +247,13 @@ class BudgetChecks:
     def lines(self, g: Group) -> tuple[BudgetLine, ...] | None:
         """The group's lines when a look over its rows shows no activity is given twice or
         inactive (the usual case); None when the checks must judge its rows one by one."""
-        idx = g.clean()
+        idx = g.clean(self.findings)
         if idx is not None:  # a table's clean rows: their activities are known codes
             activities = set(map(g.table.clean[5].__getitem__, idx))
             if len(activities) == len(idx) and self.inactive.isdisjoint(activities):
                 return tuple(map(g.table.lines.__getitem__, idx))
         rows = g.rows
-        if not any(map(_IS_BAD, rows)):  # the usual case: a line per row
+        if not self.findings.any_bad(map(_INDEX, rows)):  # the usual case: a line per row
             activities = {row.activity for row in rows}
             if (
                 len(activities) == len(rows)
@@ -281,11 +279,12 @@ class BudgetChecks:
             self.add(row, _CELL.get(p.field, p.field), p.code, p.message)
         if rows is None:
             return lines
-        return tuple(ln for row, ln in zip(rows, lines, strict=True) if not row.bad)
+        bad = self.findings.is_bad
+        return tuple(ln for row, ln in zip(rows, lines, strict=True) if not bad(row))
 
     def probe_line(self, row: Row) -> BudgetLine:
         """The row's line (its cells as read, zero and days where a cell was bad)."""
-        if not row.bad:
+        if not self.findings.is_bad(row):
             return BudgetLine(
                 row.activity, row.income, row.cost, row.phasing, row.note, self.row_ref(row)
             )
@@ -316,7 +315,7 @@ class BudgetChecks:
         return SourceRef(row.sheet, f"{first_column(row.columns)}{row.number}")
 
     def build(self, g: Group) -> None:
-        """Check the group as a whole; set its draft, span and whether it is bad."""
+        """Check the group as a whole; set its draft and span."""
         bid = g.budget_id
         if bid is None:
             g.object, g.start, g.end = g.first_period()
@@ -333,10 +332,8 @@ class BudgetChecks:
         ):  # (else none of the budget checks can find anything)
             lines = self.judged(g, self.known.about(history), lines)
         if g.object is None or not dated:
-            g.bad = True
-            return
+            return  # (its cells have their findings; no draft)
         g.draft = BudgetDraft(bid, g.object, g.start, g.end, lines, g.version, g.first_ref())
-        g.bad = g.any_bad()
         if g.end >= g.start:
             label = bid or "in {} row {}".format(*g.first_place())
             g.span = Span(label, g.object, g.start, g.end)

@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .cells import show
+from .money import Money
 from .records import BUDGET_COLUMNS, PHASING_DAYS, PHASING_MONTHS, BudgetDraft, BudgetHistory
 
 
@@ -68,7 +69,9 @@ class Known:
     (offline, an id cannot be judged unknown).
     """
 
-    __slots__ = ("_lowered", "activities", "budgets_known", "history", "objects", "profiles")
+    __slots__ = (
+        "_lowered", "_phasings", "activities", "budgets_known", "history", "objects", "profiles",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -84,12 +87,29 @@ class Known:
         self.history = history
         self.budgets_known = budgets_known
         self._lowered: dict[str, dict[str, str]] = {}
+        self._phasings: dict[str, str] | None = None
 
     def about(self, history: BudgetHistory | None) -> Known:
         """The same catalogue, for a budget with ``history``."""
         out = Known(self.objects, self.activities, self.profiles, history, self.budgets_known)
         out._lowered = self._lowered
+        out._phasings = self._phasings
         return out
+
+    def phasing_name(self, text: str) -> str | None:
+        """The phasing ``text`` names, as written or in another case: ``days``, ``months`` or
+        a profile's own name (None: none).
+
+        >>> Known((), {}, {"Summer"}).phasing_name("SUMMER")
+        'Summer'
+        """
+        names = self._phasings
+        if names is None:
+            names = {p.lower(): p for p in self.profiles}
+            names.update({PHASING_DAYS: PHASING_DAYS, PHASING_MONTHS: PHASING_MONTHS})
+            names.update({p: p for p in self.profiles})
+            self._phasings = names
+        return names.get(text) or names.get(text.lower())
 
     def active(self, code: str) -> bool:
         a = self.activities[code]
@@ -112,6 +132,10 @@ def not_known(kind: str, value: str, known: Known) -> str:
     message = f'{kind} "{show(value)}" is not known'
     near = known.near(kind, value)
     return f"{message}; did you mean {near}?" if near else message
+
+
+def missing_text(field: str) -> str:
+    return f"{BUDGET_COLUMNS[field]} is missing"
 
 
 def inactive_text(code: str) -> str:
@@ -222,6 +246,38 @@ def version_required(d: BudgetDraft, known: Known) -> Iterator[Problem]:
 
 
 Check = Callable[[BudgetDraft, Known], Iterator[Problem]]
+
+#: the fields a budget line cannot do without
+REQUIRED_FIELDS = ("object", "start", "end", "activity")
+
+
+def row_problems(row, known: Known) -> list[Problem]:
+    """What one row of a table says wrong on its own, before it joins a budget.
+
+    ``row`` has the fields of :data:`~pixie_xl.core.records.BUDGET_COLUMNS` as attributes,
+    each a value as read, ``None`` where blank, or anything else where its cell could not be
+    read (the reader said that, and it is not judged again). The phasing is text as written.
+    The problems are ``missing_value``, then ``unknown_object``, ``unknown_activity``,
+    ``negative_amount`` and ``unknown_phasing``, each at its field (``line`` is None).
+    """
+    found = [
+        Problem(None, key, "missing_value", missing_text(key))
+        for key in REQUIRED_FIELDS
+        if getattr(row, key) is None
+    ]
+    obj, activity, phasing = row.object, row.activity, row.phasing
+    if type(obj) is str and obj not in known.objects:
+        found.append(Problem(None, "object", "unknown_object", not_known("Object", obj, known)))
+    if type(activity) is str and activity not in known.activities:
+        message = not_known("Activity", activity, known)
+        found.append(Problem(None, "activity", "unknown_activity", message))
+    for key, amount in (("income", row.income), ("cost", row.cost)):
+        if isinstance(amount, Money) and amount.minor < 0:
+            found.append(Problem(None, key, "negative_amount", negative_text(key, amount)))
+    if type(phasing) is str and known.phasing_name(phasing) is None:
+        found.append(Problem(None, "phasing", "unknown_phasing", phasing_text(phasing)))
+    return found
+
 
 #: every check, in the order their problems are reported
 CHECKS: tuple[Check, ...] = (

@@ -1,8 +1,9 @@
 """The rows of one budget table held a column at a time, as a reader hands them over.
 
 A :class:`RawTable` is a sequence of :class:`~pixie_xl.core.records.RawRow` (each made when
-it is asked for), so everything that takes rows takes it; :func:`~pixie_xl.core.validation.
-validate_rows` reads its columns directly and makes no ``RawRow`` for a clean row.
+it is asked for), so everything that takes rows takes it;
+:func:`~pixie_xl.sheets.budget_cells.validate_table` reads its columns directly and makes no
+``RawRow`` for a clean row. It holds cells as a sheet gives them and reads none of them.
 
 >>> t = RawTable("Budgets", [2, 4], {"object": "C", "cost": "H"},
 ...              {"object": ["P-1", "P-2"], "cost": [10.0, None]})

@@ -1,8 +1,8 @@
-"""Validation of the Budgets table (SPEC §3) over :class:`~pixie_xl.core.records.RawRow`.
+"""Validation of the Budgets table (SPEC §3) over its rows as read.
 
-:func:`validate_rows` never raises on a cell value and never stops at the first problem: it
-returns every finding, in sheet order, each pointing at its cell (``Budgets!G14``) with a
-stable code and a message that names the column and shows the value::
+Validation never raises on a cell value and never stops at the first problem: it returns
+every finding, in sheet order, each pointing at its cell (``Budgets!G14``) with a stable
+code and a message that names the column and shows the value::
 
     Budgets!G14: Cost budget "12,5O" is not a number
 
@@ -12,13 +12,18 @@ is the token the edit was made from (R6). The rules R1, R3, R6 and the correctio
 come from :func:`pixie_xl.core.rules.decide_save`, so the workbook and the service decide
 alike (the service decides again by its own clock).
 
-The work is done in steps, each in its module: the cells of each row are read
-(:mod:`~pixie_xl.core.cells`, :mod:`~pixie_xl.core.budget_rows`), the rows are grouped into
-budgets and each is checked as a whole (:mod:`~pixie_xl.core.budget_groups`), and the rules
-decide what saving each would do (:mod:`~pixie_xl.core.budget_decisions`). The budget checks
-(``unknown_object`` to ``version_required`` below, and ``negative_amount``) are the one list of
+The work is done in steps, each in its module. The cells of each row are read in
+:mod:`pixie_xl.sheets.budget_cells` (its ``validate_table`` is the entry point for a table of
+cells), by the value readers of :mod:`~pixie_xl.core.cells`, into the rows of
+:mod:`~pixie_xl.core.budget_rows`, each row checked on its own by
+:func:`~pixie_xl.core.checks.row_problems`. Here, :func:`validate_read` takes those rows:
+they are grouped into budgets and each is checked as a whole
+(:mod:`~pixie_xl.core.budget_groups`), and the rules decide what saving each would do
+(:mod:`~pixie_xl.core.budget_decisions`). The budget checks (``missing_value``, and
+``unknown_object`` to ``version_required`` below, and ``negative_amount``) are
 :mod:`pixie_xl.core.checks`, which the service runs on JSON too, so a mistake reads alike in
-the workbook, an import and the API.
+the workbook, an import and the API; the cell codes (``wrong_type`` to ``bad_version``, and
+``unreadable``) are the reader's.
 
 =======================  ======================================================================
 code                     finding (errors unless marked INFO or WARNING)
@@ -69,16 +74,15 @@ the table and the Delete and Status columns.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .budget_context import Context
 from .budget_decisions import Decider, overlap_partners
 from .budget_groups import BudgetChecks, group_rows
-from .budget_rows import Findings, RowReader
+from .budget_rows import Findings, Row, TableRows
+from .checks import Known
 from .findings import Finding
-from .gcpause import no_gc
-from .records import BudgetDraft, RawRow
+from .records import BudgetDraft
 from .rules import Decision
 
 
@@ -99,21 +103,18 @@ class Result:
         return not any(f.is_error for f in self.findings)
 
 
-def validate_rows(rows: Sequence[RawRow], context: Context) -> Result:
-    """Check a Budgets table and say what saving it would do; never raises on a cell value.
+def validate_read(
+    rows: list[Row] | TableRows, findings: Findings, context: Context, known: Known | None = None
+) -> Result:
+    """Group rows already read into budgets, check each and say what saving it would do.
 
-    Findings come in sheet order (row by row, left to right within a row).
+    ``findings`` holds what reading the rows found (and which rows it found bad); every
+    finding comes back in sheet order (row by row, left to right within a row). ``known``
+    is the catalogue the reader judged by, built from ``context`` when not given.
     """
-    with no_gc():
-        return _validate(rows, context)
-
-
-def _validate(rows: Sequence[RawRow], context: Context) -> Result:
-    findings = Findings()
-    reader = RowReader(context, findings)
-    read = reader.read_all(rows)
-    groups = group_rows(read)
-    checks = BudgetChecks(findings, context.budgets, reader.known)
+    known = context.known() if known is None else known
+    groups = group_rows(rows)
+    checks = BudgetChecks(findings, context.budgets, known)
     for g in groups:
         checks.build(g)
     partners = overlap_partners(groups, context.budgets)
@@ -123,8 +124,8 @@ def _validate(rows: Sequence[RawRow], context: Context) -> Result:
         if g.draft is None or g.span is None:
             continue
         decision = decider.decide(g, partners.get(id(g), []))
-        decider.report(g, decision)  # (marks the group bad if it refuses the save)
-        if decision is not None and not g.bad and context.now is not None:
+        decider.report(g, decision)  # (a refusal is an error at the group's first row)
+        if decision is not None and context.now is not None and not g.any_bad(findings):
             decisions.append((g.draft, decision))
     drafts = tuple(g.draft for g in groups if g.draft is not None)
     return Result(findings.in_sheet_order(), drafts, tuple(decisions))

@@ -158,9 +158,9 @@ def check(book: Book, client: wire.Client | None = None, cache: Cache | None = N
 
 def _check(book: Book, client: wire.Client | None, cache: Cache | None):
     """(the core's Result, the Source it was checked against, the Delete marks)."""
-    from pixie_xl.core.validation import validate_rows
     from pixie_xl.excel import budget_deletes, budget_view
     from pixie_xl.excel.profiles_table import read_profiles
+    from pixie_xl.sheets.budget_cells import validate_table
     from pixie_xl.sheets.tables import read_budget_rows
 
     source = _source(book, client, cache)
@@ -169,7 +169,7 @@ def _check(book: Book, client: wire.Client | None, cache: Cache | None):
     table = read_budget_rows(book)  # (as columns: the checks read them so, when nothing is marked)
     rows = [r for r in table if r.row not in marks.rows] if marks.rows else table
     profiles, bad_profiles = read_profiles(book)
-    result = validate_rows(rows, _context(source, profiles))
+    result = validate_table(rows, _context(source, profiles))
     tz = source.settings.timezone
     known = {h.budget_id: h for h in source.budgets}
     more = budget_deletes.check_marks(marks, known, source.now, tz)
@@ -369,8 +369,8 @@ def import_budgets(
     Returns the findings; with any error the table is left as it was (the findings go to
     the Checks sheet, pointing at the file's cells).
     """
-    from pixie_xl.core.validation import validate_rows
     from pixie_xl.excel import budget_view
+    from pixie_xl.sheets.budget_cells import validate_table
     from pixie_xl.sheets.tables import read_budget_file, read_budget_rows
 
     source = _source(book, client, cache)
@@ -379,7 +379,7 @@ def import_budgets(
     existing = read_budget_rows(book)
     ctx = _context(source, _book_profiles(book))
     # checked together with the sheet's rows, so an overlap with them is found too
-    result = validate_rows([*existing, *incoming], ctx)
+    result = validate_table([*existing, *incoming], ctx)
     findings = [*result.findings, *stray]
     if has_errors(findings):
         report(book, findings)

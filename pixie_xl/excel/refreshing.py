@@ -40,14 +40,14 @@ def _sheet_drafts(book: Book, source: Source) -> dict[str, BudgetDraft]:
     on the lines that have it) but not by the rules: a stale Version, an ID the service no
     longer has or a missing Version is what Refresh is about, not a reason to keep rows.
     """
-    from pixie_xl.core.validation import validate_rows
     from pixie_xl.excel.budget_view import budget_id_text
     from pixie_xl.excel.saving import _ROW
+    from pixie_xl.sheets.budget_cells import validate_table
     from pixie_xl.sheets.tables import read_budget_rows
 
     ctx = dataclasses.replace(actions._context(source, actions._book_profiles(book)), now=None)
     rows = read_budget_rows(book)
-    result = validate_rows(rows, ctx)
+    result = validate_table(rows, ctx)
     bad_rows = {
         int(m.group(1))
         for f in result.findings

@@ -68,3 +68,39 @@ def test_each_mistake_is_one_problem_at_its_line_and_field(d, known, expected):
 def test_the_hint_names_the_known_code_in_its_case():
     (p,) = check(draft(line("road")), KNOWN)
     assert p.message == 'Activity "road" is not known; did you mean ROAD?'
+
+
+def test_a_row_on_its_own_gives_its_problems_at_its_fields():
+    from types import SimpleNamespace
+
+    bad_cell = object()  # a cell the reader could not read: not judged again
+    row = SimpleNamespace(
+        object="P2", start=None, end=bad_cell, activity="road", phasing="summer",
+        income=parse_text("-1.00", "EUR"), cost=EUR,
+    )  # fmt: skip
+    assert [(p.field, p.code) for p in checks.row_problems(row, KNOWN)] == [
+        ("start", "missing_value"),
+        ("object", "unknown_object"),
+        ("activity", "unknown_activity"),
+        ("income", "negative_amount"),
+    ]  # (a phasing in another case names the profile: Summer)
+    row.phasing = "Winter"
+    assert [p.message for p in checks.row_problems(row, KNOWN)][-1] == checks.phasing_text("Winter")
+    assert KNOWN.phasing_name("MONTHS") == "months" and KNOWN.phasing_name("Winter") is None
+
+
+def test_the_findings_say_which_rows_are_bad_and_info_makes_none_bad():
+    from pixie_xl.core.budget_rows import Findings, Row
+    from pixie_xl.core.findings import Severity
+
+    rows = []
+    for index in range(3):
+        row = Row()
+        row.index, row.sheet, row.number, row.columns = index, "Budgets", index + 2, {"cost": "H"}
+        rows.append(row)
+    findings = Findings()
+    findings.add(rows[1], "cost", "not_a_number", "Cost budget ...")
+    findings.add(rows[2], None, "becomes_correction", "...", Severity.INFO)
+    assert [findings.is_bad(r) for r in rows] == [False, True, False]
+    assert findings.bad_rows == {1} and findings.any_bad([0, 1]) and not findings.any_bad([0, 2])
+    assert [str(f.source) for f in findings.in_sheet_order()] == ["Budgets!H3", "Budgets!H4"]

@@ -27,8 +27,8 @@ from pixie_xl.core.phasing import (
     split_by_month,
 )
 from pixie_xl.core.records import Profile, Settings
-from pixie_xl.core.validation import validate_rows
 from pixie_xl.core.variance import variance_rows
+from pixie_xl.sheets.budget_cells import validate_table
 from tests.builders import d, history, line, version
 from tests.core.test_validation import context, row
 from tests.core.test_variance import actuals, facts, pos
@@ -48,7 +48,7 @@ def open_ended(phasing: str = "days", start: str = "9999-01-01", cost: str = "12
 
 @pytest.mark.parametrize("end", ["9999-12-31", date(9999, 12, 31), 2958465])
 def test_a_budget_ending_9999_12_31_validates(end):
-    result = validate_rows([row(2, start="2027-01-01", end=end)], context())
+    result = validate_table([row(2, start="2027-01-01", end=end)], context())
     assert result.findings == ()
     assert result.drafts[0].end == NO_END
 

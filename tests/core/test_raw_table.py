@@ -23,7 +23,8 @@ from pixie_xl.core.records import (
     ObjectKind,
     RawRow,
 )
-from pixie_xl.core.validation import Context, validate_rows
+from pixie_xl.core.validation import Context
+from pixie_xl.sheets.budget_cells import validate_table
 from tests.builders import at, history, line, version
 
 CONTEXT = Context(
@@ -167,7 +168,7 @@ def _outcome(result):
 def test_columns_and_rows_give_the_same_findings_and_budgets(rows, keys):
     table, listed = _as_table(rows, keys)
     for ctx in (CONTEXT, ONLINE):
-        by_table, by_rows = validate_rows(table, ctx), validate_rows(listed, ctx)
+        by_table, by_rows = validate_table(table, ctx), validate_table(listed, ctx)
         assert _outcome(by_table) == _outcome(by_rows)
         assert by_table.decisions == by_rows.decisions
 
@@ -180,7 +181,7 @@ def test_a_new_files_budgets_are_its_objects_wherever_their_lines_stand():
     rows = [{"object": o, "start": date(2026, 1, 1), "end": date(2026, 12, 31), "activity": a,
              "income": 1.0, "cost": 2.0} for o, a in zip(objs, acts, strict=True)]  # fmt: skip
     table, listed = _as_table(rows, ("object", "start", "end", "activity", "income", "cost"))
-    by_table, by_rows = validate_rows(table, CONTEXT), validate_rows(listed, CONTEXT)
+    by_table, by_rows = validate_table(table, CONTEXT), validate_table(listed, CONTEXT)
     assert _outcome(by_table) == _outcome(by_rows)
     assert [(d.object, [ln.activity for ln in d.lines]) for d in by_table.drafts] == [
         ("P1", ["ROAD", "MAINT"]),

@@ -24,7 +24,8 @@ from pixie_xl.core.records import (
     RawRow,
 )
 from pixie_xl.core.rules import Action
-from pixie_xl.core.validation import Context, validate_rows
+from pixie_xl.core.validation import Context
+from pixie_xl.sheets.budget_cells import validate_table
 from tests.builders import at, d, history, line, version
 
 # ID | Version | Object | start | end | Activity | Income | Cost | Phasing | Note
@@ -92,7 +93,7 @@ def b1_rows(**changes) -> list[RawRow]:
 
 
 def found(rows, ctx=None) -> list[tuple[str, str]]:
-    return [(f.code, str(f)) for f in validate_rows(rows, ctx or context()).findings]
+    return [(f.code, str(f)) for f in validate_table(rows, ctx or context()).findings]
 
 
 # --- one finding per cell problem ------------------------------------------------------
@@ -463,7 +464,7 @@ def test_every_code_is_documented_and_shown_by_a_test():
 
 
 def test_the_correction_notice_is_information_not_an_error():
-    result = validate_rows([b1(2, cost=900), b1(3, activity="OLD", cost=0)], context())
+    result = validate_table([b1(2, cost=900), b1(3, activity="OLD", cost=0)], context())
     assert result.ok
     assert {f.severity for f in result.findings} == {"info"}
     ((draft, decision),) = result.decisions
@@ -478,7 +479,7 @@ def test_a_clean_sheet_gives_no_errors_and_the_budgets_it_describes():
         b1(5, cost=1000),
         b1(6, activity="OLD", cost=10.0),
     ]
-    result = validate_rows(rows, context())
+    result = validate_table(rows, context())
     assert result.findings == ()
     assert result.ok
     new_p1, new_p2, kept = result.drafts
@@ -510,29 +511,29 @@ def test_findings_come_in_sheet_order_whatever_finds_them():
         row(4, object="P2", activity="ROAD", cost=-1),  # duplicate ROAD in P2's budget
         row(5, start="2027-01-01", end="2027-06-30", activity="nope"),
     ]
-    cells = [f.source.cell for f in validate_rows(rows, context()).findings]
+    cells = [f.source.cell for f in validate_table(rows, context()).findings]
     assert cells == ["D2", "G3", "H3", "F4", "H4", "D5", "F5"]
 
 
 def test_without_the_servers_time_no_lock_information_but_stale_versions_still_show():
     offline = context(now=None)
-    result = validate_rows([b1(2, cost=900), b1(3, activity="OLD", cost=0)], offline)
+    result = validate_table([b1(2, cost=900), b1(3, activity="OLD", cost=0)], offline)
     assert result.findings == () and result.decisions == ()
     stale = [row(2, budget_id="B2", version=1, object="P2", start="2026-01-01", end="2026-12-31")]
-    assert [f.code for f in validate_rows(stale, offline).findings] == ["stale_version"]
+    assert [f.code for f in validate_table(stale, offline).findings] == ["stale_version"]
 
 
 def test_without_server_budgets_an_id_is_not_called_unknown():
     offline = context(budgets={}, now=None)
-    assert validate_rows([b1(2), b1(3, activity="MAINT", cost=10)], offline).findings == ()
+    assert validate_table([b1(2), b1(3, activity="MAINT", cost=10)], offline).findings == ()
     no_version = [b1(2, version=None)]
-    assert [f.code for f in validate_rows(no_version, offline).findings] == ["version_required"]
+    assert [f.code for f in validate_table(no_version, offline).findings] == ["version_required"]
 
 
 def test_rows_of_two_sheets_keep_their_order_and_their_sheet():
     incoming = RawRow("import.csv", 2, row(2, start="2027-06-01").values, COLUMNS)
     rows = [row(7), incoming]
-    findings = validate_rows(rows, context()).findings
+    findings = validate_table(rows, context()).findings
     assert [str(f.source) for f in findings] == ["Budgets!D7", "import.csv!D2"]
     assert {f.code for f in findings} == {"overlap"}
 
@@ -548,17 +549,17 @@ def test_lists_of_records_are_accepted_as_the_context():
         timezone="Europe/Copenhagen",
     )
     rows = [b1(2, cost=900), b1(3, activity="OLD", cost=0), row(4, phasing="Summer")]
-    assert validate_rows(rows, listed) == validate_rows(rows, base)
+    assert validate_table(rows, listed) == validate_table(rows, base)
 
 
 def test_a_dict_of_profiles_is_accepted():
     rows = [row(2, phasing="Summer"), row(3, activity="MAINT", phasing="months")]
-    assert validate_rows(rows, context(profiles={"Summer": object()})).ok
+    assert validate_table(rows, context(profiles={"Summer": object()})).ok
 
 
 def test_errors_in_a_locked_budget_still_show_its_date_change():
     rows = [b1(2, end="2026-06-30", cost="bad"), b1(3, activity="OLD", end="2026-06-30")]
-    codes = [f.code for f in validate_rows(rows, context()).findings]
+    codes = [f.code for f in validate_table(rows, context()).findings]
     assert codes == ["dates_locked", "not_a_number"]
 
 
@@ -586,7 +587,7 @@ cell_values = st.one_of(
 @given(rows=st.lists(st.fixed_dictionaries({k: cell_values for k in BUDGET_COLUMNS}), max_size=5))
 def test_any_cell_values_give_findings_never_an_exception(rows):
     raws = [RawRow("Budgets", i + 2, cells, COLUMNS) for i, cells in enumerate(rows)]
-    result = validate_rows(raws, context())
+    result = validate_table(raws, context())
     for f in result.findings:
         assert f.source is not None and f.source.sheet == "Budgets"
         assert str(f).startswith("Budgets!") and f.code and f.message
@@ -615,7 +616,7 @@ def test_the_fast_amount_path_reads_exactly_what_from_excel_reads(value, currenc
     if type(value) is float and 0 <= value < 10**13 and isinstance(expected, Money):
         rows = [row(2, object="P3" if currency == "JPY" else "P1", cost=value)]
         if currency != "KWD":
-            (draft,) = validate_rows(rows, context()).drafts
+            (draft,) = validate_table(rows, context()).drafts
             assert draft.lines[0].cost == expected
 
 
@@ -649,18 +650,18 @@ likely_cells = {
     offline=st.booleans(),
 )
 def test_reading_clean_cells_by_column_changes_nothing(rows, offline):
-    import pixie_xl.core.budget_rows as budget_rows
-    from pixie_xl.core.budget_columns import DIRTY, Column
+    import pixie_xl.sheets.budget_cells as budget_cells
+    from pixie_xl.sheets.budget_columns import DIRTY, Column
 
     def all_dirty(columns, *_args):
         return [Column([DIRTY] * len(c), True) for c in columns]
 
     raws = [RawRow("Budgets", i + 2, cells, COLUMNS) for i, cells in enumerate(rows)]
     ctx = context(now=None, budgets={}) if offline else context()
-    fast = validate_rows(raws, ctx)
+    fast = validate_table(raws, ctx)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(budget_rows, "clean_columns", all_dirty)
-        careful = validate_rows(raws, ctx)
+        patch.setattr(budget_cells, "clean_columns", all_dirty)
+        careful = validate_table(raws, ctx)
     assert fast == careful
     assert [ln.source for d in fast.drafts for ln in d.lines] == [
         ln.source for d in careful.drafts for ln in d.lines
@@ -669,4 +670,4 @@ def test_reading_clean_cells_by_column_changes_nothing(rows, offline):
 
 def test_an_id_an_empty_server_lacks_is_unknown_when_its_budgets_are_known():
     online = context(budgets={}, budgets_known=True)  # the service holds no budget at all
-    assert [f.code for f in validate_rows([b1(2)], online).findings] == ["unknown_budget"]
+    assert [f.code for f in validate_table([b1(2)], online).findings] == ["unknown_budget"]

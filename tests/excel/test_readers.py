@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 
 from pixie_xl.core.errors import BadFile
 from pixie_xl.core.records import Activity, CrmObject, Formula, ObjectKind
-from pixie_xl.core.validation import Context, validate_rows
+from pixie_xl.core.validation import Context
 from pixie_xl.sheets import package
+from pixie_xl.sheets.budget_cells import validate_table
 from pixie_xl.sheets.readers import read_budget_file, read_rows
 
 HEADER = ["Budget ID", "Version", "Object", "Period start", "Period end", "Activity",
@@ -76,7 +77,7 @@ def test_csv_and_xlsx_give_the_same_budgets(tmp_path):
     from_xlsx = read_budget_file(write_xlsx(tmp_path / "budgets.xlsx"))
     assert [r.row for r in from_csv] == [r.row for r in from_xlsx] == [2, 3, 4]
     assert from_csv[0].columns == from_xlsx[0].columns
-    a, b = validate_rows(from_csv, CONTEXT), validate_rows(from_xlsx, CONTEXT)
+    a, b = validate_table(from_csv, CONTEXT), validate_table(from_xlsx, CONTEXT)
     assert a.ok and b.ok, (a.findings, b.findings)
     assert a.drafts == b.drafts
     assert [str(d.lines[0].cost) for d in a.drafts] == ["1200.00", "99.99"]
@@ -88,7 +89,7 @@ def test_findings_point_at_the_file_and_cell(tmp_path):
     rows[1][7] = "12,5O"
     csv_rows = read_budget_file(write_csv(tmp_path / "budgets.csv", rows=rows))
     assert str(csv_rows[1].ref("cost")) == "budgets.csv!H3"
-    findings = validate_rows(csv_rows, CONTEXT).findings
+    findings = validate_table(csv_rows, CONTEXT).findings
     assert any(str(f).startswith("budgets.csv!H3:") and "12,5O" in str(f) for f in findings)
 
 
@@ -120,7 +121,7 @@ def test_formulas_are_noticed_although_calamine_reads_values(tmp_path):
     path = write_xlsx(tmp_path / "formula.xlsx", formula_at=(2, 7))
     rows = read_budget_file(path)
     assert rows[1].values["cost"] == Formula("=600*2")
-    findings = validate_rows(rows, CONTEXT).findings
+    findings = validate_table(rows, CONTEXT).findings
     assert any(f.source and f.source.cell == "H3" and f.is_error for f in findings)
 
 
@@ -316,7 +317,7 @@ def test_excel_error_cells_in_an_xlsx_are_errors_at_their_cells(tmp_path):
         "#N/A",
         "#DIV/0!",
     ]
-    found = {str(f.source): f.code for f in validate_rows(rows, CONTEXT).findings}
+    found = {str(f.source): f.code for f in validate_table(rows, CONTEXT).findings}
     assert {k: v for k, v in found.items() if v == "excel_error"} == {
         "errors.xlsx!C2": "excel_error",
         "errors.xlsx!F2": "excel_error",
@@ -329,11 +330,11 @@ def test_the_same_errors_in_a_csv_give_the_same_findings(tmp_path):
     row[2], row[5], row[7] = "#REF!", "#N/A", "#DIV/0!"
     rows = read_budget_file(write_csv(tmp_path / "errors.csv", rows=[row]))
     csv_findings = {
-        (f.source.cell, f.code, f.message) for f in validate_rows(rows, CONTEXT).findings
+        (f.source.cell, f.code, f.message) for f in validate_table(rows, CONTEXT).findings
     }
     xlsx = read_budget_file(write_error_xlsx(tmp_path / "errors.xlsx"))
     xlsx_findings = {
-        (f.source.cell, f.code, f.message) for f in validate_rows(xlsx, CONTEXT).findings
+        (f.source.cell, f.code, f.message) for f in validate_table(xlsx, CONTEXT).findings
     }
     assert csv_findings == xlsx_findings and any(c == "excel_error" for _, c, _ in csv_findings)
 

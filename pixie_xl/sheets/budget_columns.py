@@ -4,10 +4,11 @@ A budget file repeats itself: ten thousand budgets share one period, ten activit
 phasing and a few hundred distinct amounts. :func:`clean_columns` therefore reads each
 column's *distinct* values once with the cell readers of :mod:`pixie_xl.core.cells` and
 maps the column through the results. A value stands for its reading only if the reading is
-clean: it gives no finding at all, not even one that needs the whole row (a missing value,
-an unknown object or activity, a negative amount, an unknown phasing). Every other cell is
-:data:`DIRTY`, and its row is read cell by cell as before, so every finding and every
-message stays exactly what the careful path says.
+clean: it gives no finding at all, not even one of the row checks
+(:func:`pixie_xl.core.checks.row_problems`: a missing value, an unknown object or activity,
+a negative amount, an unknown phasing). Every other cell is :data:`DIRTY`, and its row is
+read cell by cell (:mod:`pixie_xl.sheets.budget_cells`), so every finding and every message
+stays exactly what the careful path says.
 
 Only values whose equality means "same reading" are looked up this way (``"P1"`` and
 ``Formula("P1")`` are equal strings but not the same cell; ``True == 1``; equal instants in
@@ -21,8 +22,8 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from itertools import repeat
 
-from .cells import Amounts, read_date, read_text, read_version
-from .records import BUDGET_COLUMNS, PHASING_DAYS, CrmObject
+from pixie_xl.core.cells import Amounts, read_date, read_text, read_version
+from pixie_xl.core.records import BUDGET_COLUMNS, PHASING_DAYS, CrmObject
 
 #: a cell whose row must be read cell by cell
 DIRTY = object()
@@ -104,12 +105,13 @@ def clean_columns(
     columns: Sequence[Sequence[object]],
     objects: Mapping[str, CrmObject],
     activities: Mapping[str, object],
-    profiles: Mapping[str, str],
+    phasing_name: Callable[[str], str | None],
     currency: str,
 ) -> list[Column]:
     """The ten columns of :data:`~pixie_xl.core.records.BUDGET_COLUMNS`, read where clean.
 
-    ``profiles`` maps a phasing as written (exact or lower case) to its canonical name.
+    ``phasing_name`` gives the canonical name of a phasing as written (None: unknown), as
+    :meth:`pixie_xl.core.checks.Known.phasing_name` does.
     """
     bid, version, obj, start, end, activity, income, cost, phasing, note = columns
     h = BUDGET_COLUMNS
@@ -118,7 +120,7 @@ def clean_columns(
     def phase(text):
         if text is None:
             return PHASING_DAYS
-        return profiles.get(text) or profiles.get(text.lower()) or DIRTY
+        return phasing_name(text) or DIRTY
 
     out = [
         _through(bid, _TEXT_TYPES, _clean(read_text, h["budget_id"])),
