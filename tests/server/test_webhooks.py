@@ -1,7 +1,11 @@
-"""Signed webhooks (issue 13) against a real service process (SQLite and PostgreSQL) and
-receivers on loopback: one that records and checks signatures, one that fails (500) and
-recovers, one that is slow (the service's timeout), one that is down and then up, across a
-service restart. The service polls its outbox every 0.1 s and backs off from 0.2 s.
+"""Signed webhooks (issue 13) from a real service (SQLite and PostgreSQL) to receivers on
+loopback: one that records and checks signatures, one that fails (500) and recovers, one
+that is slow (the service's timeout), one that is down and then up, across a service
+restart. The service polls its outbox every 0.1 s and backs off from 0.2 s.
+
+The service is the ``app`` fixture under waitress with its delivery worker (``svc``), as
+``pixie_server.serve`` runs it; a restart, two processes on one database and the
+``pixie-xl serve`` command have service processes of their own (:class:`Process`).
 """
 
 from __future__ import annotations
@@ -17,19 +21,24 @@ from pathlib import Path
 
 import pytest
 import requests
+from pixie_server import webhooks
 
 from pixie_xl import client as wire
-from tests.server.conftest import free_port, spawn_server, stop_server
+from tests.server.conftest import START, free_port, spawn_server, stop_server
 from tests.server.data import ACTIVITIES, OBJECTS, ORDERS_HEADER, lines
 
 SECRET = "s3cret-of-sixteen+"
-ENV = {
-    "PIXIE_CLOCK_AT": "2026-03-10T09:00:00+00:00",
+#: the delivery settings of every service here: polls every 0.1 s, backs off from 0.2 s
+WEBHOOK_SETTINGS = {
     "PIXIE_WEBHOOK_POLL": "0.1",
     "PIXIE_WEBHOOK_BACKOFF": "0.2",
     "PIXIE_WEBHOOK_MAX_BACKOFF": "1",
     "PIXIE_WEBHOOK_TIMEOUT": "1",
 }
+#: a service process's environment: those settings and the ``clock`` fixture's instant
+ENV = {"PIXIE_CLOCK_AT": START.isoformat(), **WEBHOOK_SETTINGS}
+
+pytestmark = pytest.mark.app_config(**WEBHOOK_SETTINGS)
 
 
 class Receiver:
@@ -86,23 +95,12 @@ class Receiver:
 
 
 class Service:
-    cli = False  # run `pixie-xl serve` instead of pixie_server.serve
+    """Calls to the service at ``url`` as its first admin (the token ``token_file`` holds)."""
 
-    def __init__(self, db_url: str, tmp_path, cli: bool = False):
-        self.db_url, self.token_file, self.cli = db_url, tmp_path / "token", cli
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.start()
-        token, _ = wire.read_token_file(self.token_file)
+    def __init__(self, url: str, token_file):
+        self.url, self.token_file = url, token_file
+        token, _ = wire.read_token_file(token_file)
         self.headers = {"Authorization": f"Bearer {token}"}
-
-    def start(self):
-        self.proc, _ = spawn_server(
-            self.db_url, self.token_file, self.port, env={**os.environ, **ENV}, cli=self.cli
-        )
-
-    def stop(self):
-        stop_server(self.proc)
 
     def call(self, method: str, path: str, headers=None, **kw):
         headers = {**self.headers, **(headers or {})}
@@ -149,13 +147,53 @@ class Service:
         return resp.json()
 
 
+class Process(Service):
+    """A service process of its own on ``db_url`` (``pixie_server.serve``, or with ``cli``
+    the ``pixie-xl serve`` command), for what the app in this process cannot show: a
+    restart, a second process on one database, the command a user runs."""
+
+    def __init__(self, db_url: str, token_file, cli: bool = False):
+        self.db_url, self.token_file, self.cli = db_url, token_file, cli
+        self.port = free_port()
+        self.start()
+        super().__init__(f"http://127.0.0.1:{self.port}", token_file)
+
+    def start(self):
+        self.proc, _ = spawn_server(
+            self.db_url, self.token_file, self.port, env={**os.environ, **ENV}, cli=self.cli
+        )
+
+    def stop(self):
+        stop_server(self.proc)
+
+
 @pytest.fixture
-def svc(db_url, tmp_path):
-    service = Service(db_url, tmp_path)
+def svc(app, live_server, token_file):
+    """The service of the ``app`` fixture under waitress, with its delivery worker (what
+    ``pixie_server.serve`` starts) and a little master data."""
+    worker = webhooks.start_worker(app)
+    service = Service(live_server, token_file)
     service.ingest(OBJECTS)
     service.ingest(ACTIVITIES)
     yield service
-    service.stop()
+    worker.stop()
+    # not worker.join(): Worker's ``_stop`` event hides Thread._stop, which join calls
+    end = time.monotonic() + 30
+    while worker in threading.enumerate() and time.monotonic() < end:
+        time.sleep(0.02)
+    assert worker not in threading.enumerate(), "the delivery worker did not stop"
+
+
+@pytest.fixture
+def process(db_url, token_file):
+    """:class:`Process` on ``db_url``, with a little master data."""
+    service = Process(db_url, token_file)
+    try:
+        service.ingest(OBJECTS)
+        service.ingest(ACTIVITIES)
+        yield service
+    finally:
+        service.stop()
 
 
 LINE = "L{n},T{n},{obj},{act},2026-02-01T08:00:00Z,cost,2026-02-02,{amount},inv-{n}"
@@ -242,7 +280,8 @@ def test_a_slow_receiver_times_out_and_gets_it_again(svc):
         receiver.close()
 
 
-def test_a_receiver_down_gets_the_events_after_a_service_restart(svc):
+def test_a_receiver_down_gets_the_events_after_a_service_restart(process):
+    svc = process  # a process of its own: it is stopped and started again
     port = free_port()
     hook = svc.subscribe(f"http://127.0.0.1:{port}/hook")
     svc.budget("P-1", ("ROAD", "0", "1000.00"))
@@ -294,13 +333,10 @@ def test_subscriptions_are_for_admins_and_checked(client, headers, admin_headers
     assert listed.get_json()["webhooks"] == []
 
 
-def test_two_service_processes_on_one_database_send_each_event_once(svc):
+def test_two_service_processes_on_one_database_send_each_event_once(svc, db_url, token_file):
+    # this process's app and worker, and a second service process on the same database
     receiver = Receiver()
-    second = Service.__new__(Service)
-    second.db_url, second.token_file, second.headers = svc.db_url, svc.token_file, svc.headers
-    second.port = free_port()
-    second.url = f"http://127.0.0.1:{second.port}"
-    second.start()
+    second = Process(db_url, token_file)
     try:
         svc.subscribe(receiver.url)
         svc.budget("P-1", ("ROAD", "0", "1000.00"))
@@ -382,7 +418,7 @@ def test_an_id_beyond_any_column_is_not_found(client, admin_headers):
 def test_the_pixie_xl_serve_command_delivers_events_too(db_url, tmp_path):
     """The command a user runs starts the delivery worker (it once started none, so events
     waited in the outbox for ever)."""
-    service = Service(db_url, tmp_path, cli=True)
+    service = Process(db_url, tmp_path / "token", cli=True)
     receiver = Receiver()
     try:
         service.ingest(OBJECTS)
