@@ -29,10 +29,11 @@ def write_actuals(s: Session, batch: CheckedActuals) -> dict:
     aggregates.apply_batch(s, batch)  # issue 12.5: report sums, same txn
     if batch.staged is not None:
         written = staging.merge(s, batch.staged, batch.count, batch.sqlite, batch.widths)
+    elif not batch.sqlite:
+        written = staging.copy_and_merge(s, batch)
     else:
         written = sum(
-            _upsert_lines(s, batch.lines[i : i + CHUNK], batch.sqlite)
-            for i in range(0, len(batch.lines), CHUNK)
+            _upsert_lines(s, batch.lines[i : i + CHUNK]) for i in range(0, len(batch.lines), CHUNK)
         )
     done = _finish_actuals(s, batch.sqlite, written, batch.count, batch.deletes, changed)
     return done | {"rows": batch.rows}
@@ -52,30 +53,28 @@ def _refuse_gone_master_data(s: Session, tasks: dict) -> None:
             )
 
 
-def _upsert_lines(s: Session, lines: list, sqlite: bool) -> int:
-    """Insert new lines, update changed ones (new seq), leave equal ones; returns written."""
+def _upsert_lines(s: Session, lines: list) -> int:
+    """SQLite: insert new lines, update changed ones (new seq), leave equal ones; returns
+    the lines written. (PostgreSQL copies them: :func:`pixie_server.staging.copy_and_merge`.)"""
     if not lines:
         return 0
-    ph = "?" if sqlite else "%s"
     first = db.next_seq(s, len(lines))
-    sql = (
+    head = (
         "INSERT INTO actual_lines (id, task_id, kind, date, amount_minor, reference, seq, deleted)"
-        f" VALUES ({', '.join([ph] * 8)})" + staging.LINE_UPSERT
     )
-    if sqlite:
-        # One statement over a JSON array: SQLite parses and inserts it in C without the
-        # GIL, so the parser thread keeps running meanwhile (executemany takes the GIL back
-        # for every row). Text with NUL characters takes the executemany way.
-        blob = json.dumps(lines, ensure_ascii=False, check_circular=False)
-        if "\\u0000" not in blob:
-            select = (
-                "SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4,"
-                " j.value->>5, ? + j.key, 0 FROM json_each(?) AS j WHERE true"
-            )
-            json_sql = sql.replace(f" VALUES ({', '.join([ph] * 8)})", " " + select)
-            cur = s.connection().exec_driver_sql(json_sql, (first, blob))
-            return max(cur.rowcount, 0)
+    # One statement over a JSON array: SQLite parses and inserts it in C without the GIL,
+    # so the parser thread keeps running meanwhile (executemany takes the GIL back for
+    # every row). Text with NUL characters takes the executemany way.
+    blob = json.dumps(lines, ensure_ascii=False, check_circular=False)
+    if "\\u0000" not in blob:
+        select = (
+            " SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4,"
+            " j.value->>5, ? + j.key, 0 FROM json_each(?) AS j WHERE true"
+        )
+        cur = s.connection().exec_driver_sql(head + select + staging.LINE_UPSERT, (first, blob))
+        return max(cur.rowcount, 0)
     params = [(*ln, seq, False) for seq, ln in enumerate(lines, start=first)]
+    sql = head + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)" + staging.LINE_UPSERT
     return executemany(s.connection(), sql, params)
 
 
@@ -124,8 +123,10 @@ def _upsert_tasks(s: Session, tasks: dict, sqlite: bool) -> list[str]:
             (json.dumps(fresh, ensure_ascii=False, check_circular=False),),
         )
     elif fresh:
-        sql = "INSERT INTO tasks (id, object_id, activity_code, created_at) VALUES "
-        conn.exec_driver_sql(sql + f"({', '.join([ph] * 4)})", fresh)
+        cursor = conn.connection.driver_connection.cursor()
+        with cursor.copy("COPY tasks (id, object_id, activity_code, created_at) FROM STDIN") as cp:
+            for row in fresh:
+                cp.write_row(row)
     if changed:
         aggregates.move_tasks(s, changed, -1)  # issue 12.5: their lines' sums move with them
         sql = f"UPDATE tasks SET object_id = {ph}, activity_code = {ph}, created_at = {ph} "

@@ -1,14 +1,19 @@
 """Long actual-lines batches written without holding the write lock for long (issue 9, D4).
 
 A batch of more than :data:`STAGE_ABOVE` checked lines is written into ``ingest_staging``
-under a random batch id, :data:`CHUNK` lines per short transaction (one row holding them
-as a JSON array, so staging costs little next to the merge). On SQLite each of those
+under a random batch id, :data:`CHUNK` lines per short transaction (so staging costs
+little next to the merge; the rows' layout per backend is below). On SQLite each of those
 takes the database's write lock only for its chunk, and the writers of this process that
 wait for the lock go first between chunks (:func:`pixie_server.db.let_waiting_writers_go`);
 on PostgreSQL staging takes no lock another writer needs. One final, short write
 transaction then merges the batch into ``actual_lines`` (the same upsert as the
 one-transaction path) and deletes its staged rows: the batch becomes visible whole or not
 at all, because nothing but that merge reads the staging table.
+
+The staged rows differ by backend. On SQLite a row holds a chunk of lines as one JSON
+array. On PostgreSQL a row holds one line, and each chunk is loaded with ``COPY``
+(:func:`copy_lines`); a short batch on PostgreSQL is copied the same way, inside its write
+transaction (:func:`copy_and_merge`), so every actual line goes in by COPY and one merge.
 
 Rows of a batch that never merged (the process died, the merge failed) are deleted at the
 next start, by the request's teardown, and by any later batch once older than
@@ -75,27 +80,71 @@ def new_batch_id() -> str:
 def stage(app: Flask, batch: str, checked) -> int:
     """Write the lines of a ``CheckedActuals`` batch (checked ``(id, task, kind, day,
     minor, reference)`` tuples, or the JSON texts of its chunks) into the staging table in
-    chunks of :data:`CHUNK`, each its own short transaction; returns the number staged."""
+    chunks of :data:`CHUNK`, each its own short transaction (an insert of one row on SQLite,
+    a COPY on PostgreSQL); returns the number staged."""
     with suppress(DBAPIError):  # a busy database: the next batch cleans them
         clean(db.engine(app), older_than=MAX_AGE)
     limit = db.lock_timeout(app)
     for start in range(0, checked.count, CHUNK):
         db.let_waiting_writers_go(limit)
         size = min(CHUNK, checked.count - start)
-        if checked.chunks is None:
-            checked.widths = checked.widths or widths(checked.lines)
-            blob = _json(checked.lines[start : start + CHUNK], checked.widths)
-        else:
-            blob = checked.chunks[start // CHUNK]
+        piece = _sqlite_chunk(checked, start) if checked.sqlite else _chunk_texts(checked, start)
         for attempt in range(CHUNK_TRIES):
             try:
                 with db.staging_transaction(app) as s:
-                    _insert(s, batch, start, size, blob, checked.sqlite)
+                    if checked.sqlite:
+                        _insert(s, batch, start, size, piece, True)
+                    else:
+                        copy_lines(s, batch, start, piece)
                 break
             except DBAPIError as exc:
                 if db.is_busy(exc) is None or attempt == CHUNK_TRIES - 1:
                     raise
     return checked.count
+
+
+def _sqlite_chunk(checked, start: int) -> str:
+    """The JSON array of the staged texts of the chunk of ``checked`` from line ``start``."""
+    if checked.chunks is not None:
+        return checked.chunks[start // CHUNK]
+    return _json_array(_chunk_texts(checked, start))
+
+
+def _chunk_texts(checked, start: int) -> list[str]:
+    """The staged texts (see :func:`_lines_sql`) of the chunk of ``checked`` from line
+    ``start``: made from its lines, or read back from the JSON chunk the columns made."""
+    if checked.chunks is not None:
+        return json.loads(checked.chunks[start // CHUNK])
+    checked.widths = checked.widths or widths(checked.lines)
+    return texts(checked.lines[start : start + CHUNK], checked.widths)
+
+
+#: COPY's text format: a backslash, tab, newline or carriage return in a value is escaped
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_lines(s: Session, batch: str, start: int, texts: list[str]) -> None:
+    """PostgreSQL: load staged ``texts`` (lines ``start``, ``start`` + 1, ... of ``batch``)
+    into the staging table with one ``COPY``, a row per line, in the caller's transaction."""
+    head = f"{batch}\t1\t{int(time.time())}\t"
+    data = "".join(
+        f"{head}{n}\t{t.translate(_COPY_ESCAPES)}\n" for n, t in enumerate(texts, start=start)
+    )
+    cursor = s.connection().connection.driver_connection.cursor()
+    with cursor.copy("COPY ingest_staging (batch, size, staged_at, n, lines) FROM STDIN") as cp:
+        cp.write(data)
+
+
+def copy_and_merge(s: Session, checked) -> int:
+    """PostgreSQL: COPY the lines of a batch that was not staged into the staging table
+    and merge them, both inside the caller's write transaction (other transactions never
+    see those rows); returns the lines written."""
+    if not checked.count:
+        return 0
+    batch = new_batch_id()
+    for start in range(0, checked.count, CHUNK):
+        copy_lines(s, batch, start, _chunk_texts(checked, start))
+    return merge(s, batch, checked.count, False, checked.widths)
 
 
 def _insert(s: Session, batch: str, start: int, size: int, blob: str, sqlite: bool) -> None:
@@ -116,7 +165,7 @@ def _lines_sql(sqlite: bool, widths: list[int]) -> str:
     offsets = [1]
     for w in widths:
         offsets.append(offsets[-1] + int(w))
-    e = "j.atom" if sqlite else "j.e"
+    e = "j.atom" if sqlite else "st.lines"
     cut = [f"rtrim(substr({e}, {o}, {int(w)}))" for o, w in zip(offsets, widths, strict=False)]
     if sqlite:
         return (
@@ -126,9 +175,8 @@ def _lines_sql(sqlite: bool, widths: list[int]) -> str:
         )
     return (
         f"SELECT {cut[0]}, {cut[1]}, {cut[2]}, ({cut[3]})::date, ({cut[4]})::bigint,"
-        f" substr({e}, {offsets[5]}), %s + st.n + j.k - 1, false FROM ingest_staging AS st"
-        " CROSS JOIN LATERAL jsonb_array_elements_text(st.lines::jsonb) WITH ORDINALITY"
-        " AS j(e, k) WHERE st.batch = %s"
+        f" substr({e}, {offsets[5]}), %s + st.n, false FROM ingest_staging AS st"
+        " WHERE st.batch = %s"
     )
 
 
@@ -137,10 +185,18 @@ def widths(lines: list) -> list[int]:
     return [max(len(str(ln[i])) for ln in lines) for i in range(5)]
 
 
-def _json(lines: list, widths: list[int]) -> str:
-    """Checked lines as their staged texts (see :func:`_lines_sql`), a JSON array."""
+def texts(lines: list, widths: list[int]) -> list[str]:
+    """Checked lines as their staged texts (see :func:`_lines_sql`)."""
     fmt = "".join(f"{{:<{w}}}" for w in widths) + "{}"
-    texts = [fmt.format(a, b, c, str(d), m, r) for a, b, c, d, m, r in lines]
+    return [fmt.format(a, b, c, str(d), m, r) for a, b, c, d, m, r in lines]
+
+
+def _json(lines: list, widths: list[int]) -> str:
+    """Checked lines as their staged texts, one JSON array (a SQLite staging row)."""
+    return _json_array(texts(lines, widths))
+
+
+def _json_array(texts: list[str]) -> str:
     return json.dumps(texts, ensure_ascii=False, check_circular=False, separators=(",", ":"))
 
 
