@@ -41,6 +41,7 @@ class Column(list):
 
 _NONE = type(None)
 _TEXT_TYPES = frozenset({str, _NONE})
+_STR_ONLY = {str}
 _DATE_TYPES = frozenset({date, datetime, str, int, float, _NONE})
 _VERSION_TYPES = frozenset({str, int, float, _NONE})
 _AMOUNT_TYPES = frozenset({str, int, float, _NONE})
@@ -49,15 +50,17 @@ _AMOUNT_TYPES = frozenset({str, int, float, _NONE})
 def _through(column: Sequence[object], types: frozenset, read: Callable[[object], object]):
     """The column mapped through ``read`` of its distinct values (DIRTY where unclean)."""
     memo: dict[object, object] = {}
-    if column and column[0] is None and column.count(None) == len(column):
+    n = len(column)
+    if column and column[0] is None and column.count(None) == n:
         reading = read(None)  # a column left blank (no IDs yet, no notes): no look at types
-        return Column(repeat(reading, len(column)), reading is DIRTY)
+        return Column(repeat(reading, n), reading is DIRTY)
     if set(map(type, column)) <= types:
+        if column and column.count(column[0]) == n:  # one period, one phasing: read once
+            reading = read(column[0])  # (equal values of these types read alike)
+            return Column(repeat(reading, n), reading is DIRTY)
         for value in dict.fromkeys(column):
             memo[value] = read(value)
         dirty = any(v is DIRTY for v in memo.values())
-        if len(memo) == 1:  # one period, one phasing, blank notes: no look-ups needed
-            return Column(repeat(next(iter(memo.values())), len(column)), dirty)
         return Column(map(memo.__getitem__, column), dirty)
     out = Column((), True)
     for value in column:
@@ -69,6 +72,28 @@ def _through(column: Sequence[object], types: frozenset, read: Callable[[object]
         else:
             out.append(DIRTY)
     return out
+
+
+def _plain_known(column: Sequence[object], names: Mapping[str, object]) -> bool:
+    """Whether every cell is text that reads as itself and is a key of ``names``: exact
+    ``str``, not blank, nothing to strip, not starting with "#" (the column then stands for
+    its reading as it is, with no look-up per cell)."""
+    if not column or set(map(type, column)) != _STR_ONLY:
+        return False
+    distinct = dict.fromkeys(column)
+    if "" in distinct or not distinct.keys() <= names.keys():
+        return False
+    values = list(distinct)
+    return list(map(str.strip, values)) == values and not any(
+        map(str.startswith, values, repeat("#"))
+    )
+
+
+def _known_text(column: Sequence[object], header: str, names: Mapping[str, object]) -> Column:
+    """The column of a code that must be a key of ``names`` (an object id, an activity)."""
+    if _plain_known(column, names):
+        return Column(column, False)
+    return _through(column, _TEXT_TYPES, _clean(read_text, header, _known(names)))
 
 
 def _clean(reader, header: str, accept: Callable[[object], object] | None = None):
@@ -115,7 +140,7 @@ def clean_columns(
     """
     bid, version, obj, start, end, activity, income, cost, phasing, note = columns
     h = BUDGET_COLUMNS
-    objs = _through(obj, _TEXT_TYPES, _clean(read_text, h["object"], _known(objects)))
+    objs = _known_text(obj, h["object"], objects)
 
     def phase(text):
         if text is None:
@@ -128,7 +153,7 @@ def clean_columns(
         objs,
         _through(start, _DATE_TYPES, _date),
         _through(end, _DATE_TYPES, _date),
-        _through(activity, _TEXT_TYPES, _clean(read_text, h["activity"], _known(activities))),
+        _known_text(activity, h["activity"], activities),
         None,
         None,
         _through(phasing, _TEXT_TYPES, _clean(read_text, h["phasing"], phase)),
