@@ -11,7 +11,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from pixie_server import auth, create_app, db
+from pixie_server import auth, db
 from pixie_server.clock import FixedClock
 from pixie_server.models import ActivityRow, AuditRow, ObjectRow, SettingsRow
 from sqlalchemy import select
@@ -25,16 +25,8 @@ ROLES = ("viewer", "accountant", "integration", "admin")
 class Service:
     """The app with a test clock, a token per role and a little master data."""
 
-    def __init__(self, tmp_path, clock: FixedClock, db_url: str):
-        self.clock = clock
-        self.app = create_app(
-            {
-                "PIXIE_DATABASE_URL": db_url,
-                "PIXIE_TOKEN_FILE": str(tmp_path / "token"),
-                "PIXIE_CLOCK": clock,
-            },
-            first_token=False,
-        )
+    def __init__(self, app, clock: FixedClock):
+        self.app, self.clock = app, clock
         self.client = self.app.test_client()
         with self.app.app_context(), db.transaction(self.app) as s:
             s.get(SettingsRow, 1).timezone = "Europe/Copenhagen"
@@ -99,11 +91,10 @@ def local(text: str) -> datetime:
 
 
 @pytest.fixture
-def svc(tmp_path, db_url):
+def svc(make_app, db_url, clock):
     """The service on SQLite and on PostgreSQL (the service tests' ``db_url``)."""
-    service = Service(tmp_path, FixedClock(at("2026-01-10T09:00:00+00:00")), db_url)
-    yield service
-    db.engine(service.app).dispose()
+    clock.set(at("2026-01-10T09:00:00+00:00"))
+    return Service(make_app(db_url, first_token=False), clock)
 
 
 def figures(b: dict) -> list[tuple[str, str, str]]:

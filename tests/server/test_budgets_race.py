@@ -1,4 +1,4 @@
-"""Concurrent writers against a live server (real sockets, a thread per request).
+"""Concurrent writers against a live server (real sockets, a request per thread).
 
 Several accountants save the same budget from the same version at the same instant:
 exactly one wins, every other gets 409 ``stale_version`` (R6), and the budget holds the
@@ -13,10 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from pixie_server import auth, create_app, db
-from pixie_server.clock import FixedClock
+from pixie_server import auth, db
 from pixie_server.models import ActivityRow, ObjectRow
-from werkzeug.serving import make_server
 
 from tests.builders import at
 
@@ -24,22 +22,11 @@ WRITERS = 4
 
 
 @pytest.fixture
-def race_db_url(db_url):
-    """SQLite and PostgreSQL (the service tests' ``db_url``)."""
-    return db_url
-
-
-@pytest.fixture
-def live(race_db_url, tmp_path):
-    clock = FixedClock(at("2026-01-10T09:00:00+00:00"))
-    app = create_app(
-        {
-            "PIXIE_DATABASE_URL": race_db_url,
-            "PIXIE_TOKEN_FILE": str(tmp_path / "token"),
-            "PIXIE_CLOCK": clock,
-        },
-        first_token=False,
-    )
+def live(app, live_server, clock):
+    """``(url, tokens)``: the service on SQLite and on PostgreSQL under waitress (its eight
+    threads take every writer's request at once), holding one object and one activity,
+    and a token per writer."""
+    clock.set(at("2026-01-10T09:00:00+00:00"))
     with app.app_context(), db.transaction(app) as s:
         s.add_all(
             [
@@ -48,16 +35,7 @@ def live(race_db_url, tmp_path):
             ]
         )
         tokens = [auth.add_token(s, "accountant", f"acc{i}", app) for i in range(WRITERS)]
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", tokens
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        db.engine(app).dispose()
+    return live_server, tokens
 
 
 def body(cost: str, version: int | None = None, start="2026-01-01", end="2026-12-31") -> dict:

@@ -21,7 +21,7 @@ cancelled order, an order invoiced beyond its amount (commits 0).
 from __future__ import annotations
 
 import pytest
-from pixie_server import auth, create_app, db, ingest
+from pixie_server import auth, db, ingest
 from pixie_server.clock import FixedClock
 from pixie_server.models import ActivityRow, ObjectRow, SettingsRow
 
@@ -31,16 +31,8 @@ JAN = "from=2026-01-01&to=2026-01-31"
 
 
 class Reports:
-    def __init__(self, tmp_path, db_url: str):
-        self.clock = FixedClock(at("2026-01-05T09:00:00+00:00"))
-        self.app = create_app(
-            {
-                "PIXIE_DATABASE_URL": db_url,
-                "PIXIE_TOKEN_FILE": str(tmp_path / "token"),
-                "PIXIE_CLOCK": self.clock,
-            },
-            first_token=False,
-        )
+    def __init__(self, app, clock: FixedClock):
+        self.app, self.clock = app, clock
         self.client = self.app.test_client()
         with self.app.app_context(), db.transaction(self.app) as s:
             s.get(SettingsRow, 1).timezone = "Europe/Copenhagen"
@@ -117,9 +109,10 @@ class Reports:
 
 
 @pytest.fixture
-def reports(tmp_path, db_url):
+def reports(make_app, db_url, clock):
     """The dataset on SQLite and on PostgreSQL (the service tests' ``db_url``)."""
-    r = Reports(tmp_path, db_url)
+    clock.set(at("2026-01-05T09:00:00+00:00"))
+    r = Reports(make_app(db_url, first_token=False), clock)
     p1 = r.budget("P1", [("ROAD", "0", "800.00"), ("MAINT", "0", "1000.00")])
     r.budget("P2", [("ROAD", "0", "1000.00")])
     r.budget("P3", [("ROAD", "2000.00", "0")])
