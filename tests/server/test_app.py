@@ -122,6 +122,7 @@ def test_pixie_clock_at_starts_the_clock_at_an_instant_and_runs_forward():
 
 def test_pixie_clock_at_is_read_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("PIXIE_CLOCK_AT", "2027-01-01T12:00:00+00:00")
+    # create_app itself: make_app passes its own PIXIE_CLOCK, which would win over the variable
     app = create_app(
         {
             "PIXIE_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",

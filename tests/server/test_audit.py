@@ -177,6 +177,7 @@ def test_the_trail_is_checked_with_the_key_it_was_signed_with(
 
 
 def test_the_audit_key_file_is_private_and_a_planted_link_is_refused(tmp_path):
+    # create_app itself: what it tests is the key file create_app makes beside the token file
     app = create_app(
         {
             "PIXIE_DATABASE_URL": f"sqlite:///{tmp_path / 'a.db'}",

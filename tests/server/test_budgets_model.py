@@ -186,6 +186,8 @@ def test_the_service_answers_every_budget_request_as_the_spec_model_does(migrate
         clock = FixedClock(at("2026-01-10T20:00:00+00:00"))
         database = Path(tmp) / "pixie.db"
         shutil.copyfile(migrated_sqlite_file, database)
+        # an app of its own per example: a function-scoped app fixture would carry one
+        # example's budgets into the next, and the model starts from none
         app = create_app(
             {
                 "PIXIE_DATABASE_URL": f"sqlite:///{database}",

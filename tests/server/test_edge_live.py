@@ -209,6 +209,8 @@ def _call(app, path: str, body: bytes, headers: dict, length: bool = True):
 
 
 def test_nothing_is_read_before_authentication(tmp_path):
+    # create_app itself, not make_app: the app as a user starts it (no TESTING flag), on a
+    # database it migrates, called as bare WSGI to count what it reads
     app = create_app(
         {
             "PIXIE_DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",

@@ -16,6 +16,7 @@ def test_token_create_prints_a_token_that_the_service_accepts(tmp_path, monkeypa
     assert result.exit_code == 0, result.output
     value = result.stdout.strip().splitlines()[-1]
     assert value.startswith("pxl_")
+    # create_app itself: a second start on the database the command made, as `serve` starts
     app = create_app({"PIXIE_DATABASE_URL": url})
     resp = app.test_client().get("/api/v1/objects", headers={"Authorization": f"Bearer {value}"})
     assert resp.status_code == 200
