@@ -39,6 +39,7 @@ class CheckedActuals:
     ids: str | None = None
     sums: tuple[dict, dict] | None = None
     widths: list[int] | None = None  # of the staged texts' fields (pixie_server.staging)
+    ragged: tuple[bool, bool] = (True, True)  # some id / task id shorter than its width
 
     def __post_init__(self) -> None:
         if self.count < 0:

@@ -63,7 +63,7 @@ def check_csv(s: Session, data: bytes, source: str) -> CheckedActuals | None:
         return None
     day_iso = pa.array([d.isoformat() for d in days[1]], pa.string()).take(days[0])
     batch = CheckedActuals([], tasks, [], table.num_rows, sqlite, count=table.num_rows)
-    batch.chunks, batch.widths = _staged_json(col, day_iso, amounts)
+    batch.chunks, batch.widths, batch.ragged = _staged_json(col, day_iso, amounts)
     batch.ids = '["' + _join(col["line_id"], '","') + '"]'
     stored_days = [d.isoformat() if sqlite else d for d in days[1]]
     stamps = [aggregates.stored_instant(c, sqlite) for c in instants]
@@ -181,17 +181,19 @@ def _join(strings: pa.Array, sep: str) -> str:
     return pc.binary_join(pa.ListArray.from_arrays(offsets, strings), sep)[0].as_py()
 
 
-def _staged_json(col: dict, day_iso: pa.Array, amounts: pa.Array) -> tuple[list[str], list]:
+def _staged_json(col: dict, day_iso: pa.Array, amounts: pa.Array) -> tuple[list[str], list, tuple]:
     """The lines as ``staging`` stores them (id, task, kind, day and minor units padded to
-    their widths, then the reference), a JSON array text per ``staging.CHUNK`` lines; and
-    the widths."""
+    their widths, then the reference), a JSON array text per ``staging.CHUNK`` lines; the
+    widths; and whether some id, and some task id, is shorter than its width."""
     fields = [col["line_id"], col["task_id"], col["kind"], day_iso, pc.cast(amounts, pa.string())]
-    widths = [pc.max(pc.utf8_length(f)).as_py() for f in fields]
+    sizes = [pc.min_max(pc.utf8_length(f)).as_py() for f in fields]
+    widths = [size["max"] for size in sizes]
+    ragged = tuple(size["min"] != size["max"] for size in sizes[:2])
     padded = [pc.utf8_rpad(f, width=w, padding=" ") for f, w in zip(fields, widths, strict=True)]
     rows = pc.binary_join_element_wise(*padded, col["reference"], "")
     step = staging.CHUNK
     chunks = [_join(rows.slice(i, step), '","') for i in range(0, len(rows), step)]
-    return ['["' + c + '"]' for c in chunks], widths
+    return ['["' + c + '"]' for c in chunks], widths, ragged
 
 
 def _sums(col, day_ix, days, created, stamps, amounts) -> tuple[dict, dict]:

@@ -28,7 +28,9 @@ def write_actuals(s: Session, batch: CheckedActuals) -> dict:
     changed = _upsert_tasks(s, batch.tasks, batch.sqlite)
     aggregates.apply_batch(s, batch)  # issue 12.5: report sums, same txn
     if batch.staged is not None:
-        written = staging.merge(s, batch.staged, batch.count, batch.sqlite, batch.widths)
+        written = staging.merge(
+            s, batch.staged, batch.count, batch.sqlite, batch.widths, batch.ragged
+        )
     elif not batch.sqlite:
         written = staging.copy_and_merge(s, batch)
     else:

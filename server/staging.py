@@ -115,7 +115,9 @@ def _chunk_texts(checked, start: int) -> list[str]:
     ``start``: made from its lines, or read back from the JSON chunk the columns made."""
     if checked.chunks is not None:
         return json.loads(checked.chunks[start // CHUNK])
-    checked.widths = checked.widths or widths(checked.lines)
+    if checked.widths is None:
+        checked.widths = widths(checked.lines)
+        checked.ragged = ragged(checked.lines, checked.widths)
     return texts(checked.lines[start : start + CHUNK], checked.widths)
 
 
@@ -144,7 +146,7 @@ def copy_and_merge(s: Session, checked) -> int:
     batch = new_batch_id()
     for start in range(0, checked.count, CHUNK):
         copy_lines(s, batch, start, _chunk_texts(checked, start))
-    return merge(s, batch, checked.count, False, checked.widths)
+    return merge(s, batch, checked.count, False, checked.widths, checked.ragged)
 
 
 def _insert(s: Session, batch: str, start: int, size: int, blob: str, sqlite: bool) -> None:
@@ -156,25 +158,33 @@ def _insert(s: Session, batch: str, start: int, size: int, blob: str, sqlite: bo
     )
 
 
-def _lines_sql(sqlite: bool, widths: list[int]) -> str:
+def _lines_sql(sqlite: bool, widths: list[int], ragged: tuple[bool, bool]) -> str:
     """The staged lines of a batch as rows of actual_lines' columns, and each line's seq.
     Each staged line is one text: id, task, kind, day and minor units each padded with
     spaces to its ``widths`` (none of them ends in a space), then the reference, so the
     database cuts it with ``substr`` (SQLite's JSON functions would parse a nested array
-    once per field: 1 s of a 250k-line merge)."""
+    once per field: 1 s of a 250k-line merge).
+
+    Only what can hold padding is trimmed, since each function costs (SQLite: 0.2 s of a
+    250k-line merge for the five ``rtrim``): the id and the task when ``ragged`` says some
+    are shorter than their width; the kind is told by its first letter (``cost`` or
+    ``income``), a day is always ten characters, and the cast of the minor units skips
+    the spaces after them."""
     offsets = [1]
     for w in widths:
         offsets.append(offsets[-1] + int(w))
     e = "j.atom" if sqlite else "st.lines"
-    cut = [f"rtrim(substr({e}, {o}, {int(w)}))" for o, w in zip(offsets, widths, strict=False)]
+    cut = [f"substr({e}, {o}, {int(w)})" for o, w in zip(offsets, widths, strict=False)]
+    lid, task = (f"rtrim({c})" if r else c for c, r in zip(cut[:2], ragged, strict=True))
+    kind = f"CASE substr({e}, {offsets[2]}, 1) WHEN 'c' THEN 'cost' ELSE 'income' END"
     if sqlite:
         return (
-            f"SELECT {cut[0]}, {cut[1]}, {cut[2]}, {cut[3]}, CAST({cut[4]} AS INTEGER),"
+            f"SELECT {lid}, {task}, {kind}, {cut[3]}, CAST({cut[4]} AS INTEGER),"
             f" substr({e}, {offsets[5]}), ? + st.n + j.key, false"
             " FROM ingest_staging AS st, json_each(st.lines) AS j WHERE st.batch = ?"
         )
     return (
-        f"SELECT {cut[0]}, {cut[1]}, {cut[2]}, ({cut[3]})::date, ({cut[4]})::bigint,"
+        f"SELECT {lid}, {task}, {kind}, ({cut[3]})::date, ({cut[4]})::bigint,"
         f" substr({e}, {offsets[5]}), %s + st.n, false FROM ingest_staging AS st"
         " WHERE st.batch = %s"
     )
@@ -183,6 +193,14 @@ def _lines_sql(sqlite: bool, widths: list[int]) -> str:
 def widths(lines: list) -> list[int]:
     """The widths of the padded fields of staged ``lines`` (checked tuples)."""
     return [max(len(str(ln[i])) for ln in lines) for i in range(5)]
+
+
+def ragged(lines: list, widths: list[int]) -> tuple[bool, bool]:
+    """Whether some id, and some task id, of ``lines`` is shorter than its width."""
+    return (
+        any(len(ln[0]) != widths[0] for ln in lines),
+        any(len(ln[1]) != widths[1] for ln in lines),
+    )
 
 
 def texts(lines: list, widths: list[int]) -> list[str]:
@@ -200,9 +218,17 @@ def _json_array(texts: list[str]) -> str:
     return json.dumps(texts, ensure_ascii=False, check_circular=False, separators=(",", ":"))
 
 
-def merge(s: Session, batch: str, count: int, sqlite: bool, widths: list[int]) -> int:
+def merge(
+    s: Session,
+    batch: str,
+    count: int,
+    sqlite: bool,
+    widths: list[int],
+    ragged: tuple[bool, bool] = (True, True),
+) -> int:
     """Upsert the staged batch into ``actual_lines`` and delete its staged rows, inside the
-    caller's write transaction; returns the lines written (new or changed)."""
+    caller's write transaction; returns the lines written (new or changed). ``ragged``:
+    whether the ids and the task ids need trimming (see :func:`_lines_sql`)."""
     ph = "?" if sqlite else "%s"
     conn = s.connection()
     found = conn.exec_driver_sql(
@@ -216,7 +242,7 @@ def merge(s: Session, batch: str, count: int, sqlite: bool, widths: list[int]) -
     first = db.next_seq(s, count) if count else 0
     sql = (
         "INSERT INTO actual_lines (id, task_id, kind, date, amount_minor, reference, seq, deleted) "
-        + _lines_sql(sqlite, widths)
+        + _lines_sql(sqlite, widths, ragged)
         + LINE_UPSERT
     )
     written = max(conn.exec_driver_sql(sql, (first, batch)).rowcount, 0)

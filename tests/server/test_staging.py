@@ -175,3 +175,40 @@ def test_a_batch_whose_staged_rows_a_start_removed_is_refused_busy_and_saves_not
     assert int(resp.headers["Retry-After"]) >= 1
     assert client.get("/api/v1/sync", headers=h).get_json()["lines"] == []
     assert send(client, h, lines(*rows(10))).get_json()["results"][0]["written"] == 10
+
+
+@pytest.mark.parametrize("path", ["columns", "rows"])
+@pytest.mark.parametrize("ragged", ["line ids", "task ids", "neither"])
+def test_the_merge_cuts_back_what_was_sent_whichever_ids_differ_in_width(
+    app, client, headers, staged, path, ragged
+):
+    """The merge trims only fields that can hold padding: line ids and task ids of one
+    width and of several come back as sent, and the kind, day and amount always do."""
+    h = headers("integration")
+    seed(client, h)
+    lid = {"line ids": lambda i: f"L-{10**i}"}.get(ragged, lambda i: f"L-{i}")
+    task = {"task ids": lambda i: f"T-{10**i}"}.get(ragged, lambda i: f"T-{i}")
+    sent = [
+        (
+            lid(i),
+            task(i),
+            ("cost", "income")[i % 2],
+            f"2026-03-0{1 + i}",
+            f"{-1 - i}{i}.0{i}",
+            f" r{i}",
+        )
+        for i in range(6)
+    ]
+    extra = ",op" if path == "rows" else ""
+    body = lines(
+        *(
+            f"{a},{b},P-1,ROAD,2026-03-02,{k},{d},{m},{r}{',' if extra else ''}"
+            for a, b, k, d, m, r in sent
+        ),
+        header="line_id,task_id,object,activity,task_created,kind,date,amount,reference" + extra,
+    )
+    assert send(client, h, body).get_json()["results"][0]["written"] == 6
+    got = client.get("/api/v1/sync", headers=h).get_json()["lines"]
+    fields = ("line_id", "task_id", "kind", "date", "amount", "reference")
+    assert sorted(tuple(ln[f] for f in fields) for ln in got) == sorted(sent)
+    assert staged_rows(app) == 0
