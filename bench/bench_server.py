@@ -15,8 +15,10 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import random
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -81,9 +83,10 @@ def bare_rate(rows: list[tuple], folder: str) -> float:
     return rate
 
 
-def start_server(folder: str, port: int) -> subprocess.Popen:
+def start_server(folder: str, port: int, url: str = "") -> subprocess.Popen:
+    """The service under waitress on ``url`` (default: a fresh SQLite file in ``folder``)."""
     env = {**os.environ, "PIXIE_TOKEN_FILE": os.path.join(folder, "token")}
-    url = f"sqlite:///{folder}/pixie.db"
+    url = url or f"sqlite:///{folder}/pixie.db"
     code = f"import pixie_server; pixie_server.serve({url!r}, port={port}, threads=8)"
     proc = subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.DEVNULL)
     for _ in range(300):
@@ -94,6 +97,129 @@ def start_server(folder: str, port: int) -> subprocess.Popen:
             time.sleep(0.1)
     proc.kill()
     raise RuntimeError("the service did not start")
+
+
+# --- the ingest on PostgreSQL (issue 12.4: COPY) -------------------------------------------
+
+
+class Cluster:
+    """A throwaway PostgreSQL cluster in a folder of its own (as the tests start one: no
+    fsync), which :meth:`stop` removes."""
+
+    def __init__(self, bindir: str):
+        self.bindir, self.port = bindir, _free_port()
+        self.dir = tempfile.mkdtemp(prefix="pixie-bench-pg-")
+        self.as_root = os.geteuid() == 0
+        if self.as_root:
+            shutil.chown(self.dir, "postgres", "postgres")
+        self.data = os.path.join(self.dir, "data")
+        self._run("initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "--no-sync")
+        opts = (
+            f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories="
+            f"{self.dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        log = os.path.join(self.dir, "log")
+        self._run("pg_ctl", "-D", self.data, "-o", opts, "-l", log, "-w", "start")
+
+    def _run(self, program: str, *args: str) -> None:
+        cmd = [os.path.join(self.bindir, program), *args]
+        if self.as_root:
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+
+    def dsn(self, name: str) -> str:
+        return f"host=127.0.0.1 port={self.port} user=postgres dbname={name}"
+
+    def new_database(self, name: str) -> str:
+        import psycopg
+
+        with psycopg.connect(self.dsn("postgres"), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
+
+    def stop(self) -> None:
+        try:
+            self._run("pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop")
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def postgres_bindir() -> str | None:
+    """The folder of PostgreSQL's ``initdb``, or None when it is not installed."""
+    found = shutil.which("initdb") or next(
+        iter(sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)), None
+    )
+    return os.path.dirname(os.path.realpath(found)) if found else None
+
+
+def bare_copy_rate(rows: list[tuple], dsn: str) -> float:
+    """Rows per second of one ``COPY`` into a fresh table shaped like the service's
+    ``actual_lines`` (text key, indexed ``seq``), one commit: the PostgreSQL floor."""
+    import psycopg
+
+    with psycopg.connect(dsn) as conn:
+        conn.execute(
+            "CREATE TABLE lines (id varchar(200) PRIMARY KEY, task_id varchar(200), kind"
+            " varchar(10), date date, amount_minor bigint, reference text, seq bigint,"
+            " deleted boolean)"
+        )
+        conn.execute("CREATE INDEX ix_lines_seq ON lines (seq)")
+        conn.commit()
+        params = [
+            (r[0], r[1], r[5], r[6], int(r[7].replace(".", "")), r[8], i, False)
+            for i, r in enumerate(rows)
+        ]
+        t0 = time.perf_counter()
+        with conn.cursor().copy("COPY lines FROM STDIN") as copy:
+            for p in params:
+                copy.write_row(p)
+        conn.commit()
+        return len(rows) / (time.perf_counter() - t0)
+
+
+def ingest_rate(http: requests.Session, url: str, rows: list[tuple]) -> float:
+    """Rows per second of ``rows`` sent to the service as CSV in :data:`BATCHES` uploads,
+    after its objects and activities."""
+    objects = "id,name,kind,parent,currency\n" + "".join(
+        f"P-{i:04d},Project {i},project,,EUR\n" for i in range(N_OBJECTS)
+    )
+    acts = "code,name,active\n" + "".join(f"{a},{a},true\n" for a in ACTIVITIES)
+    for table in (objects, acts):
+        http.post(f"{url}/api/v1/ingest", data=table, headers=_CSV).raise_for_status()
+    size = len(rows) // BATCHES
+    bodies = [_csv(rows[i * size : (i + 1) * size]) for i in range(BATCHES)]
+    t0 = time.perf_counter()
+    for body in bodies:
+        http.post(f"{url}/api/v1/ingest", data=body, headers=_CSV).raise_for_status()
+    return len(rows) / (time.perf_counter() - t0)
+
+
+def run_postgresql(rows: list[tuple]) -> list[Result]:
+    """``server_ingest_1m_lines_csv_http_postgresql``: the same uploads to the service on a
+    throwaway PostgreSQL cluster, against a bare COPY of the same rows on that cluster."""
+    bindir = postgres_bindir()
+    if bindir is None:
+        print("server_ingest_1m_lines_csv_http_postgresql not measured: no initdb installed")
+        return []
+    with tempfile.TemporaryDirectory() as folder:
+        cluster = Cluster(bindir)
+        try:
+            cluster.new_database("floor")
+            floor = bare_copy_rate(rows, cluster.dsn("floor"))
+            port = _free_port()
+            proc = start_server(folder, port, cluster.new_database("pixie"))
+            try:
+                http = requests.Session()
+                token = Path(folder, "token").read_text().strip()
+                http.headers.update({"Authorization": f"Bearer {token}"})
+                rate = ingest_rate(http, f"http://127.0.0.1:{port}", rows)
+            finally:
+                proc.kill()
+                proc.wait()
+        finally:
+            cluster.stop()
+    name = "server_ingest_1m_lines_csv_http_postgresql"
+    return [at_least(name, rate, floor, "rows/s", 0.7)]
 
 
 def _free_port() -> int:
@@ -194,23 +320,7 @@ def run() -> list[Result]:
         http = requests.Session()
         http.headers.update(auth)
         try:
-            objects = "id,name,kind,parent,currency\n" + "".join(
-                f"P-{i:04d},Project {i},project,,EUR\n" for i in range(N_OBJECTS)
-            )
-            acts = "code,name,active\n" + "".join(f"{a},{a},true\n" for a in ACTIVITIES)
-            for table in (objects, acts):
-                http.post(
-                    f"{url}/api/v1/ingest", data=table, headers={"Content-Type": "text/csv"}
-                ).raise_for_status()
-            size = N_LINES // BATCHES
-            bodies = [_csv(rows[i * size : (i + 1) * size]) for i in range(BATCHES)]
-            t0 = time.perf_counter()
-            for body in bodies:
-                http.post(
-                    f"{url}/api/v1/ingest", data=body, headers={"Content-Type": "text/csv"}
-                ).raise_for_status()
-            rate = N_LINES / (time.perf_counter() - t0)
-            del bodies
+            rate = ingest_rate(http, url, rows)
             results.append(at_least("server_ingest_1m_lines_csv_http", rate, floor, "rows/s", 0.7))
 
             select_floor = bare_select(os.path.join(folder, "pixie.db"))
@@ -292,7 +402,7 @@ def run() -> list[Result]:
         finally:
             proc.kill()
             proc.wait()
-    return results + run_mixed()
+    return results + run_postgresql(rows) + run_mixed()
 
 
 # --- the 20-client mixed workload (issue 9, item 10) --------------------------------------
@@ -409,6 +519,8 @@ def run_mixed() -> list[Result]:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    # ``python -m bench.bench_server mixed``: only the mixed-workload figure
-    for r in run_mixed() if sys.argv[1:] == ["mixed"] else run():
+    # ``python -m bench.bench_server mixed``: only the mixed-workload figure;
+    # ``... postgresql``: only the ingest on PostgreSQL
+    only = {"mixed": run_mixed, "postgresql": lambda: run_postgresql(_rows(N_LINES))}
+    for r in only[sys.argv[1]]() if sys.argv[1:] and sys.argv[1] in only else run():
         print(r)
