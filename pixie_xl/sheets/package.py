@@ -18,6 +18,7 @@ from pathlib import Path
 
 from pixie_xl.core.errors import BadFile
 from pixie_xl.core.records import Formula
+from pixie_xl.sheets.cells import col_index
 
 #: refuse any zip member that would decompress to more than this
 MAX_MEMBER_BYTES = 256 * 1024 * 1024
@@ -51,6 +52,7 @@ def read_sheet(source: Path | bytes, name: str, prefer_sheet: str | None = None)
         check_package(zf, name)
         sheet, part = _pick_sheet(zf, name, prefer_sheet)
         xml = _read_member(zf, part, name)
+    check_span(xml, name, sheet)
     formulas = _formula_cells(xml) if holds(xml, b"<f", rare=1) else {}
     if holds(xml, b't="e"', rare=3):  # calamine hands error cells over as blanks: from the XML
         formulas = _error_cells(xml) | formulas
@@ -68,6 +70,46 @@ def read_sheet(source: Path | bytes, name: str, prefer_sheet: str | None = None)
     if not data:
         raise BadFile(f"{name}: the sheet {sheet!r} is empty")
     return sheet, data[0], data[1:], formulas
+
+
+#: a cell reference far from A1: two or more column letters, or a row of six or more digits
+#: (an ``r`` attribute of a cell or a row, in either quotes, with spaces around ``=``, as
+#: calamine reads it; other attributes ending in ``r`` only make the look more careful)
+_FAR_REF = re.compile(rb"""r\s*=\s*["']\s*([A-Za-z]{2,}[0-9]+|[A-Za-z]?[0-9]{6,})""")
+#: the cells a sheet's used range may span whatever its size: every sheet of at most
+#: 99,999 rows in columns A to Z
+MIN_SPAN = 4_000_000
+#: ... beyond that a cell per this many bytes of sheet XML (a row of one short cell takes
+#: about 48 bytes and spans 26 columns as counted here: 26 cells for 48 bytes) ...
+SPAN_BYTES = 2
+#: ... and never more than this: every row Excel has in columns A to Z, and some (calamine
+#: makes about 32 bytes a cell: a gigabyte)
+MAX_SPAN = 32_000_000
+
+
+def check_span(xml: bytes, name: str, sheet: str) -> None:
+    """Refuse a sheet whose used range spans far more cells than its XML could hold.
+
+    calamine makes every cell of the range from the first to the last cell at once (rows ×
+    columns), so a file of a few kilobytes with one cell at ``XFD1048576`` asks for 512 GB
+    and aborts the process (the service with it). The look is one regular-expression pass
+    for references far from A1; every other reference is within A1:Z99999.
+    """
+    rows, cols, far = 99_999, 26, ""
+    for ref in _FAR_REF.findall(xml):
+        letters = ref.rstrip(b"0123456789").decode("ascii")
+        row, col = int(ref[len(letters) :]), col_index(letters) if letters else 0
+        if row > rows or col > cols:
+            far = letters.upper() + str(row) if letters else f"row {row}"
+        rows, cols = max(rows, row), max(cols, col)
+    limit = min(MAX_SPAN, max(MIN_SPAN, len(xml) // SPAN_BYTES))
+    if rows * cols > limit:
+        raise BadFile(
+            f"{name}: refused: the sheet {sheet!r} spans {rows:,} rows × {cols:,} columns "
+            f"(to {far}), far more cells than its {len(xml):,} bytes hold; delete what stands "
+            "far from the data (Ctrl+End in Excel shows where the sheet ends)",
+            code="bad_file",
+        )
 
 
 #: how many times :func:`holds` looks at its rare byte before it scans the plain way

@@ -118,3 +118,23 @@ def test_a_broken_workbook_is_refused_and_a_good_one_is_read_by_the_same_reader(
     assert resp.status_code == 200, resp.text
     (line,) = _synced_lines(url, h)
     assert (line["line_id"], line["amount"], line["reference"]) == ("L-1", "12.50", "x")
+
+
+@pytest.mark.parametrize("ref", ['r="XFD1048576"', "r = 'XFD1048576'"])
+def test_a_few_kilobytes_with_a_cell_at_the_sheets_far_corner_are_refused_and_the_service_lives(
+    service, ref
+):
+    """calamine makes every cell from A1 to the last one at once: one cell at XFD1048576 (in
+    either quotes, spaces around ``=``, as calamine reads it) asked for 512 GB and aborted
+    the service's process. It is refused naming the far cell; the service still answers."""
+    url, h = service
+    parts = _lines_book()
+    sheet = parts["xl/worksheets/sheet1.xml"]
+    parts["xl/worksheets/sheet1.xml"] = sheet.replace(b'r="A2"', ref.encode(), 1)
+    data = _package(parts)
+    assert len(data) < 10_000
+    resp = _upload(url, h, data, "march.xlsx")
+    assert resp.status_code == 422, resp.text
+    detail = resp.json()["detail"]
+    assert "march.xlsx: refused: the sheet" in detail and "to XFD1048576" in detail
+    assert requests.get(f"{url}/healthz", timeout=10).ok
