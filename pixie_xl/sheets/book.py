@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from pixie_xl.core.findings import Severity
+from pixie_xl.sheets.cells import col_letter, is_blank
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +38,6 @@ class Table:
     def read(cls, sheet: str, name: str, header, rows: list, first_row: int, first_col: int):
         """The table as every book reads it: blank rows at its end dropped (a table
         resized past its data), a column letter per header from ``first_col`` (1 is A)."""
-        from pixie_xl.sheets.cells import col_letter, is_blank
-
         while rows and all(is_blank(v) for v in rows[-1]):
             rows.pop()
         columns = tuple(col_letter(first_col + i) for i in range(len(header)))
