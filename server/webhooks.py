@@ -278,15 +278,15 @@ class Worker(threading.Thread):
         self.timeout = _seconds(app, "PIXIE_WEBHOOK_TIMEOUT", 10.0)
         self.backoff = _seconds(app, "PIXIE_WEBHOOK_BACKOFF", 1.0)
         self.max_backoff = _seconds(app, "PIXIE_WEBHOOK_MAX_BACKOFF", 3600.0)
-        self._stop = threading.Event()
+        self._stopping = threading.Event()  # not _stop: Thread.join calls Thread._stop
 
     def stop(self) -> None:
-        self._stop.set()
+        self._stopping.set()
 
     def run(self) -> None:
-        while not self._stop.wait(self.poll):
+        while not self._stopping.wait(self.poll):
             try:
-                while self.send_due() and not self._stop.is_set():
+                while self.send_due() and not self._stopping.is_set():
                     pass
             except Exception:  # a busy or unreachable database: try again next poll
                 log.exception("webhook delivery pass failed")

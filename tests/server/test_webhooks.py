@@ -177,11 +177,8 @@ def svc(app, live_server, token_file):
     service.ingest(ACTIVITIES)
     yield service
     worker.stop()
-    # not worker.join(): Worker's ``_stop`` event hides Thread._stop, which join calls
-    end = time.monotonic() + 30
-    while worker in threading.enumerate() and time.monotonic() < end:
-        time.sleep(0.02)
-    assert worker not in threading.enumerate(), "the delivery worker did not stop"
+    worker.join(timeout=30)
+    assert not worker.is_alive(), "the delivery worker did not stop"
 
 
 @pytest.fixture
