@@ -321,9 +321,11 @@ class RowStatusRow(Base):
 
 
 class IngestStagingRow(Base):
-    """A chunk of lines of a long actuals batch, staged before the batch's one merge (issue
-    9, D4): ``lines`` is a JSON array of ``[id, task, kind, date, minor, reference]``, the
-    target columns of ``actual_lines``; ``n`` is the place of its first line in the batch.
+    """Lines of an actuals batch, staged before the batch's one merge (issue 9, D4). On
+    SQLite a row is a chunk: ``lines`` is a JSON array of ``[id, task, kind, date, minor,
+    reference]``, the target columns of ``actual_lines``, and ``n`` the place of its first
+    line in the batch. On PostgreSQL a row is one line, loaded by ``COPY``: ``lines`` is
+    that line's text and ``n`` its place (:mod:`pixie_server.staging`).
 
     ``staged_at`` is the Unix time of the chunk, so rows a dead batch left behind can be
     told by their age."""
