@@ -105,19 +105,25 @@ def apply_batch(s: Session, batch) -> None:
         return
     delete_lines(s, [ln[0] for ln in batch.lines], batch.ids)
     by_day, by_created = batch.sums or group_lines(batch.lines, batch.tasks, batch.sqlite)
-    ph = ", ".join(["?" if batch.sqlite else "%s"] * 6)
     conn = s.connection()
-    for table, key, sums in (
-        ("actual_day_sums", "day", by_day),
-        ("actual_created_sums", "created_at", by_created),
+    for table, key, cast, sums in (
+        ("actual_day_sums", "day", "date", by_day),
+        ("actual_created_sums", "created_at", "timestamptz", by_created),
     ):
-        conn.exec_driver_sql(
-            f"INSERT INTO {table} ({key}, object_id, activity_code, kind, amount_minor, lines)"
-            f" VALUES ({ph}) ON CONFLICT ({key}, object_id, activity_code, kind) DO UPDATE SET"
+        upsert = (
+            f" ON CONFLICT ({key}, object_id, activity_code, kind) DO UPDATE SET"
             f" amount_minor = {table}.amount_minor + excluded.amount_minor,"
-            f" lines = {table}.lines + excluded.lines",
-            [(*k, v[0], v[1]) for k, v in sums.items()],
+            f" lines = {table}.lines + excluded.lines"
         )
+        head = f"INSERT INTO {table} ({key}, object_id, activity_code, kind, amount_minor, lines)"
+        if batch.sqlite:
+            rows = [(*k, v[0], v[1]) for k, v in sums.items()]
+            conn.exec_driver_sql(f"{head} VALUES (?, ?, ?, ?, ?, ?){upsert}", rows)
+        elif sums:  # one statement over six arrays: executemany is a round trip per row
+            columns = [list(c) for c in zip(*((*k, *v) for k, v in sums.items()), strict=True)]
+            types = (cast, "text", "text", "text", "bigint", "bigint")
+            arrays = ", ".join(f"%s::{t}[]" for t in types)
+            conn.exec_driver_sql(f"{head} SELECT * FROM unnest({arrays}){upsert}", tuple(columns))
 
 
 def group_lines(lines: list, tasks: dict, sqlite: bool) -> tuple[dict, dict]:

@@ -129,9 +129,10 @@ def copy_lines(s: Session, batch: str, start: int, texts: list[str]) -> None:
     """PostgreSQL: load staged ``texts`` (lines ``start``, ``start`` + 1, ... of ``batch``)
     into the staging table with one ``COPY``, a row per line, in the caller's transaction."""
     head = f"{batch}\t1\t{int(time.time())}\t"
-    data = "".join(
-        f"{head}{n}\t{t.translate(_COPY_ESCAPES)}\n" for n, t in enumerate(texts, start=start)
-    )
+    joined = "".join(texts)  # escaping only when some text needs it (most do not)
+    if any(c in joined for c in "\\\t\n\r"):
+        texts = [t.translate(_COPY_ESCAPES) for t in texts]
+    data = "".join(f"{head}{n}\t{t}\n" for n, t in enumerate(texts, start=start))
     cursor = s.connection().connection.driver_connection.cursor()
     with cursor.copy("COPY ingest_staging (batch, size, staged_at, n, lines) FROM STDIN") as cp:
         cp.write(data)

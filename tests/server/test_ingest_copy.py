@@ -141,3 +141,27 @@ def test_a_line_the_database_refuses_in_the_merge_leaves_nothing(
     with db.engine(app).connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM tasks")).scalar_one() == 0
     assert client.get("/api/v1/sync", headers=h).get_json()["lines"] == []
+
+
+def test_the_staging_table_is_unlogged_and_the_migration_goes_both_ways(pg_url):
+    """Staged lines are rows of batches not yet merged: PostgreSQL writes them without the
+    write-ahead log (migration 0007), and 0006 gets the logged table back."""
+    from alembic import command
+    from pixie_server import migrations
+
+    engine = db.make_engine(pg_url)
+
+    def persistence() -> str:
+        with engine.connect() as conn:
+            return conn.execute(
+                text("SELECT relpersistence FROM pg_class WHERE relname = 'ingest_staging'")
+            ).scalar_one()
+
+    try:
+        assert persistence() == "u"
+        command.downgrade(migrations.config(engine), "0006")
+        assert persistence() == "p"
+        migrations.upgrade(engine)
+        assert persistence() == "u"
+    finally:
+        engine.dispose()
