@@ -23,9 +23,11 @@ from contextlib import contextmanager
 
 from flask import Flask, current_app, g
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+
+from . import checkpoint
 
 EXT = "pixie_db"
 
@@ -56,6 +58,9 @@ def make_engine(url: str, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Engine:
             cur.execute("PRAGMA cache_size=-131072")  # 128 MiB: bulk upserts into big indexes
             cur.close()
 
+        path = make_url(url).database
+        if path and path != ":memory:" and not path.startswith("file:"):
+            checkpoint.attach(engine, path)  # WAL copied back off the commits' way
         return engine
     return create_engine(
         url,
@@ -120,8 +125,6 @@ def create_private_file(url: str) -> None:
     its -wal and -shm files the same mode); ``O_EXCL`` never follows a link at the path."""
     import os
     from contextlib import suppress
-
-    from sqlalchemy.engine import make_url
 
     path = make_url(url).database
     if not path or path == ":memory:" or path.startswith("file:"):
