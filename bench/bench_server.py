@@ -2,7 +2,8 @@
 
 1. Ingest 1,000,000 actual lines as CSV uploads in four batches of 250,000, against a bare
    ``executemany`` of the same rows into a fresh SQLite file in this process (target: at
-   least 0.7 of its rate, issue 12 item 4).
+   least 0.7 of its rate, issue 12 item 4): :data:`INGEST_RUNS` runs of a floor and then an
+   ingest (on a fresh service and file), the figure from the run of the median ratio.
 2. A workbook's first refresh of them (Arrow pull, the cache's lines file, the formulas'
    frames), against a bare ``SELECT`` of the same lines into tuples (target: within 3x).
 3. A delta of 1,000 changed lines fetched from the client's cursor (target: under 50 ms).
@@ -38,6 +39,10 @@ BATCHES = 4
 N_OBJECTS = 200
 ACTIVITIES = ["ROAD", "MAINT", "DESIGN", "SURVEY", "PAVE", "LIGHT", "DRAIN", "SIGN"]
 CLIENTS = 20
+#: the SQLite ingest is run this many times, each on a fresh service and file right after
+#: its floor, and judged by the median of the ratios: on this shared machine the floor alone
+#: moves from 200k to 360k rows/s between runs a minute apart, and the ingest with it
+INGEST_RUNS = 5
 _CSV = {"Content-Type": "text/csv"}
 HEADER = "line_id,task_id,object,activity,task_created,kind,date,amount,reference"
 
@@ -323,21 +328,60 @@ def _pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, round(p * (len(values) - 1)))]
 
 
+def ingest_runs(rows: list[tuple], top: str) -> tuple[Result, subprocess.Popen, str, str]:
+    """``server_ingest_1m_lines_csv_http``: :data:`INGEST_RUNS` runs of the floor, then the
+    ingest on a fresh service and file in a folder of ``top``; returns the figure of the
+    run of median ratio, and the last run's service (running), folder and URL."""
+    floors, rates = [], []
+    proc, folder = None, top
+    try:
+        for attempt in range(INGEST_RUNS):
+            if proc is not None:
+                _stop(proc)
+                shutil.rmtree(folder)
+            folder = os.path.join(top, f"run-{attempt}")
+            os.mkdir(folder)
+            floors.append(bare_rate(rows, folder))
+            port = _free_port()
+            proc = start_server(folder, port)
+            url = f"http://127.0.0.1:{port}"
+            http = requests.Session()
+            http.headers["Authorization"] = f"Bearer {Path(folder, 'token').read_text().strip()}"
+            rates.append(ingest_rate(http, url, rows))
+    except BaseException:
+        if proc is not None:
+            _stop(proc)
+        raise
+    shown = [[round(r) for r in runs] for runs in (rates, floors)]
+    print(f"  ingest {shown[0]}, floor {shown[1]} rows/s")
+    # each ingest is judged against the floor measured just before it, on the same disk at
+    # nearly the same moment; the figure is the run of the median ratio
+    rate, floor = sorted(zip(rates, floors, strict=True), key=lambda p: p[0] / p[1])[
+        len(rates) // 2
+    ]
+    result = at_least("server_ingest_1m_lines_csv_http", rate, floor, "rows/s", 0.7)
+    return result, proc, folder, url
+
+
+def _only_ingest() -> list[Result]:
+    with tempfile.TemporaryDirectory() as top:
+        result, proc, _, _ = ingest_runs(_rows(N_LINES), top)
+        _stop(proc)
+    return [result]
+
+
 def run() -> list[Result]:
     results: list[Result] = []
     rows = _rows(N_LINES)
-    with tempfile.TemporaryDirectory() as folder:
-        floor = bare_rate(rows, folder)
-        port = _free_port()
-        proc = start_server(folder, port)
-        url = f"http://127.0.0.1:{port}"
-        token = Path(folder, "token").read_text().strip()
-        auth = {"Authorization": f"Bearer {token}"}
-        http = requests.Session()
-        http.headers.update(auth)
+    with tempfile.TemporaryDirectory() as top:
+        proc = None
         try:
-            rate = ingest_rate(http, url, rows)
-            results.append(at_least("server_ingest_1m_lines_csv_http", rate, floor, "rows/s", 0.7))
+            result, proc, folder, url = ingest_runs(rows, top)
+            results.append(result)
+            token = Path(folder, "token").read_text().strip()
+            auth = {"Authorization": f"Bearer {token}"}
+            http = requests.Session()
+            http.headers.update(auth)
 
             select_floor = bare_select(os.path.join(folder, "pixie.db"))
             took, cursor = client_full_sync(url, token, Path(folder, "client-cache"))
@@ -416,9 +460,14 @@ def run() -> list[Result]:
             else:
                 print(f"variance not measured: {probe.status_code}")
         finally:
-            proc.kill()
-            proc.wait()
+            if proc is not None:
+                _stop(proc)
     return results + run_postgresql(rows) + run_mixed()
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.kill()
+    proc.wait()
 
 
 # --- the 20-client mixed workload (issue 9, item 10) --------------------------------------
@@ -536,7 +585,11 @@ def run_mixed() -> list[Result]:
 
 if __name__ == "__main__":  # pragma: no cover
     # ``python -m bench.bench_server mixed``: only the mixed-workload figure;
-    # ``... postgresql``: only the ingest on PostgreSQL
-    only = {"mixed": run_mixed, "postgresql": lambda: run_postgresql(_rows(N_LINES))}
+    # ``... postgresql``: only the ingest on PostgreSQL; ``... ingest``: only that on SQLite
+    only = {
+        "mixed": run_mixed,
+        "postgresql": lambda: run_postgresql(_rows(N_LINES)),
+        "ingest": _only_ingest,
+    }
     for r in only[sys.argv[1]]() if sys.argv[1:] and sys.argv[1] in only else run():
         print(r)
