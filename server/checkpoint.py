@@ -7,7 +7,8 @@ that off (``wal_autocheckpoint=0``) and every connection that wrote something, o
 back in the pool, wakes the engine's :class:`Checkpointer`. Its thread runs a ``PASSIVE``
 checkpoint on a connection of its own: it copies what no reader still needs, blocks no
 reader or writer, and lets the next writer start the log again from its beginning. The
-thread ends after :data:`IDLE` seconds without a write and starts again at the next one.
+thread ends after :data:`IDLE` seconds without a write and starts again at the next one;
+its connection is open only while it checkpoints (see :class:`Checkpointer`).
 
 A checkpoint is as safe as SQLite's own (a crash in it leaves the log to replay); a
 checkpoint that fails (the file is gone, the disk is full) is logged and tried at the next
@@ -19,6 +20,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+from urllib.parse import quote
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -30,13 +32,19 @@ IDLE = 2.0
 
 
 class Checkpointer:
-    """Checkpoints of one SQLite file, woken by :meth:`wake` after a write."""
+    """Checkpoints of one SQLite file, woken by :meth:`wake` after a write.
+
+    Its connection is open only while it checkpoints, so once the engine's own connections
+    are closed, the last of them still copies the whole log back and removes it, as SQLite
+    does when its last connection to a file closes; :meth:`stop` (which the engine's
+    ``dispose`` calls first) waits for a checkpoint under way."""
 
     def __init__(self, path: str) -> None:
         self.path = path
         self._wanted = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._stopping = False
         self.done = 0  # checkpoints run (tests and the bench read it)
 
     def wake(self) -> None:
@@ -48,40 +56,69 @@ class Checkpointer:
                 )
                 self._thread.start()
 
+    def stop(self) -> None:
+        """End the thread (after the checkpoint it may be running); a later write starts it
+        again."""
+        with self._lock:
+            thread, self._stopping = self._thread, True
+            self._wanted.set()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
+        with self._lock:
+            self._stopping = False
+            if self._thread is None:
+                self._wanted.clear()
+
     def _run(self) -> None:
-        conn = None
         try:
-            conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             while self._next():
-                try:
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                    self.done += 1
-                except sqlite3.Error as exc:
-                    log.warning("WAL checkpoint of %s failed: %s", self.path, exc)
-        except sqlite3.Error as exc:  # the file cannot be opened: the next write tries again
-            log.warning("WAL checkpoint of %s not run: %s", self.path, exc)
+                self._checkpoint()
         finally:
-            if conn is not None:
-                conn.close()
             with self._lock:  # unless an idle end made way for a new thread already
                 if self._thread is threading.current_thread():
                     self._thread = None
 
+    def _checkpoint(self) -> None:
+        # mode=rw: a file that went away is not made again (empty, and not private)
+        uri = f"file:{quote(self.path)}?mode=rw"
+        try:
+            conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+        except sqlite3.Error as exc:  # the next write tries again
+            log.warning("WAL checkpoint of %s not run: %s", self.path, exc)
+            return
+        try:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            self.done += 1
+        except sqlite3.Error as exc:
+            log.warning("WAL checkpoint of %s failed: %s", self.path, exc)
+        finally:
+            conn.close()
+
     def _next(self) -> bool:
-        """Wait for a write; False (the thread ends) after :data:`IDLE` seconds of none."""
-        while not self._wanted.wait(IDLE):
+        """Wait for a write; False (the thread ends) when stopped, or after :data:`IDLE`
+        seconds without one."""
+        while True:
+            woken = self._wanted.wait(IDLE)
             with self._lock:
-                if not self._wanted.is_set():
+                if self._stopping or (not woken and not self._wanted.is_set()):
                     self._thread = None
                     return False
-        self._wanted.clear()
-        return True
+                if woken:
+                    self._wanted.clear()
+                    return True
 
 
 def attach(engine: Engine, path: str) -> Checkpointer:
     """Checkpoint ``engine``'s SQLite file at ``path`` in the background (see the module)."""
     checkpointer = Checkpointer(path)
     engine.pixie_checkpointer = checkpointer  # type: ignore[attr-defined]
+    dispose = engine.dispose
+
+    def _dispose(*args, **kwargs):  # no checkpoint runs while the connections close
+        checkpointer.stop()
+        return dispose(*args, **kwargs)
+
+    engine.dispose = _dispose  # type: ignore[method-assign]
 
     @event.listens_for(engine, "connect")
     def _no_checkpoint_in_commits(dbapi_conn, record):  # pragma: no cover - trivial

@@ -72,10 +72,31 @@ def test_the_thread_ends_when_idle_and_comes_back_with_the_next_write(app, heade
     assert checkpointer.done == done and checkpointer._thread is None
 
 
+def test_after_dispose_the_file_alone_holds_every_write_and_no_log_is_left(tmp_path):
+    """As with SQLite's own checkpoints: once the engine's connections are closed, the
+    last one to close copies the log back and removes it; the thread is stopped first,
+    so it is never the connection left open (a copy of the file is then whole)."""
+    path = tmp_path / "pixie.db"
+    engine = db.make_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (n INTEGER)"))
+    for n in range(50):  # every commit wakes the thread: one is likely running at dispose
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO t VALUES (:n)"), {"n": n})
+    engine.dispose()
+    assert not (tmp_path / "pixie.db-wal").exists()
+    assert engine.pixie_checkpointer._thread is None
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 50
+
+
 def test_a_checkpoint_that_cannot_open_the_file_is_logged_and_tried_at_the_next_write(
-    tmp_path, caplog
+    tmp_path, caplog, monkeypatch
 ):
-    keeper = checkpoint.Checkpointer(str(tmp_path / "no-such-folder" / "x.db"))
-    keeper.wake()
-    wait_for(lambda: keeper._thread is None)
-    assert "not run" in caplog.text and keeper.done == 0
+    monkeypatch.setattr(checkpoint, "IDLE", 0.05)
+    for gone in (tmp_path / "no-such-folder" / "x.db", tmp_path / "deleted?#.db"):
+        keeper = checkpoint.Checkpointer(str(gone))
+        keeper.wake()
+        wait_for(lambda: keeper._thread is None)  # noqa: B023 - waited for at once
+        assert "not run" in caplog.text and keeper.done == 0
+        assert not gone.exists()  # (not made again as an empty file)
