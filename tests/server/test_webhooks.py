@@ -146,6 +146,15 @@ class Service:
         assert resp.status_code == 200, resp.text
         return resp.json()
 
+    def logged(self, hook: int, n: int, timeout: float = 20) -> dict:
+        """The deliveries once ``n`` are logged: the worker logs one after its answer came,
+        so a receiver can have an event before the service has logged sending it."""
+        end = time.monotonic() + timeout
+        while len((log := self.deliveries(hook))["deliveries"]) < n:
+            assert time.monotonic() < end, log
+            time.sleep(0.05)
+        return log
+
 
 class Process(Service):
     """A service process of its own on ``db_url`` (``pixie_server.serve``, or with ``cli``
@@ -235,7 +244,7 @@ def test_each_status_change_arrives_signed_in_order(svc):
         assert (first["figures"]["current"], first["figures"]["actual"]) == ("1000.00", "800.00")
         assert first["figures"]["committed"] == "300.00"
         assert len({e["id"] for e in got}) == 6
-        log = svc.deliveries(hook)
+        log = svc.logged(hook, 6)
         assert log["pending"] == 0
         assert [d["status_code"] for d in log["deliveries"]] == [200] * 6
         listed = svc.call("GET", "/api/v1/webhooks").json()["webhooks"]
@@ -255,7 +264,7 @@ def test_a_failing_receiver_gets_the_event_again_until_it_answers(svc):
             ("P-1", "ROAD", "cost", "OK", "WARN"),
             ("P-1", "ROAD", "cost", "WARN", "OVER"),
         ]
-        log = svc.deliveries(hook)["deliveries"]
+        log = svc.logged(hook, 4)["deliveries"]
         assert [d["status_code"] for d in reversed(log)] == [500, 500, 200, 200]
         assert [d["ok"] for d in reversed(log)] == [False, False, True, True]
     finally:
@@ -269,7 +278,7 @@ def test_a_slow_receiver_times_out_and_gets_it_again(svc):
         svc.budget("P-1", ("ROAD", "0", "1000.00"))
         svc.ingest(actual(1, "900.00"))
         receiver.wait_for(2)  # the slow answer came after the timeout: sent again
-        log = list(reversed(svc.deliveries(hook)["deliveries"]))
+        log = list(reversed(svc.logged(hook, 2)["deliveries"]))
         assert log[0]["status_code"] is None and "timed out" in log[0]["error"]
         assert log[-1]["status_code"] == 200
         assert {e["id"] for e in receiver.got} == {receiver.got[0]["id"]}  # one event, twice
