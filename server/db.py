@@ -58,8 +58,8 @@ def make_engine(url: str, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Engine:
             cur.execute("PRAGMA cache_size=-131072")  # 128 MiB: bulk upserts into big indexes
             cur.close()
 
-        path = make_url(url).database
-        if path and path != ":memory:" and not path.startswith("file:"):
+        path = file_path(url)
+        if path is not None:
             checkpoint.attach(engine, path)  # WAL copied back off the commits' way
         return engine
     return create_engine(
@@ -120,14 +120,22 @@ def _busy_or_error(exc: DBAPIError):
     return resp
 
 
+def file_path(url: str) -> str | None:
+    """The path of a SQLite URL's database file; None for memory and ``file:`` URIs."""
+    path = make_url(url).database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    return path
+
+
 def create_private_file(url: str) -> None:
     """Create a SQLite database file that does not exist yet with mode 0600 (SQLite gives
     its -wal and -shm files the same mode); ``O_EXCL`` never follows a link at the path."""
     import os
     from contextlib import suppress
 
-    path = make_url(url).database
-    if not path or path == ":memory:" or path.startswith("file:"):
+    path = file_path(url)
+    if path is None:
         return
     with suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
