@@ -10,7 +10,7 @@ import time
 
 import pytest
 import requests
-from pixie_server import db
+from pixie_server import db, staging
 from sqlalchemy import text
 
 from tests.server.conftest import free_port, spawn_server, stop_server
@@ -89,19 +89,21 @@ def test_a_writer_during_a_long_ingest_of_a_real_server_saves_without_busy(db_ur
                 requests.post(f"{url}/api/v1/ingest", data=body, headers=csv_, timeout=300)
             )
         )
-        sender.start()
-        while sender.is_alive() and staged_count(engine) == 0:
-            time.sleep(0.01)  # until the ingest is staging its lines
-        began = time.monotonic()
         budget = {
             "object": "P-1",
             "start": "2026-01-01",
             "end": "2026-12-31",
             "lines": [{"activity": "ROAD", "income": "0", "cost": "1000.00"}],
         }
+        sender.start()
         if db_url.startswith("sqlite"):
-            saved = _save_between_two_chunks(db_url, f"{url}/api/v1/budgets", budget, auth)
+            began, saved = _save_between_two_chunks(
+                engine, sender, f"{url}/api/v1/budgets", budget, auth
+            )
         else:
+            while sender.is_alive() and staged_count(engine) == 0:
+                time.sleep(0.01)  # until the ingest is staging its lines
+            began = time.monotonic()
             saved = requests.post(f"{url}/api/v1/budgets", json=budget, headers=auth)
         waited = time.monotonic() - began
         during = [synced_lines(url, auth)]
@@ -122,24 +124,34 @@ def test_a_writer_during_a_long_ingest_of_a_real_server_saves_without_busy(db_ur
         stop_server(proc)
 
 
-def _save_between_two_chunks(db_url: str, url: str, budget: dict, auth: dict):
-    """SQLite: the budget saved while the ingest is still staging, for sure. Its chunks are
-    short, so a save sent when the first one shows could reach the lock after the last
-    one, when the merge holds it. So this process takes the write lock for a moment
-    between two chunks (the next chunk waits for it), the save is sent meanwhile, and
-    once the lock is let go the service lets its waiting writer go before its next chunk
+def _save_between_two_chunks(engine, sender, url: str, budget: dict, auth: dict):
+    """SQLite: ``(when, answer)`` of the budget saved while the ingest is still staging,
+    for sure. Its chunks are short, so a save sent when the first one shows could reach the
+    lock after the last one, when the merge holds it. So this process watches for the
+    first chunk on a connection it already has and at once takes the write lock on it
+    (the next chunk waits), the save is sent meanwhile, and once the lock is let go the
+    service lets its waiting writer go before its next chunk
     (``db.let_waiting_writers_go``)."""
-    engine, conn = hold_write_lock(db_url)
+    chunks = ROWS // staging.CHUNK
+    count = text("SELECT count(*) FROM ingest_staging")
     answer: list = []
     saver = threading.Thread(
         target=lambda: answer.append(requests.post(url, json=budget, headers=auth, timeout=60))
     )
-    try:
-        saver.start()
-        time.sleep(0.25)  # (the save is waiting for the lock by now)
-    finally:
-        conn.rollback()
-        conn.close()
-        engine.dispose()
+    with engine.connect() as conn:
+        staged = 0
+        while sender.is_alive() and staged == 0:
+            staged = conn.execute(count).scalar_one()
+            conn.rollback()  # (no read snapshot for the write below to upgrade)
+            time.sleep(0.002)
+        conn.execute(text("UPDATE sync_state SET version = version + 1 WHERE id = 1"))
+        staged = conn.execute(count).scalar_one()
+        assert 0 < staged < chunks, f"the lock came after the staging: {staged} of {chunks}"
+        began = time.monotonic()
+        try:
+            saver.start()
+            time.sleep(0.25)  # (the save is waiting for the lock by now)
+        finally:
+            conn.rollback()
     saver.join()
-    return answer[0]
+    return began, answer[0]
