@@ -44,7 +44,8 @@ pytestmark = pytest.mark.app_config(**WEBHOOK_SETTINGS)
 class Receiver:
     """An HTTP receiver on loopback. ``plan`` is what it does with each request in turn
     (an HTTP status, or ``"slow"``: answer 200 after 2 s); after the plan it answers 200.
-    Only 2xx answers are recorded as received; each body's signature is checked."""
+    Only 2xx answers are recorded as received, each before it is answered (so ``got`` holds
+    the events in the order the service sent them); each body's signature is checked."""
 
     def __init__(self, port: int = 0, plan=()):
         self.plan = list(plan)
@@ -66,12 +67,13 @@ class Receiver:
                 if not hmac.compare_digest(self.headers["X-Pixie-Signature"] or "", want):
                     outer.bad_signatures += 1
                     step = 400
+                if step == 200:  # recorded before the answer: the service sends the next
+                    # event once it has the answer, and another thread may take that one
+                    outer.got.append(json.loads(body))
+                    outer.raw.append((body, self.headers["X-Pixie-Signature"]))
                 self.send_response(step)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
-                if step == 200:
-                    outer.got.append(json.loads(body))
-                    outer.raw.append((body, self.headers["X-Pixie-Signature"]))
 
             def log_message(self, *args):
                 pass
