@@ -20,9 +20,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# The suite on TEST_WORKERS pytest-xdist workers (most of its time is spent waiting on
+# The suite on TEST_WORKERS pytest-xdist workers (much of its time is spent waiting on
 # servers, PostgreSQL and LibreOffice, so more workers than the two cores pay); each worker
 # has its own PostgreSQL cluster, live service and temporary folders. TEST_WORKERS=0: one process.
+# worksteal: each worker starts on its own run of consecutive tests (a module's tests stay on
+# one worker, and its module fixtures are made once) and a worker that runs out takes half of
+# another's queue, so no worker is left alone at the end with a long test.
 TEST_WORKERS ?= 4
 
 # Python writes bytecode for the suite even where the environment says not to
@@ -33,7 +36,7 @@ TEST_WORKERS ?= 4
 TEST_ENV := PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/$(VENV)/pycache
 
 test: lint
-	$(TEST_ENV) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist load
+	$(TEST_ENV) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

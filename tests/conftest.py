@@ -61,49 +61,6 @@ def postgres_bindir() -> str:
     return os.path.dirname(os.path.realpath(initdb))
 
 
-#: the modules whose tests take the longest (measured with ``--durations``: two accountants'
-#: story, the API fuzzed by schemathesis, the model test of the aggregates, a 200k-line ingest
-#: into a real server, the longer property tests, the COM stand-in, LibreOffice's start, the
-#: cli stories on a service of their own …), longest first: started first when the suite runs
-#: on several workers (``make test``: pytest-xdist), so that none is left alone at the end
-LONG_FIRST = (
-    "test_two_accountants.py",
-    "test_schemathesis.py",
-    "test_aggregates.py",
-    "test_libreoffice_report.py",
-    "test_libreoffice.py",
-    "test_alerts_changed.py",
-    "test_busy.py",
-    "test_crash.py",
-    "test_cache.py",
-    "test_comexcel.py",
-    "test_transfer.py",
-    "test_validation.py",
-    "test_setup.py",
-    "test_control_buttons.py",
-    "test_edges.py",
-    "test_variance.py",
-    "test_raw_table.py",
-)
-
-
-def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist, the long tests first: those marked ``slow`` (each a minute or
-    more), then the modules of :data:`LONG_FIRST` in its order; otherwise the order stays as
-    collected (a stable sort keeps each module's own order)."""
-    if not getattr(config.option, "numprocesses", None):
-        return
-    items.sort(key=_start_rank)
-
-
-def _start_rank(item) -> int:
-    if item.get_closest_marker("slow"):
-        return 0
-    if item.path.name in LONG_FIRST:
-        return 1 + LONG_FIRST.index(item.path.name)
-    return 1 + len(LONG_FIRST)
-
-
 def pytest_addoption(parser):
     # STYLE §10: tests that need a real Excel (Windows, xlwings with pywin32) are opt-in
     parser.addoption(
