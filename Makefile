@@ -31,7 +31,7 @@ TEST_WORKERS ?= 4
 # Python writes bytecode for the suite even where the environment says not to
 # (PYTHONDONTWRITEBYTECODE, set on this project's machines): the suite starts hundreds of
 # Python processes (workers, services, commands), and each compiled the sources and rewrote
-# the test modules again (about 70 of its 470 CPU-seconds). The bytecode goes under
+# the test modules again (about 95 of its 466 CPU-seconds). The bytecode goes under
 # .venv/pycache, never beside the sources.
 TEST_ENV := PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/$(VENV)/pycache
 
