@@ -95,7 +95,7 @@ def test_a_writer_during_a_long_ingest_of_a_real_server_saves_without_busy(db_ur
         for attempt in range(TRIES):
             before = synced_lines(url, auth)
             sender, done = _ingest_in_background(f"{url}/api/v1/ingest", _batch(attempt), csv_)
-            placed = save(db_url, sender, f"{url}/api/v1/budgets", BUDGET, auth)
+            placed = save(engine, sender, f"{url}/api/v1/budgets", BUDGET, auth)
             if placed:
                 break
             sender.join()  # (the lock came after the staging: try a new batch)
@@ -150,21 +150,17 @@ def _ingest_in_background(url: str, body: bytes, headers: dict):
     return sender, done
 
 
-def _save_once_staging(db_url: str, sender, url: str, budget: dict, auth: dict):
+def _save_once_staging(engine, sender, url: str, budget: dict, auth: dict):
     """PostgreSQL: ``(when, answer)`` of the budget saved once the ingest is staging (its
     chunks are COPY batches of their own), or None if the ingest answered first."""
-    engine = db.make_engine(db_url)
-    try:
-        while sender.is_alive() and staged_count(engine) == 0:
-            time.sleep(0.01)
-    finally:
-        engine.dispose()
+    while sender.is_alive() and staged_count(engine) == 0:
+        time.sleep(0.01)
     if not sender.is_alive():
         return None
     return time.monotonic(), requests.post(url, json=budget, headers=auth, timeout=60)
 
 
-def _save_between_two_chunks(db_url: str, sender, url: str, budget: dict, auth: dict):
+def _save_between_two_chunks(engine, sender, url: str, budget: dict, auth: dict):
     """SQLite: ``(when, answer)`` of the budget saved while the ingest is still staging,
     for sure. Its chunks are one row each, committed a fraction of a millisecond apart, so a
     save sent when the first one shows would reach the lock after the last one, when the
@@ -181,7 +177,7 @@ def _save_between_two_chunks(db_url: str, sender, url: str, budget: dict, auth: 
     saver = threading.Thread(
         target=lambda: answer.append(requests.post(url, json=budget, headers=auth, timeout=60))
     )
-    conn = sqlite3.connect(db.file_path(db_url), timeout=0, isolation_level=None)
+    conn = sqlite3.connect(engine.url.database, timeout=0, isolation_level=None)
     try:
         while sender.is_alive() and conn.execute(count).fetchone()[0] == 0:
             time.sleep(0.0005)
